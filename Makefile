@@ -1,0 +1,54 @@
+# SafeRound: the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export SAFEROUND_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test app bench venv deps-test deps-mobile clean
+
+$(VENV)/.server-installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+venv: $(VENV)/.server-installed
+
+## run: install, migrate, seed demo data on first run, serve on 127.0.0.1:8000
+run: venv
+	$(VENV)/bin/saferound init-db
+	$(VENV)/bin/saferound seed-demo
+	$(VENV)/bin/saferound serve --host 127.0.0.1 --port 8000
+
+# System packages the tests need (PostgreSQL server, CJK font, cairo for KivyMD, poppler for PDF pages).
+APT_PACKAGES := postgresql fonts-wqy-microhei libcairo2-dev pkg-config poppler-utils libgl1 libegl1 libmtdev1
+deps-system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing system packages (install them as root): $$missing"; exit 1; fi; \
+	fi
+
+$(VENV)/.test-installed: $(VENV)/.server-installed pyproject.toml
+	$(PY) -m pip install -q -e '.[dev,mobile]'
+	touch $@
+
+deps-test: deps-system $(VENV)/.test-installed
+
+## test: install what the tests need (apt packages too, as root) and run the whole suite
+test: deps-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## app: the phone app on the desktop, against the server from `make run`
+app: deps-test
+	$(PY) -m mobile
+
+## bench: benchmarks (each prints its figures and the ratio it is judged by)
+bench: deps-test
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var test-artifacts

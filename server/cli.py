@@ -1,0 +1,99 @@
+"""saferound serve | init-db | seed-demo | create-user"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from server.config import get_settings
+
+app = typer.Typer(help="SafeRound server: community safety rounds.", no_args_is_help=True, add_completion=False)
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from server.db import migrate
+
+    settings = get_settings()
+    migrate(settings.resolved_database_url)
+    typer.echo(f"Database is at the newest schema: {_safe_url(settings.resolved_database_url)}")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load a small demo district (sites, companies, accounts, inspections) unless it is there already."""
+    from server.demo import DEMO_ACCOUNTS, seed
+
+    created = seed(get_settings())
+    typer.echo("Demo data loaded." if created else "Demo data is already there; nothing changed.")
+    for username, password, role in DEMO_ACCOUNTS:
+        typer.echo(f"  {role:<9} {username:<10} password: {password}")
+
+
+@app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Option(help="Sign-in name")],
+    password: Annotated[str, typer.Option(help="At least 8 characters")],
+    role: Annotated[str, typer.Option(help="admin, officer or property")] = "admin",
+    organization_id: Annotated[str | None, typer.Option(help="Required for property users")] = None,
+    display_name: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Create an account (the first admin, typically)."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from server import security
+    from server.db import make_engine, write_engine
+    from server.errors import DomainError
+    from server.users.models import UserCreate
+    from server.users.service import create_user as create
+
+    settings = get_settings()
+    try:
+        data = UserCreate(username=username, password=password, role=role, organization_id=organization_id,
+                          display_name=display_name)
+    except ValidationError as exc:
+        typer.echo(f"Not created: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from None
+    engine = make_engine(settings.resolved_database_url)
+    hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
+                                           memory_kib=settings.argon2_memory_kib)
+    try:
+        with Session(write_engine(engine)) as session:
+            user = create(session=session, hasher=hasher, data=data, actor_id=None)
+            typer.echo(f"Created {user.role} '{user.username}' ({user.id}).")
+    except DomainError as exc:
+        typer.echo(f"Not created: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (use PostgreSQL for more than one)")] = 1,
+) -> None:
+    """Serve the API (docs at /docs)."""
+    import uvicorn
+
+    typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
+    if workers > 1:
+        uvicorn.run("server.main:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        from server.main import create_app
+
+        uvicorn.run(create_app(), host=host, port=port)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,81 @@
+"""Settings, read from SAFEROUND_* environment variables; injected, never read at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFEROUND_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    secret_key: str | None = Field(default=None, repr=False)
+    timezone: str = "Asia/Shanghai"
+    checklists_dir: Path | None = None
+
+    access_token_minutes: int = 30
+    refresh_token_days: int = 30
+    login_max_failures: int = 10
+    login_window_seconds: int = 300
+    # Argon2 cost; tests lower it, production keeps the library's defaults.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    deadline_days_red: int = 3
+    deadline_days_yellow: int = 7
+    deadline_days_blue: int = 15
+    escalation_level2_after_days: int = 3
+    escalation_interval_seconds: int = 300
+
+    photo_max_bytes: int = 20 * 1024 * 1024
+    photo_max_pixels: int = 50_000_000
+
+    cors_origins: list[str] = []
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'saferound.db').resolve()}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    def deadline_days(self, severity: str) -> int:
+        return {
+            "red": self.deadline_days_red,
+            "yellow": self.deadline_days_yellow,
+            "blue": self.deadline_days_blue,
+        }[severity]
+
+    def token_secret(self) -> str:
+        """The signing secret: from the environment, else generated once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret)
+        return secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,116 @@
+"""A small demo district: 沈阳市浑南区, three streets, four communities and a village."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from server import security
+from server.checklists.service import ChecklistRegistry, store_current_versions
+from server.checklists.templates import default_checklists_dir
+from server.common import utcnow
+from server.config import Settings
+from server.db import make_engine, write_engine
+from server.inspections.models import AnswerIn, InspectionIn
+from server.inspections.service import submit_inspection
+from server.sites.models import AssignmentCreate, SiteCreate, SiteProfile
+from server.sites.service import create_assignment, create_site
+from server.users.models import OrganizationCreate, Role, User, UserCreate
+from server.users.service import create_organization, create_user
+
+DEMO_PASSWORD = "saferound-demo"
+DEMO_ACCOUNTS = [
+    ("admin", DEMO_PASSWORD, "admin"),
+    ("zhangwei", DEMO_PASSWORD, "officer"),
+    ("lina", DEMO_PASSWORD, "officer"),
+    ("anju", DEMO_PASSWORD, "property"),
+    ("yijia", DEMO_PASSWORD, "property"),
+]
+
+FULL = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
+            has_ebike_charging=True, has_fire_control_room=True)
+SITES = [
+    # name, kind, street, address, lat, lon, company index, profile
+    ("富民社区", "community", "五三街道", "浑南区富民街18号", 41.7452, 123.4489, 0,
+     dict(FULL, building_count=24, household_count=3100)),
+    ("天坛社区", "community", "五三街道", "浑南区天坛南街6号", 41.7521, 123.4617, 1,
+     dict(FULL, building_count=16, household_count=2200)),
+    ("浑河站社区", "community", "浑河站东街道", "浑南区浑河站东路31号", 41.7203, 123.4102, 0,
+     dict(has_gas=True, has_ebike_charging=True, building_count=12, household_count=980)),
+    ("金地社区", "community", "浑河站东街道", "浑南区金地街2号", 41.7288, 123.4251, 1,
+     dict(FULL, has_fire_control_room=False, building_count=9, household_count=1400)),
+    ("王士兰村", "village", "李相街道", "浑南区李相街道王士兰村", 41.6914, 123.5236, None,
+     dict(has_gas=True, has_ebike_charging=True, building_count=210, household_count=640)),
+]
+
+
+def seed(settings: Settings) -> bool:
+    """Load the demo district; False if it is there already."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with Session(write_engine(engine), expire_on_commit=False) as session:
+            if session.exec(select(User).where(User.username == "admin")).first():
+                return False
+            _seed(session, settings)
+            return True
+    finally:
+        engine.dispose()
+
+
+def _seed(session: Session, settings: Settings) -> None:
+    hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
+                                           memory_kib=settings.argon2_memory_kib)
+    registry = ChecklistRegistry.from_directory(settings.checklists_dir or default_checklists_dir())
+    store_current_versions(session=session, registry=registry)
+
+    admin = create_user(session=session, hasher=hasher, actor_id=None, data=UserCreate(
+        username="admin", password=DEMO_PASSWORD, role=Role.admin, display_name="区政法委 王主任"))
+    companies = [
+        create_organization(session=session, actor_id=admin.id, data=OrganizationCreate(
+            name="沈阳安居物业服务有限公司", kind="property", phone="024-23781100")),
+        create_organization(session=session, actor_id=admin.id, data=OrganizationCreate(
+            name="盛京宜家物业管理有限公司", kind="property", phone="024-31225566")),
+    ]
+    sites = [
+        create_site(session=session, actor_id=admin.id, data=SiteCreate(
+            name=name, kind=kind, district="浑南区", street=street, address=address, lat=lat, lon=lon,
+            property_org_id=companies[company].id if company is not None else None,
+            profile=SiteProfile(**profile)))
+        for name, kind, street, address, lat, lon, company, profile in SITES
+    ]
+    zhang = create_user(session=session, hasher=hasher, actor_id=admin.id, data=UserCreate(
+        username="zhangwei", password=DEMO_PASSWORD, role=Role.officer, display_name="张伟"))
+    li = create_user(session=session, hasher=hasher, actor_id=admin.id, data=UserCreate(
+        username="lina", password=DEMO_PASSWORD, role=Role.officer, display_name="李娜", language="zh"))
+    for username, display, company in (("anju", "安居物业 刘经理", companies[0]),
+                                       ("yijia", "宜家物业 陈主管", companies[1])):
+        create_user(session=session, hasher=hasher, actor_id=admin.id, data=UserCreate(
+            username=username, password=DEMO_PASSWORD, role=Role.property, organization_id=company.id,
+            display_name=display))
+    for officer, site_indexes in ((zhang, (0, 1, 2)), (li, (3, 4))):
+        for i in site_indexes:
+            create_assignment(session=session, actor_id=admin.id, data=AssignmentCreate(
+                officer_id=officer.id, site_id=sites[i].id, visits_per_week=2 if sites[i].kind == "village" else 1))
+
+    # A few rounds already walked this week, with failed items that became open hazards.
+    now = utcnow()
+    for officer, site, category, failing, hours_ago in (
+        (zhang, sites[0], "gas", 2, 50), (zhang, sites[0], "fire", 1, 26), (zhang, sites[2], "ebike", 2, 5),
+        (li, sites[3], "electricity", 1, 30), (li, sites[4], "structure", 1, 3),
+    ):
+        template = registry.current[category]
+        items = template.items_for(site.profile)
+        answers = [
+            AnswerIn(item_id=item.id, result="fail" if i < failing else "pass",
+                     note="现场发现，已拍照留证" if i < failing else None,
+                     photo_ids=[uuid.uuid4()] if i < failing and item.photo_required_on_fail else [])
+            for i, item in enumerate(items)
+        ]
+        finished = now - timedelta(hours=hours_ago)
+        submit_inspection(session=session, settings=settings, registry=registry, user=officer,
+                          inspection_id=uuid.uuid4(), data=InspectionIn(
+                              site_id=site.id, category=category, template_version=template.version,
+                              started_at=finished - timedelta(minutes=25), finished_at=finished,
+                              lat=site.lat, lon=site.lon, answers=answers))

@@ -1,0 +1,68 @@
+"""Annotated dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from server import security
+from server.config import Settings
+from server.db import write_engine
+from server.errors import Forbidden, Unauthorized
+from server.users.models import Role, User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Reads share the database; writes take SQLite's write lock at BEGIN (a no-op on PostgreSQL)."""
+    engine = request.app.state.engine
+    bind = engine if request.method in READ_METHODS else write_engine(engine)
+    with Session(bind, expire_on_commit=False) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(
+    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    if not token:
+        raise Unauthorized("Sign in first: this needs a bearer access token.", code="not_authenticated")
+    user_id = security.read_token(secret=request.app.state.token_secret, token=token, kind="access")
+    user = session.get(User, user_id) if user_id else None
+    if user is None or not user.is_active:
+        raise Unauthorized("Your session has expired or is not valid; sign in again.", code="invalid_token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(*roles: Role):  # type: ignore[no-untyped-def]
+    allowed = {r.value for r in roles}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            names = " or ".join(sorted(allowed))
+            raise Forbidden(f"Only a user with the role {names} can do this; you are signed in as {user.role}.")
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+OfficerUser = Annotated[User, Depends(require_role(Role.officer))]
+FieldUser = Annotated[User, Depends(require_role(Role.officer, Role.admin))]

@@ -1,0 +1,93 @@
+"""Hazards: one per failed item (or reported directly), tracked until closed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlalchemy import JSON, Index
+from sqlmodel import Field, SQLModel
+
+from server.checklists.templates import Severity
+from server.common import UTCDateTime, utcnow
+
+
+class HazardStatus(str, Enum):
+    open = "open"
+    notified = "notified"
+    rectifying = "rectifying"
+    awaiting_verification = "awaiting_verification"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+FINISHED_STATUSES = (HazardStatus.closed.value, HazardStatus.cancelled.value)
+
+
+class Hazard(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_hazard_site_status", "site_id", "status"),
+        Index("ix_hazard_org_status", "organization_id", "status"),
+        Index("ix_hazard_created", "created_at", "id"),
+    )
+    id: uuid.UUID = Field(primary_key=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id")
+    category: str = Field(max_length=40)
+    item_id: str | None = Field(default=None, max_length=100)
+    inspection_id: uuid.UUID | None = Field(default=None, foreign_key="inspection.id", index=True)
+    severity: str = Field(max_length=10)
+    status: str = Field(default=HazardStatus.open.value, max_length=30)
+    version: int = 1
+    deadline: datetime = Field(sa_type=UTCDateTime, index=True)
+    organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
+    description: str = Field(default="", max_length=2000)
+    photo_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    reported_by: uuid.UUID = Field(foreign_key="user.id")
+    found_at: datetime = Field(sa_type=UTCDateTime)
+    escalation_level: int = 0
+    request_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class HazardIn(BaseModel):
+    """A hazard reported outside a checklist."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    site_id: uuid.UUID
+    category: str = PField(min_length=1, max_length=40)
+    severity: Severity
+    description: str = PField(min_length=1, max_length=2000)
+    found_at: datetime | None = None
+    deadline: datetime | None = None
+    photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
+
+
+class HazardPublic(BaseModel):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    category: str
+    item_id: str | None
+    inspection_id: uuid.UUID | None
+    severity: str
+    status: str
+    version: int
+    deadline: datetime
+    organization_id: uuid.UUID | None
+    description: str
+    photo_ids: list[uuid.UUID]
+    reported_by: uuid.UUID
+    found_at: datetime
+    overdue: bool
+    escalation_level: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class HazardPage(BaseModel):
+    items: list[HazardPublic]
+    next_cursor: str | None

@@ -1,0 +1,42 @@
+"""Hazards: report outside a checklist, list, read."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from server.checklists.templates import Severity
+from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
+from server.hazards import service
+from server.hazards.models import HazardIn, HazardPage, HazardPublic, HazardStatus
+
+router = APIRouter(tags=["hazards"])
+
+
+@router.put("/hazards/{hazard_id}", response_model=HazardPublic, status_code=201,
+            responses={200: {"description": "A replay of the same report"}})
+def put_hazard(response: Response, hazard_id: uuid.UUID, body: HazardIn, user: OfficerUser,
+               session: SessionDep, settings: SettingsDep) -> HazardPublic:
+    hazard, created = service.report_hazard(session=session, settings=settings, user=user, hazard_id=hazard_id,
+                                            data=body)
+    response.status_code = 201 if created else 200
+    return hazard
+
+
+@router.get("/hazards", response_model=HazardPage)
+def list_hazards(user: CurrentUser, session: SessionDep,
+                 status: Annotated[list[HazardStatus] | None, Query()] = None,
+                 site_id: uuid.UUID | None = None, category: str | None = None, severity: Severity | None = None,
+                 organization_id: uuid.UUID | None = None, overdue: bool | None = None,
+                 limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None) -> HazardPage:
+    return service.list_hazards(
+        session=session, user=user, status=[s.value for s in status] if status else None, site_id=site_id,
+        category=category, severity=severity.value if severity else None, organization_id=organization_id,
+        overdue=overdue, limit=limit, cursor=cursor)
+
+
+@router.get("/hazards/{hazard_id}", response_model=HazardPublic)
+def get_hazard(hazard_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> HazardPublic:
+    return service.to_public(service.get_hazard(session=session, user=user, hazard_id=hazard_id))

@@ -1,0 +1,143 @@
+"""Raising, reporting, reading and listing hazards."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.checklists.templates import CATEGORIES
+from server.common import canonical_hash, utcnow
+from server.config import Settings
+from server.errors import Conflict, Invalid, not_found
+from server.hazards.models import FINISHED_STATUSES, Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.scope import hazard_condition, site_condition
+from server.sites.models import Site
+from server.users.models import User
+
+
+def default_deadline(*, found_at: datetime, severity: str, settings: Settings) -> datetime:
+    """End of the local day, N days after the hazard was found (N by severity)."""
+    local_day = found_at.astimezone(settings.tz).date() + timedelta(days=settings.deadline_days(severity))
+    return datetime.combine(local_day, time(23, 59, 59), settings.tz)
+
+
+def is_overdue(hazard: Hazard, now: datetime | None = None) -> bool:
+    return hazard.status not in FINISHED_STATUSES and hazard.deadline < (now or utcnow())
+
+
+def to_public(hazard: Hazard, now: datetime | None = None) -> HazardPublic:
+    return HazardPublic(
+        **hazard.model_dump(exclude={"request_hash", "photo_ids"}),
+        photo_ids=[uuid.UUID(str(p)) for p in hazard.photo_ids],
+        overdue=is_overdue(hazard, now),
+    )
+
+
+def new_hazard(*, site: Site, category: str, severity: str, description: str, reported_by: uuid.UUID,
+               found_at: datetime, settings: Settings, hazard_id: uuid.UUID, item_id: str | None = None,
+               inspection_id: uuid.UUID | None = None, photo_ids: list[uuid.UUID] | None = None,
+               deadline: datetime | None = None, request_hash: str | None = None) -> Hazard:
+    now = utcnow()
+    return Hazard(
+        id=hazard_id, site_id=site.id, category=category, item_id=item_id, inspection_id=inspection_id,
+        severity=severity, status=HazardStatus.open.value, version=1,
+        deadline=deadline or default_deadline(found_at=found_at, severity=severity, settings=settings),
+        organization_id=site.property_org_id, description=description,
+        photo_ids=[str(p) for p in (photo_ids or [])], reported_by=reported_by, found_at=found_at,
+        request_hash=request_hash, created_at=now, updated_at=now,
+    )
+
+
+def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID,
+                  data: HazardIn) -> tuple[HazardPublic, bool]:
+    """Record a hazard seen outside a checklist. Returns (hazard, created)."""
+    request_hash = canonical_hash(data.model_dump(mode="json"))
+    existing = session.get(Hazard, hazard_id)
+    if existing is not None:
+        return _replay(existing, request_hash), False
+    if data.category not in CATEGORIES:
+        raise Invalid(f"Unknown category '{data.category}'; use one of {', '.join(CATEGORIES)}.",
+                      code="unknown_category")
+    site = session.exec(select(Site).where(Site.id == data.site_id, site_condition(user))).first()
+    if site is None:
+        raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
+    now = utcnow()
+    found_at = data.found_at or now
+    if found_at > now + timedelta(hours=1):
+        raise Invalid("found_at lies in the future; check the phone's clock.", code="time_in_future")
+    hazard = new_hazard(site=site, category=data.category, severity=data.severity.value,
+                        description=data.description, reported_by=user.id, found_at=found_at, settings=settings,
+                        hazard_id=hazard_id, photo_ids=data.photo_ids, deadline=data.deadline,
+                        request_hash=request_hash)
+    session.add(hazard)
+    audit.record(session=session, actor_id=user.id, action="report", target_type="hazard", target_id=hazard.id,
+                 to_state=hazard.status)
+    try:
+        session.commit()
+    except IntegrityError:  # the same id written concurrently: answer as a replay would
+        session.rollback()
+        existing = session.get(Hazard, hazard_id)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash), False
+    return to_public(hazard), True
+
+
+def _replay(existing: Hazard, request_hash: str) -> HazardPublic:
+    if existing.request_hash != request_hash:
+        raise Conflict("A different hazard was already recorded under this id; nothing was changed.",
+                       code="id_conflict")
+    return to_public(existing)
+
+
+def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
+    hazard = session.exec(select(Hazard).where(Hazard.id == hazard_id, hazard_condition(user))).first()
+    if hazard is None:
+        raise not_found("Hazard")
+    return hazard
+
+
+def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{item_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        stamp, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(stamp), uuid.UUID(item_id)
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("This cursor is not one the server gave out; start again without it.",
+                      code="bad_cursor") from None
+
+
+def list_hazards(*, session: Session, user: User, status: list[str] | None = None, site_id: uuid.UUID | None = None,
+                 category: str | None = None, severity: str | None = None,
+                 organization_id: uuid.UUID | None = None, overdue: bool | None = None, limit: int = 50,
+                 cursor: str | None = None) -> HazardPage:
+    now = utcnow()
+    query = select(Hazard).where(hazard_condition(user))
+    if status:
+        query = query.where(Hazard.status.in_(status))
+    if site_id:
+        query = query.where(Hazard.site_id == site_id)
+    if category:
+        query = query.where(Hazard.category == category)
+    if severity:
+        query = query.where(Hazard.severity == severity)
+    if organization_id:
+        query = query.where(Hazard.organization_id == organization_id)
+    if overdue is not None:
+        late = and_(Hazard.status.not_in(FINISHED_STATUSES), Hazard.deadline < now)
+        query = query.where(late if overdue else ~late)
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        query = query.where(or_(Hazard.created_at < at, and_(Hazard.created_at == at, Hazard.id < last_id)))
+    rows = list(session.exec(query.order_by(Hazard.created_at.desc(), Hazard.id.desc()).limit(limit + 1)).all())
+    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
+    return HazardPage(items=[to_public(h, now) for h in rows[:limit]], next_cursor=next_cursor)

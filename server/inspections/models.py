@@ -1,0 +1,71 @@
+"""A checklist run at one site, with its answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlalchemy import JSON, Index
+from sqlmodel import Field, SQLModel
+
+from server.common import UTCDateTime, utcnow
+
+Result = Literal["pass", "fail", "na"]
+
+
+class Inspection(SQLModel, table=True):
+    __table_args__ = (Index("ix_inspection_site_finished", "site_id", "finished_at"),)
+    id: uuid.UUID = Field(primary_key=True)
+    site_id: uuid.UUID = Field(foreign_key="site.id")
+    category: str = Field(max_length=40)
+    template_version: int
+    inspector_id: uuid.UUID = Field(foreign_key="user.id", index=True)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime = Field(sa_type=UTCDateTime)
+    lat: float | None = None
+    lon: float | None = None
+    answers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    request_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    item_id: str = PField(min_length=1, max_length=100)
+    result: Result
+    note: str | None = PField(default=None, max_length=2000)
+    photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
+
+
+class InspectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    site_id: uuid.UUID
+    category: str = PField(min_length=1, max_length=40)
+    template_version: int = PField(ge=1)
+    started_at: datetime
+    finished_at: datetime
+    lat: float | None = PField(default=None, ge=-90, le=90)
+    lon: float | None = PField(default=None, ge=-180, le=180)
+    answers: list[AnswerIn] = PField(min_length=1, max_length=500)
+
+
+class InspectionPublic(BaseModel):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    category: str
+    template_version: int
+    inspector_id: uuid.UUID
+    started_at: datetime
+    finished_at: datetime
+    lat: float | None
+    lon: float | None
+    answers: list[AnswerIn]
+    hazard_ids: list[uuid.UUID]
+    created_at: datetime
+
+
+class InspectionPage(BaseModel):
+    items: list[InspectionPublic]
+    next_cursor: str | None

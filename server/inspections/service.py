@@ -1,0 +1,165 @@
+"""Submitting a checklist run: validate it against its template version, store it, raise its hazards."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.checklists.service import ChecklistRegistry
+from server.checklists.templates import ChecklistTemplate
+from server.common import canonical_hash, utcnow
+from server.config import Settings
+from server.errors import Conflict, Invalid, not_found
+from server.hazards.models import Hazard
+from server.hazards.service import decode_cursor, encode_cursor, new_hazard
+from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
+from server.scope import fieldwork_condition, site_condition
+from server.sites.models import Site
+from server.users.models import User
+
+
+def hazard_id_for(inspection_id: uuid.UUID, item_id: str) -> uuid.UUID:
+    """The id of the hazard a failed item raises; the phone computes the same offline."""
+    return uuid.uuid5(inspection_id, item_id)
+
+
+def to_public(inspection: Inspection) -> InspectionPublic:
+    return InspectionPublic(
+        **inspection.model_dump(exclude={"request_hash", "answers"}),
+        answers=[AnswerIn.model_validate(a) for a in inspection.answers],
+        hazard_ids=[hazard_id_for(inspection.id, a["item_id"]) for a in inspection.answers if a["result"] == "fail"],
+    )
+
+
+def _names(ids: list[str]) -> str:
+    return ", ".join(ids)
+
+
+def check_answers(template: ChecklistTemplate, site: Site, data: InspectionIn) -> None:
+    """Every problem named at once, so the officer can fix them all in one go."""
+    known = {item.id: item for item in template.items}
+    given = [a.item_id for a in data.answers]
+    unknown = [i for i in given if i not in known]
+    if unknown:
+        raise Invalid(f"These items are not in the {template.category} checklist version {template.version}: "
+                      f"{_names(unknown)}.", code="unknown_items", extra={"items": unknown})
+    duplicated = sorted({i for i in given if given.count(i) > 1})
+    if duplicated:
+        raise Invalid(f"These items are answered more than once: {_names(duplicated)}.", code="duplicate_answers",
+                      extra={"items": duplicated})
+    missing = [item.id for item in template.items_for(site.profile) if item.id not in given]
+    if missing:
+        raise Invalid(f"These items apply to {site.name} and have no answer: {_names(missing)}.",
+                      code="missing_answers", extra={"items": missing})
+    no_photo = [a.item_id for a in data.answers
+                if a.result == "fail" and known[a.item_id].photo_required_on_fail and not a.photo_ids]
+    if no_photo:
+        raise Invalid(f"These failed items need a photo of the problem: {_names(no_photo)}.",
+                      code="photo_required", extra={"items": no_photo})
+
+
+def submit_inspection(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
+                      inspection_id: uuid.UUID, data: InspectionIn) -> tuple[InspectionPublic, bool]:
+    """Store a checklist run and raise one hazard per failed item, in one transaction.
+
+    Returns (inspection, created); a replay of the same body returns the stored one."""
+    request_hash = canonical_hash(data.model_dump(mode="json"))
+    existing = session.get(Inspection, inspection_id)
+    if existing is not None:
+        return _replay(existing, request_hash), False
+
+    site = session.exec(select(Site).where(Site.id == data.site_id, site_condition(user))).first()
+    if site is None:
+        raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
+    template = registry.version(session=session, category=data.category, version=data.template_version)
+    if template is None:
+        raise Invalid(f"The server does not know checklist '{data.category}' version {data.template_version}; "
+                      "refresh the checklists on the phone.", code="unknown_template")
+    now = utcnow()
+    if data.finished_at < data.started_at:
+        raise Invalid("finished_at is before started_at.", code="bad_times")
+    if data.finished_at > now + timedelta(hours=1):
+        raise Invalid("finished_at lies in the future; check the phone's clock.", code="time_in_future")
+    check_answers(template, site, data)
+
+    inspection = Inspection(id=inspection_id, **data.model_dump(mode="python", exclude={"answers"}),
+                            answers=[a.model_dump(mode="json") for a in data.answers],
+                            inspector_id=user.id, request_hash=request_hash, created_at=now)
+    session.add(inspection)
+    audit.record(session=session, actor_id=user.id, action="submit", target_type="inspection",
+                 target_id=inspection_id, detail={"category": data.category, "site_id": str(site.id)})
+    session.flush()
+    for hazard in raise_hazards_for_failed_items(inspection=inspection, template=template, site=site,
+                                                 settings=settings):
+        session.add(hazard)
+        audit.record(session=session, actor_id=user.id, action="raise", target_type="hazard",
+                     target_id=hazard.id, to_state=hazard.status, detail={"inspection_id": str(inspection_id)})
+    try:
+        session.commit()
+    except IntegrityError:  # written concurrently under the same id
+        session.rollback()
+        existing = session.get(Inspection, inspection_id)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash), False
+    return to_public(inspection), True
+
+
+def raise_hazards_for_failed_items(*, inspection: Inspection, template: ChecklistTemplate, site: Site,
+                                   settings: Settings) -> list[Hazard]:
+    hazards = []
+    for answer in inspection.answers:
+        if answer["result"] != "fail":
+            continue
+        item = template.item(answer["item_id"])
+        assert item is not None  # check_answers ran
+        description = item.prompt.zh + (f"\n{answer['note']}" if answer.get("note") else "")
+        hazards.append(new_hazard(
+            site=site, category=template.category, severity=item.severity_on_fail.value, description=description,
+            reported_by=inspection.inspector_id, found_at=inspection.finished_at, settings=settings,
+            hazard_id=hazard_id_for(inspection.id, item.id), item_id=item.id, inspection_id=inspection.id,
+            photo_ids=answer.get("photo_ids", []),
+        ))
+    return hazards
+
+
+def _replay(existing: Inspection, request_hash: str) -> InspectionPublic:
+    if existing.request_hash != request_hash:
+        raise Conflict("A different inspection was already submitted under this id; nothing was changed.",
+                       code="id_conflict")
+    return to_public(existing)
+
+
+def get_inspection(*, session: Session, user: User, inspection_id: uuid.UUID) -> InspectionPublic:
+    row = session.exec(select(Inspection).where(Inspection.id == inspection_id,
+                                                fieldwork_condition(user, Inspection.site_id))).first()
+    if row is None:
+        raise not_found("Inspection")
+    return to_public(row)
+
+
+def list_inspections(*, session: Session, user: User, site_id: uuid.UUID | None = None, category: str | None = None,
+                     inspector_id: uuid.UUID | None = None, since=None, limit: int = 50,  # type: ignore[no-untyped-def]
+                     cursor: str | None = None) -> InspectionPage:
+    query = select(Inspection).where(fieldwork_condition(user, Inspection.site_id))
+    if site_id:
+        query = query.where(Inspection.site_id == site_id)
+    if category:
+        query = query.where(Inspection.category == category)
+    if inspector_id:
+        query = query.where(Inspection.inspector_id == inspector_id)
+    if since:
+        query = query.where(Inspection.finished_at >= since)
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        query = query.where(or_(Inspection.created_at < at,
+                                and_(Inspection.created_at == at, Inspection.id < last_id)))
+    rows = list(session.exec(query.order_by(Inspection.created_at.desc(), Inspection.id.desc())
+                             .limit(limit + 1)).all())
+    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
+    return InspectionPage(items=[to_public(r) for r in rows[:limit]], next_cursor=next_cursor)

@@ -1,0 +1,9 @@
+"""Imports every table so SQLModel.metadata is complete (Alembic, tests)."""
+
+from server.audit.models import AuditEvent  # noqa: F401
+from server.checklists.models import ChecklistVersion  # noqa: F401
+from server.hazards.models import Hazard  # noqa: F401
+from server.inspections.models import Inspection  # noqa: F401
+from server.sites.models import Assignment, Site  # noqa: F401
+from server.trainings.models import TrainingSession  # noqa: F401
+from server.users.models import LoginFailure, Organization, User  # noqa: F401

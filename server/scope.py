@@ -1,0 +1,44 @@
+"""Who may see what, decided once: each function returns a SQL condition for a query.
+
+A record outside the caller's scope must look exactly like one that does not exist,
+so services filter with these and answer NotFound, never Forbidden, for records."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from server.hazards.models import Hazard
+from server.sites.models import Assignment, Site
+from server.users.models import Role, User
+
+
+def assigned_site_ids(user: User):  # type: ignore[no-untyped-def]
+    return select(Assignment.site_id).where(Assignment.officer_id == user.id)
+
+
+def site_condition(user: User, site_id_column=Site.id) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Sites a user works with: all (admin), assigned (officer), managed by their company (property)."""
+    if user.role == Role.admin:
+        return true()
+    if user.role == Role.officer:
+        return site_id_column.in_(assigned_site_ids(user))
+    if user.organization_id is None:
+        return false()
+    return site_id_column.in_(select(Site.id).where(Site.property_org_id == user.organization_id))
+
+
+def hazard_condition(user: User) -> ColumnElement[bool]:
+    if user.role == Role.admin:
+        return true()
+    if user.role == Role.officer:
+        return Hazard.site_id.in_(assigned_site_ids(user))
+    if user.organization_id is None:
+        return false()
+    return Hazard.organization_id == user.organization_id
+
+
+def fieldwork_condition(user: User, site_id_column) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Inspections and trainings: the officers' own records, not shown to property companies."""
+    if user.role == Role.property:
+        return false()
+    return site_condition(user, site_id_column)

@@ -1,0 +1,120 @@
+"""Sites and round assignments."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.common import utcnow
+from server.errors import Conflict, Invalid, not_found
+from server.scope import site_condition
+from server.sites.models import Assignment, AssignmentCreate, AssignmentUpdate, Site, SiteCreate, SiteUpdate
+from server.users.models import Organization, Role, User
+
+
+def _check_property_org(session: Session, org_id: uuid.UUID | None) -> None:
+    if org_id is None:
+        return
+    org = session.get(Organization, org_id)
+    if org is None or org.kind != "property":
+        raise Invalid(f"property_org_id {org_id} does not name a property company.", code="unknown_organization")
+
+
+def create_site(*, session: Session, data: SiteCreate, actor_id: uuid.UUID) -> Site:
+    _check_property_org(session, data.property_org_id)
+    site = Site(**data.model_dump(exclude={"profile"}), profile=data.profile.model_dump())
+    session.add(site)
+    audit.record(session=session, actor_id=actor_id, action="create", target_type="site", target_id=site.id)
+    session.commit()
+    return site
+
+
+def update_site(*, session: Session, site_id: uuid.UUID, data: SiteUpdate, actor_id: uuid.UUID) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise not_found("Site")
+    changes = data.model_dump(exclude_unset=True)
+    if "property_org_id" in changes:
+        _check_property_org(session, changes["property_org_id"])
+    for key, value in changes.items():
+        setattr(site, key, value)
+    site.updated_at = utcnow()
+    session.add(site)
+    audit.record(session=session, actor_id=actor_id, action="update", target_type="site", target_id=site.id,
+                 detail={"fields": sorted(changes)})
+    session.commit()
+    return site
+
+
+def list_sites(*, session: Session, user: User) -> list[Site]:
+    return list(session.exec(select(Site).where(site_condition(user)).order_by(Site.district, Site.street, Site.name)).all())
+
+
+def get_site(*, session: Session, user: User, site_id: uuid.UUID) -> Site:
+    site = session.exec(select(Site).where(Site.id == site_id, site_condition(user))).first()
+    if site is None:
+        raise not_found("Site")
+    return site
+
+
+def create_assignment(*, session: Session, data: AssignmentCreate, actor_id: uuid.UUID) -> Assignment:
+    officer = session.get(User, data.officer_id)
+    if officer is None or officer.role != Role.officer.value:
+        raise Invalid(f"officer_id {data.officer_id} does not name an officer.", code="unknown_officer")
+    if session.get(Site, data.site_id) is None:
+        raise Invalid(f"site_id {data.site_id} does not name a site.", code="unknown_site")
+    assignment = Assignment(**data.model_dump())
+    session.add(assignment)
+    audit.record(session=session, actor_id=actor_id, action="create", target_type="assignment",
+                 target_id=assignment.id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("This officer is already assigned to this site; update that assignment instead.",
+                       code="already_assigned") from None
+    return assignment
+
+
+def update_assignment(*, session: Session, assignment_id: uuid.UUID, data: AssignmentUpdate,
+                      actor_id: uuid.UUID) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise not_found("Assignment")
+    assignment.visits_per_week = data.visits_per_week
+    assignment.updated_at = utcnow()
+    session.add(assignment)
+    audit.record(session=session, actor_id=actor_id, action="update", target_type="assignment",
+                 target_id=assignment.id)
+    session.commit()
+    return assignment
+
+
+def delete_assignment(*, session: Session, assignment_id: uuid.UUID, actor_id: uuid.UUID) -> None:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise not_found("Assignment")
+    session.delete(assignment)
+    audit.record(session=session, actor_id=actor_id, action="delete", target_type="assignment",
+                 target_id=assignment_id)
+    session.commit()
+
+
+def list_assignments(*, session: Session, officer_id: uuid.UUID | None = None,
+                     site_id: uuid.UUID | None = None) -> list[Assignment]:
+    query = select(Assignment).order_by(Assignment.created_at)
+    if officer_id:
+        query = query.where(Assignment.officer_id == officer_id)
+    if site_id:
+        query = query.where(Assignment.site_id == site_id)
+    return list(session.exec(query).all())
+
+
+def get_assignment(*, session: Session, assignment_id: uuid.UUID) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise not_found("Assignment")
+    return assignment

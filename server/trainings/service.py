@@ -1,0 +1,71 @@
+"""Training sessions logged by officers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.checklists.templates import CATEGORIES
+from server.common import canonical_hash, utcnow
+from server.errors import Conflict, Invalid
+from server.scope import fieldwork_condition, site_condition
+from server.sites.models import Site
+from server.trainings.models import TrainingIn, TrainingPublic, TrainingSession
+from server.users.models import User
+
+
+def to_public(row: TrainingSession) -> TrainingPublic:
+    return TrainingPublic(**row.model_dump(exclude={"request_hash", "photo_ids"}),
+                          photo_ids=[uuid.UUID(str(p)) for p in row.photo_ids])
+
+
+def log_training(*, session: Session, user: User, training_id: uuid.UUID,
+                 data: TrainingIn) -> tuple[TrainingPublic, bool]:
+    request_hash = canonical_hash(data.model_dump(mode="json"))
+    existing = session.get(TrainingSession, training_id)
+    if existing is not None:
+        return _replay(existing, request_hash), False
+    unknown = [t for t in data.topics if t not in CATEGORIES]
+    if unknown:
+        raise Invalid(f"Unknown topics: {', '.join(unknown)}; topics are the categories "
+                      f"{', '.join(CATEGORIES)}.", code="unknown_topics")
+    if session.exec(select(Site.id).where(Site.id == data.site_id, site_condition(user))).first() is None:
+        raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
+    if data.held_at > utcnow() + timedelta(hours=1):
+        raise Invalid("held_at lies in the future; log a session after it was held.", code="time_in_future")
+    row = TrainingSession(id=training_id, **data.model_dump(exclude={"photo_ids", "topics"}),
+                          topics=sorted(set(data.topics)), photo_ids=[str(p) for p in data.photo_ids],
+                          officer_id=user.id, request_hash=request_hash)
+    session.add(row)
+    audit.record(session=session, actor_id=user.id, action="log", target_type="training", target_id=training_id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.get(TrainingSession, training_id)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash), False
+    return to_public(row), True
+
+
+def _replay(existing: TrainingSession, request_hash: str) -> TrainingPublic:
+    if existing.request_hash != request_hash:
+        raise Conflict("A different training session was already logged under this id; nothing was changed.",
+                       code="id_conflict")
+    return to_public(existing)
+
+
+def list_trainings(*, session: Session, user: User, site_id: uuid.UUID | None = None,
+                   since: datetime | None = None, limit: int = 200) -> list[TrainingPublic]:
+    query = select(TrainingSession).where(fieldwork_condition(user, TrainingSession.site_id))
+    if site_id:
+        query = query.where(TrainingSession.site_id == site_id)
+    if since:
+        query = query.where(TrainingSession.held_at >= since)
+    rows = session.exec(query.order_by(TrainingSession.held_at.desc()).limit(limit)).all()
+    return [to_public(r) for r in rows]

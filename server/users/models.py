@@ -1,0 +1,145 @@
+"""Organizations, users and login throttling."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlmodel import Field, SQLModel
+
+from server.common import UTCDateTime, utcnow
+
+
+class Role(str, Enum):
+    admin = "admin"
+    officer = "officer"
+    property = "property"
+
+
+OrgKind = Literal["property", "department"]
+Language = Literal["zh", "en"]
+
+
+class Organization(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=20)
+    phone: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class User(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20)
+    organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id", index=True)
+    display_name: str = Field(default="", max_length=100)
+    language: str = Field(default="zh", max_length=5)
+    phone: str | None = Field(default=None, max_length=40)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginFailure(SQLModel, table=True):
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# ---- API schemas -----------------------------------------------------------
+
+Name = PField(min_length=1, max_length=200)
+
+
+class OrganizationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Name
+    kind: OrgKind
+    phone: str | None = PField(default=None, max_length=40)
+
+
+class OrganizationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = PField(default=None, min_length=1, max_length=200)
+    kind: OrgKind | None = None
+    phone: str | None = PField(default=None, max_length=40)
+
+
+class OrganizationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    kind: str
+    phone: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+Username = PField(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+Password = PField(min_length=8, max_length=128)
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    username: str = Username
+    password: str = Password
+    role: Role
+    organization_id: uuid.UUID | None = None
+    display_name: str = PField(default="", max_length=100)
+    language: Language = "zh"
+    phone: str | None = PField(default=None, max_length=40)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    password: str | None = PField(default=None, min_length=8, max_length=128)
+    role: Role | None = None
+    organization_id: uuid.UUID | None = None
+    display_name: str | None = PField(default=None, max_length=100)
+    language: Language | None = None
+    phone: str | None = PField(default=None, max_length=40)
+    is_active: bool | None = None
+
+
+class MeUpdate(BaseModel):
+    """What a user may change about themselves."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    display_name: str | None = PField(default=None, max_length=100)
+    language: Language | None = None
+    phone: str | None = PField(default=None, max_length=40)
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    username: str
+    role: Role
+    organization_id: uuid.UUID | None
+    display_name: str
+    language: str
+    phone: str | None
+    is_active: bool
+
+
+class MePublic(UserPublic):
+    site_ids: list[uuid.UUID]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = PField(min_length=1, max_length=4096)

@@ -1,0 +1,119 @@
+"""Sign-in, the current user, and admin management of users and organizations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+
+from server import security
+from server.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from server.errors import Unauthorized
+from server.users import service
+from server.users.models import (
+    MePublic,
+    MeUpdate,
+    OrganizationCreate,
+    OrganizationPublic,
+    OrganizationUpdate,
+    RefreshRequest,
+    Role,
+    TokenPair,
+    User,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+
+router = APIRouter()
+
+
+def _tokens(request: Request, settings: SettingsDep, user: User) -> TokenPair:
+    secret = request.app.state.token_secret
+    return TokenPair(
+        access_token=security.create_token(secret=secret, user_id=user.id, kind="access",
+                                           lifetime=timedelta(minutes=settings.access_token_minutes)),
+        refresh_token=security.create_token(secret=secret, user_id=user.id, kind="refresh",
+                                            lifetime=timedelta(days=settings.refresh_token_days)),
+        expires_in=settings.access_token_minutes * 60,
+    )
+
+
+@router.post("/auth/token", response_model=TokenPair, tags=["auth"])
+def login(request: Request, session: SessionDep, settings: SettingsDep,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPair:
+    user = service.authenticate(
+        session=session, hasher=request.app.state.hasher, username=form.username, password=form.password,
+        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds,
+    )
+    return _tokens(request, settings, user)
+
+
+@router.post("/auth/refresh", response_model=TokenPair, tags=["auth"])
+def refresh(request: Request, body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
+    user_id = security.read_token(secret=request.app.state.token_secret, token=body.refresh_token, kind="refresh")
+    user = session.get(User, user_id) if user_id else None
+    if user is None or not user.is_active:
+        raise Unauthorized("This sign-in has expired; sign in again with your password.", code="invalid_token")
+    return _tokens(request, settings, user)
+
+
+@router.get("/me", response_model=MePublic, tags=["auth"])
+def me(user: CurrentUser, session: SessionDep) -> MePublic:
+    return MePublic(**UserPublic.model_validate(user).model_dump(),
+                    site_ids=service.site_ids_for(session=session, user=user))
+
+
+@router.patch("/me", response_model=MePublic, tags=["auth"])
+def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep) -> MePublic:
+    user = service.update_self(session=session, user=user, changes=body.model_dump(exclude_unset=True))
+    return MePublic(**UserPublic.model_validate(user).model_dump(),
+                    site_ids=service.site_ids_for(session=session, user=user))
+
+
+@router.post("/users", response_model=UserPublic, status_code=201, tags=["admin"])
+def create_user(request: Request, body: UserCreate, admin: AdminUser, session: SessionDep) -> User:
+    return service.create_user(session=session, hasher=request.app.state.hasher, data=body, actor_id=admin.id)
+
+
+@router.get("/users", response_model=list[UserPublic], tags=["admin"])
+def list_users(admin: AdminUser, session: SessionDep, role: Role | None = None,
+               organization_id: uuid.UUID | None = None) -> list[User]:
+    return service.list_users(session=session, role=role, organization_id=organization_id)
+
+
+@router.get("/users/{user_id}", response_model=UserPublic, tags=["admin"])
+def get_user(user_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> User:
+    return service.get_user(session=session, user_id=user_id)
+
+
+@router.patch("/users/{user_id}", response_model=UserPublic, tags=["admin"])
+def update_user(request: Request, user_id: uuid.UUID, body: UserUpdate, admin: AdminUser,
+                session: SessionDep) -> User:
+    return service.update_user(session=session, hasher=request.app.state.hasher, user_id=user_id, data=body,
+                               actor_id=admin.id)
+
+
+@router.post("/organizations", response_model=OrganizationPublic, status_code=201, tags=["admin"])
+def create_organization(body: OrganizationCreate, admin: AdminUser, session: SessionDep):  # type: ignore[no-untyped-def]
+    return service.create_organization(session=session, data=body, actor_id=admin.id)
+
+
+@router.get("/organizations", response_model=list[OrganizationPublic], tags=["admin"])
+def list_organizations(admin: AdminUser, session: SessionDep):  # type: ignore[no-untyped-def]
+    return service.list_organizations(session=session)
+
+
+@router.get("/organizations/{organization_id}", response_model=OrganizationPublic, tags=["admin"])
+def get_organization(organization_id: uuid.UUID, admin: AdminUser, session: SessionDep):  # type: ignore[no-untyped-def]
+    return service.get_organization(session=session, organization_id=organization_id)
+
+
+@router.patch("/organizations/{organization_id}", response_model=OrganizationPublic, tags=["admin"])
+def update_organization(organization_id: uuid.UUID, body: OrganizationUpdate, admin: AdminUser,  # type: ignore[no-untyped-def]
+                        session: SessionDep):
+    return service.update_organization(session=session, organization_id=organization_id, data=body,
+                                       actor_id=admin.id)

@@ -1,0 +1,190 @@
+"""Accounts, organizations, sign-in with throttling."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.common import utcnow
+from server.errors import Conflict, Invalid, TooManyRequests, Unauthorized, not_found
+from server.sites.models import Assignment
+from server.users.models import (
+    LoginFailure,
+    Organization,
+    OrganizationCreate,
+    OrganizationUpdate,
+    Role,
+    User,
+    UserCreate,
+    UserUpdate,
+)
+
+
+def authenticate(
+    *, session: Session, hasher: PasswordHash, username: str, password: str, max_failures: int, window_seconds: int
+) -> User:
+    """The user for these credentials; counts failures so guessing is throttled per username."""
+    since = utcnow() - timedelta(seconds=window_seconds)
+    failures = session.exec(
+        select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username, LoginFailure.at >= since)
+    ).one()
+    if failures >= max_failures:
+        minutes = max(1, window_seconds // 60)
+        raise TooManyRequests(
+            f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again.", code="login_throttled"
+        )
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.is_active or not hasher.verify(password, user.password_hash):
+        session.add(LoginFailure(username=username))
+        session.commit()
+        raise Unauthorized("Wrong username or password.", code="bad_credentials")
+    session.exec(delete(LoginFailure).where(LoginFailure.username == username))
+    session.commit()
+    return user
+
+
+def site_ids_for(*, session: Session, user: User) -> list[uuid.UUID]:
+    from server.scope import site_condition
+    from server.sites.models import Site
+
+    return list(session.exec(select(Site.id).where(site_condition(user)).order_by(Site.name)).all())
+
+
+def _check_organization(session: Session, role: Role | str, organization_id: uuid.UUID | None) -> None:
+    if organization_id is not None and session.get(Organization, organization_id) is None:
+        raise Invalid(f"Organization {organization_id} does not exist.", code="unknown_organization")
+    if role == Role.property:
+        org = session.get(Organization, organization_id) if organization_id else None
+        if org is None or org.kind != "property":
+            raise Invalid("A property user needs organization_id naming a property company.", code="organization_required")
+
+
+def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, actor_id: uuid.UUID | None) -> User:
+    _check_organization(session, data.role, data.organization_id)
+    user = User(
+        username=data.username,
+        password_hash=hasher.hash(data.password),
+        role=data.role.value,
+        organization_id=data.organization_id,
+        display_name=data.display_name,
+        language=data.language,
+        phone=data.phone,
+    )
+    session.add(user)
+    audit.record(session=session, actor_id=actor_id, action="create", target_type="user", target_id=user.id,
+                 to_state=user.role)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"The username '{data.username}' is taken; choose another.", code="username_taken") from None
+    return user
+
+
+def update_user(
+    *, session: Session, hasher: PasswordHash, user_id: uuid.UUID, data: UserUpdate, actor_id: uuid.UUID
+) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    changes = data.model_dump(exclude_unset=True)
+    role = changes.get("role", user.role)
+    org_id = changes.get("organization_id", user.organization_id)
+    _check_organization(session, role, org_id)
+    for key, value in changes.items():
+        if key == "password":
+            user.password_hash = hasher.hash(value)
+        elif key == "role":
+            user.role = value.value if isinstance(value, Role) else value
+        else:
+            setattr(user, key, value)
+    user.updated_at = utcnow()
+    session.add(user)
+    audit.record(session=session, actor_id=actor_id, action="update", target_type="user", target_id=user.id,
+                 detail={"fields": sorted(k for k in changes if k != "password") + (["password"] if "password" in changes else [])})
+    session.commit()
+    return user
+
+
+def list_users(*, session: Session, role: Role | None = None, organization_id: uuid.UUID | None = None) -> list[User]:
+    query = select(User).order_by(User.username)
+    if role:
+        query = query.where(User.role == role.value)
+    if organization_id:
+        query = query.where(User.organization_id == organization_id)
+    return list(session.exec(query).all())
+
+
+def get_user(*, session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("User")
+    return user
+
+
+def update_self(*, session: Session, user: User, changes: dict) -> User:
+    for key, value in changes.items():
+        setattr(user, key, value)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+# ---- organizations ----------------------------------------------------------
+
+
+def create_organization(*, session: Session, data: OrganizationCreate, actor_id: uuid.UUID) -> Organization:
+    org = Organization(**data.model_dump())
+    session.add(org)
+    audit.record(session=session, actor_id=actor_id, action="create", target_type="organization", target_id=org.id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"An organization named '{data.name}' exists already.", code="name_taken") from None
+    return org
+
+
+def update_organization(
+    *, session: Session, organization_id: uuid.UUID, data: OrganizationUpdate, actor_id: uuid.UUID
+) -> Organization:
+    org = get_organization(session=session, organization_id=organization_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("kind") == "department" and org.kind == "property":
+        in_use = session.exec(select(User.id).where(User.organization_id == org.id, User.role == Role.property.value)).first()
+        if in_use:
+            raise Conflict("This company still has property users; it cannot become a department.")
+    for key, value in changes.items():
+        setattr(org, key, value)
+    org.updated_at = utcnow()
+    session.add(org)
+    audit.record(session=session, actor_id=actor_id, action="update", target_type="organization", target_id=org.id,
+                 detail={"fields": sorted(changes)})
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"An organization named '{data.name}' exists already.", code="name_taken") from None
+    return org
+
+
+def list_organizations(*, session: Session) -> list[Organization]:
+    return list(session.exec(select(Organization).order_by(Organization.name)).all())
+
+
+def get_organization(*, session: Session, organization_id: uuid.UUID) -> Organization:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise not_found("Organization")
+    return org
+
+
+def assignments_of(*, session: Session, officer_id: uuid.UUID) -> list[Assignment]:
+    return list(session.exec(select(Assignment).where(Assignment.officer_id == officer_id)).all())

@@ -1,0 +1,87 @@
+"""Small factories: build the world a test needs through the services, sign in by minting tokens."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from server import security
+from server.checklists.templates import ChecklistTemplate
+from server.common import utcnow
+from server.db import write_engine
+from server.sites.models import Assignment, Site, SiteProfile
+from server.users.models import Organization, User
+
+PASSWORD = "correct-horse-1"
+FULL_PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
+                    has_ebike_charging=True, has_fire_control_room=True, building_count=10, household_count=800)
+_seq = itertools.count(1)
+
+
+class World:
+    def __init__(self, client: TestClient):
+        self.client = client
+        self.app = client.app
+
+    def session(self) -> Session:
+        return Session(write_engine(self.app.state.engine), expire_on_commit=False)
+
+    def _add(self, obj: Any) -> Any:
+        with self.session() as s:
+            s.add(obj)
+            s.commit()
+        return obj
+
+    def org(self, name: str | None = None, kind: str = "property") -> Organization:
+        return self._add(Organization(name=name or f"物业公司{next(_seq)}", kind=kind))
+
+    def site(self, org: Organization | None = None, name: str | None = None, kind: str = "community",
+             **profile: Any) -> Site:
+        merged = SiteProfile(**{**FULL_PROFILE, **profile}).model_dump()
+        return self._add(Site(name=name or f"测试社区{next(_seq)}", kind=kind, district="浑南区", street="五三街道",
+                              lat=41.74, lon=123.45, property_org_id=org.id if org else None, profile=merged))
+
+    def user(self, role: str, org: Organization | None = None, username: str | None = None,
+             password: str = PASSWORD) -> User:
+        return self._add(User(username=username or f"{role}{next(_seq)}", role=role,
+                              organization_id=org.id if org else None,
+                              password_hash=self.app.state.hasher.hash(password)))
+
+    def officer(self, *sites: Site, visits_per_week: int = 1) -> User:
+        officer = self.user("officer")
+        for site in sites:
+            self._add(Assignment(officer_id=officer.id, site_id=site.id, visits_per_week=visits_per_week))
+        return officer
+
+    def admin(self) -> User:
+        return self.user("admin")
+
+    def headers(self, user: User) -> dict[str, str]:
+        token = security.create_token(secret=self.app.state.token_secret, user_id=user.id, kind="access",
+                                      lifetime=timedelta(minutes=30))
+        return {"Authorization": f"Bearer {token}"}
+
+    def template(self, category: str) -> ChecklistTemplate:
+        return self.app.state.checklists.current[category]
+
+    def inspection_body(self, site: Site, category: str = "gas", fail: tuple[str, ...] = (),
+                        photo: bool = True, finished_at=None, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        """A complete, valid submission: every applicable item answered, `fail` items failed (with photos)."""
+        template = self.template(category)
+        finished = finished_at or utcnow() - timedelta(minutes=5)
+        answers = []
+        for item in template.items_for(site.profile):
+            failed = item.id in fail
+            answers.append({"item_id": item.id, "result": "fail" if failed else "pass",
+                            "note": "现场发现问题" if failed else None,
+                            "photo_ids": [str(uuid.uuid4())] if failed and photo else []})
+        body = {"site_id": str(site.id), "category": category, "template_version": template.version,
+                "started_at": (finished - timedelta(minutes=20)).isoformat(), "finished_at": finished.isoformat(),
+                "lat": 41.74, "lon": 123.45, "answers": answers}
+        body.update(extra)
+        return body
