@@ -131,6 +131,8 @@ class ChecklistItem(BaseModel):
 
     def applies_to(self, profile: Mapping[str, Any]) -> bool:
         """True when every ``applies_if`` flag equals the site's (missing flags count as False)."""
+        if not isinstance(profile, Mapping) and isinstance(profile, BaseModel):
+            profile = profile.model_dump()
         return all(
             bool(profile.get(key, False)) == expected
             for key, expected in self.applies_if.items()
@@ -194,21 +196,34 @@ class ChecklistTemplate(BaseModel):
 
 
 class ChecklistFileError(ValueError):
-    """A checklist file that cannot be loaded. ``str(err)`` is a plain-English message."""
+    """A checklist file that cannot be loaded. ``str(err)`` is a plain-English message.
+
+    Two forms::
+
+        ChecklistFileError(path, "severity_on_fail must be ...", item_id="gas.x", field="severity_on_fail")
+            -> "checklists/gas.yaml, item gas.x: severity_on_fail must be ..."
+        ChecklistFileError("checklists/gas.yaml has changed but still says version 1; ...")
+            -> the message as given (it must name the file itself)
+    """
 
     def __init__(
         self,
-        path: Path | str,
-        message: str,
+        path_or_message: Path | str,
+        message: str | None = None,
         *,
         item_id: str | None = None,
         field: str | None = None,
         line: int | None = None,
     ) -> None:
-        self.path = Path(path)
         self.item_id = item_id
         self.field = field
         self.line = line
+        if message is None:
+            self.path: Path | None = None
+            self.problem = str(path_or_message)
+            super().__init__(self.problem)
+            return
+        self.path = Path(path_or_message)
         self.problem = message
         where = _display_name(self.path)
         if line is not None:
