@@ -72,6 +72,21 @@ def create_user(
 
 
 @app.command()
+def escalate() -> None:
+    """Update overdue hazards' escalation levels now (the server also does this every few minutes)."""
+    from server.db import make_engine
+    from server.main import run_escalation
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        changed = run_escalation(engine, settings)
+    finally:
+        engine.dispose()
+    typer.echo(f"{changed} hazards changed escalation level.")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -41,3 +43,11 @@ def canonical_hash(payload: Any) -> str:
     """sha256 of a payload's canonical JSON: the fingerprint that tells a replay from a conflict."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+# Times from clients must carry an offset; they are kept and answered in UTC, so a replay reads the same.
+UTCTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
+    photo_display_px: int = 1600
+    photo_thumb_px: int = 320
+    photo_cache_seconds: int = 86400
 
     cors_origins: list[str] = []
 

@@ -16,6 +16,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    import server.models  # noqa: F401  (every table, and the changes-feed stamping hook)
+
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,12 +22,16 @@ from server.checklists import service as checklists
 from server.checklists.routes import router as checklists_router
 from server.checklists.templates import default_checklists_dir
 from server.config import Settings, get_settings
-from server.db import make_engine
+from server.db import make_engine, write_engine
+from server.hazards.escalation import refresh_escalations
 from server.errors import DomainError
 from server.hazards.routes import router as hazards_router
 from server.inspections.routes import router as inspections_router
+from server.notices.routes import router as notices_router
+from server.photos.routes import router as photos_router
 from server.rounds.routes import router as rounds_router
 from server.sites.routes import router as sites_router
+from server.sync.routes import router as sync_router
 from server.trainings.routes import router as trainings_router
 from server.users.routes import router as users_router
 
@@ -111,6 +117,21 @@ def install_error_handlers(app: FastAPI) -> None:
                                        "internal_error", request_id=current_request_id.get()), status_code=500)
 
 
+async def escalate_periodically(engine: Engine, settings: Settings) -> None:
+    """Keep overdue and escalation levels current without anyone calling an endpoint."""
+    while True:
+        try:
+            await asyncio.to_thread(run_escalation, engine, settings)
+        except Exception:  # a failed round is logged and retried next interval
+            log.exception("escalation round failed")
+        await asyncio.sleep(settings.escalation_interval_seconds)
+
+
+def run_escalation(engine: Engine, settings: Settings) -> int:
+    with Session(write_engine(engine)) as session:
+        return refresh_escalations(session=session, settings=settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -126,9 +147,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.token_secret = settings.token_secret()
         app.state.hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
                                                          memory_kib=settings.argon2_memory_kib)
+        escalator = None
+        if settings.escalation_interval_seconds > 0:
+            escalator = asyncio.create_task(escalate_periodically(engine, settings))
         try:
             yield
         finally:
+            if escalator:
+                escalator.cancel()
             engine.dispose()
 
     app = FastAPI(
@@ -142,7 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (users_router, sites_router, checklists_router, inspections_router, hazards_router,
-                   trainings_router, rounds_router):
+                   trainings_router, rounds_router, notices_router, sync_router, photos_router):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])

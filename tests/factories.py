@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import itertools
 import uuid
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from PIL import Image, ImageDraw
+from sqlmodel import Session, select
 
 from server import security
 from server.checklists.templates import ChecklistTemplate
@@ -21,6 +24,16 @@ PASSWORD = "correct-horse-1"
 FULL_PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
                     has_ebike_charging=True, has_fire_control_room=True, building_count=10, household_count=800)
 _seq = itertools.count(1)
+
+
+@functools.cache
+def small_jpeg() -> bytes:
+    """A 96×72 photo-like JPEG: real bytes for tests that only need *a* photo."""
+    image = Image.new("RGB", (96, 72), (70, 110, 160))
+    ImageDraw.Draw(image).rectangle((20, 15, 60, 50), fill=(220, 60, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 class World:
@@ -69,19 +82,49 @@ class World:
     def template(self, category: str) -> ChecklistTemplate:
         return self.app.state.checklists.current[category]
 
+    def photo(self, user: User, kind: str = "problem", **fields: Any) -> str:
+        """Upload a small real JPEG through the API as `user`; returns the new photo's id."""
+        photo_id = str(uuid.uuid4())
+        response = self.client.put(f"/api/v1/photos/{photo_id}", headers=self.headers(user),
+                                   files={"file": ("photo.jpg", small_jpeg(), "image/jpeg")},
+                                   data={"kind": kind, **{k: str(v) for k, v in fields.items()}})
+        assert response.status_code == 201, response.text
+        return photo_id
+
+    def _site_officer(self, site: Site) -> User:
+        with self.session() as s:
+            officer = s.exec(select(User).join(Assignment, Assignment.officer_id == User.id)
+                             .where(Assignment.site_id == site.id)).first()
+        return officer or self.admin()
+
     def inspection_body(self, site: Site, category: str = "gas", fail: tuple[str, ...] = (),
-                        photo: bool = True, finished_at=None, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        """A complete, valid submission: every applicable item answered, `fail` items failed (with photos)."""
+                        photo: bool = True, finished_at=None, officer: User | None = None,  # type: ignore[no-untyped-def]
+                        **extra: Any) -> dict[str, Any]:
+        """A complete, valid submission: every applicable item answered, `fail` items failed with a real
+        photo uploaded by `officer` (default: the officer assigned to the site)."""
         template = self.template(category)
+        if fail and photo:
+            officer = officer or self._site_officer(site)
         finished = finished_at or utcnow() - timedelta(minutes=5)
         answers = []
         for item in template.items_for(site.profile):
             failed = item.id in fail
             answers.append({"item_id": item.id, "result": "fail" if failed else "pass",
                             "note": "现场发现问题" if failed else None,
-                            "photo_ids": [str(uuid.uuid4())] if failed and photo else []})
+                            "photo_ids": [self.photo(officer, "problem")] if failed and photo else []})
         body = {"site_id": str(site.id), "category": category, "template_version": template.version,
                 "started_at": (finished - timedelta(minutes=20)).isoformat(), "finished_at": finished.isoformat(),
                 "lat": 41.74, "lon": 123.45, "answers": answers}
         body.update(extra)
         return body
+
+
+def _for_app(cls, app, client):  # type: ignore[no-untyped-def]
+    """A World over an app on a live server; `client` is an httpx.Client with that server's base_url."""
+    world = cls.__new__(cls)
+    world.client = client
+    world.app = app
+    return world
+
+
+World.for_app = classmethod(_for_app)  # type: ignore[attr-defined]

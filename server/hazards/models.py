@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field as PField
-from sqlalchemy import JSON, Index
+from sqlalchemy import JSON, BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from server.checklists.templates import Severity
-from server.common import UTCDateTime, utcnow
+from server.common import UTCDateTime, UTCTime, utcnow
 
 
 class HazardStatus(str, Enum):
@@ -31,6 +32,7 @@ class Hazard(SQLModel, table=True):
         Index("ix_hazard_site_status", "site_id", "status"),
         Index("ix_hazard_org_status", "organization_id", "status"),
         Index("ix_hazard_created", "created_at", "id"),
+        Index("ix_hazard_change_seq", "change_seq"),
     )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
@@ -51,6 +53,34 @@ class Hazard(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Position in the changes feed; assigned on every write (see server/sync/changes.py).
+    change_seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class HazardTransition(SQLModel, table=True):
+    """One accepted transition, under the client's id: a replay answers the stored result."""
+
+    __tablename__ = "hazard_transition"
+    id: uuid.UUID = Field(primary_key=True)
+    hazard_id: uuid.UUID = Field(foreign_key="hazard.id", index=True)
+    action: str = Field(max_length=30)
+    from_status: str = Field(max_length=30)
+    to_status: str = Field(max_length=30)
+    actor_id: uuid.UUID = Field(foreign_key="user.id")
+    note: str | None = Field(default=None, max_length=2000)
+    photo_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    request_hash: str = Field(max_length=64)
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: str = PField(min_length=1, max_length=30)
+    base_version: int = PField(ge=1)
+    note: str | None = PField(default=None, max_length=2000)
+    photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
+    deadline: UTCTime | None = None
 
 
 class HazardIn(BaseModel):
@@ -61,8 +91,8 @@ class HazardIn(BaseModel):
     category: str = PField(min_length=1, max_length=40)
     severity: Severity
     description: str = PField(min_length=1, max_length=2000)
-    found_at: datetime | None = None
-    deadline: datetime | None = None
+    found_at: UTCTime | None = None
+    deadline: UTCTime | None = None
     photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
 
 
@@ -86,6 +116,25 @@ class HazardPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    note: str | None = None
+    photo_ids: list[uuid.UUID] = []
+
+
+class HazardDetail(HazardPublic):
+    site_name: str
+    organization_name: str | None
+    allowed_actions: list[str]
+    history: list[HistoryEntry]
+    photos: dict[str, list[uuid.UUID]]
 
 
 class HazardPage(BaseModel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from server.checklists.templates import Severity
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
-from server.hazards import service
-from server.hazards.models import HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.errors import Invalid
+from server.hazards import detail, service, transitions
+from server.hazards.models import HazardDetail, HazardIn, HazardPage, HazardPublic, HazardStatus, TransitionIn
 
 router = APIRouter(tags=["hazards"])
 
@@ -37,6 +38,21 @@ def list_hazards(user: CurrentUser, session: SessionDep,
         overdue=overdue, limit=limit, cursor=cursor)
 
 
-@router.get("/hazards/{hazard_id}", response_model=HazardPublic)
-def get_hazard(hazard_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> HazardPublic:
-    return service.to_public(service.get_hazard(session=session, user=user, hazard_id=hazard_id))
+@router.get("/hazards/{hazard_id}", response_model=HazardDetail)
+def get_hazard(hazard_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> HazardDetail:
+    return detail.hazard_detail(session=session, user=user, hazard_id=hazard_id)
+
+
+@router.put("/hazards/{hazard_id}/transitions/{transition_id}", response_model=HazardPublic, status_code=201,
+            responses={200: {"description": "A replay: the stored result"},
+                       412: {"description": "base_version is stale; the body carries the current hazard"}})
+def put_transition(response: Response, hazard_id: uuid.UUID, transition_id: uuid.UUID, body: TransitionIn,
+                   user: CurrentUser, session: SessionDep, settings: SettingsDep,
+                   if_match: Annotated[str | None, Header()] = None) -> HazardPublic:
+    if if_match and if_match.strip('"W/ ') != str(body.base_version):
+        raise Invalid("If-Match and base_version name different versions; send the same one.",
+                      code="version_mismatch")
+    hazard, created = transitions.apply_transition(session=session, settings=settings, user=user,
+                                                   hazard_id=hazard_id, transition_id=transition_id, data=body)
+    response.status_code = 201 if created else 200
+    return hazard

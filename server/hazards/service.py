@@ -16,6 +16,7 @@ from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import FINISHED_STATUSES, Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.photos.service import attach_photos, require_photos
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Site
 from server.users.models import User
@@ -71,6 +72,7 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     found_at = data.found_at or now
     if found_at > now + timedelta(hours=1):
         raise Invalid("found_at lies in the future; check the phone's clock.", code="time_in_future")
+    require_photos(session=session, user=user, photo_ids=data.photo_ids)
     hazard = new_hazard(site=site, category=data.category, severity=data.severity.value,
                         description=data.description, reported_by=user.id, found_at=found_at, settings=settings,
                         hazard_id=hazard_id, photo_ids=data.photo_ids, deadline=data.deadline,
@@ -79,6 +81,8 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     audit.record(session=session, actor_id=user.id, action="report", target_type="hazard", target_id=hazard.id,
                  to_state=hazard.status)
     try:
+        session.flush()  # the hazard row first: photo links point at it
+        attach_photos(session=session, photo_ids=data.photo_ids, site_id=site.id, hazard_id=hazard_id)
         session.commit()
     except IntegrityError:  # the same id written concurrently: answer as a replay would
         session.rollback()

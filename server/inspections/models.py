@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from server.common import UTCDateTime, utcnow
+from server.common import UTCDateTime, UTCTime, utcnow
 
 Result = Literal["pass", "fail", "na"]
 
@@ -44,8 +44,8 @@ class InspectionIn(BaseModel):
     site_id: uuid.UUID
     category: str = PField(min_length=1, max_length=40)
     template_version: int = PField(ge=1)
-    started_at: datetime
-    finished_at: datetime
+    started_at: UTCTime
+    finished_at: UTCTime
     lat: float | None = PField(default=None, ge=-90, le=90)
     lon: float | None = PField(default=None, ge=-180, le=180)
     answers: list[AnswerIn] = PField(min_length=1, max_length=500)

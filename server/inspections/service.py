@@ -18,6 +18,7 @@ from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import decode_cursor, encode_cursor, new_hazard
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
+from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
 from server.users.models import User
@@ -86,6 +87,7 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
     if data.finished_at > now + timedelta(hours=1):
         raise Invalid("finished_at lies in the future; check the phone's clock.", code="time_in_future")
     check_answers(template, site, data)
+    require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
 
     inspection = Inspection(id=inspection_id, **data.model_dump(mode="python", exclude={"answers"}),
                             answers=[a.model_dump(mode="json") for a in data.answers],
@@ -99,6 +101,9 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
         session.add(hazard)
         audit.record(session=session, actor_id=user.id, action="raise", target_type="hazard",
                      target_id=hazard.id, to_state=hazard.status, detail={"inspection_id": str(inspection_id)})
+    for answer in data.answers:  # a failed item's photos are the problem photos of the hazard it raised
+        attach_photos(session=session, photo_ids=answer.photo_ids, site_id=site.id, inspection_id=inspection_id,
+                      hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None)
     try:
         session.commit()
     except IntegrityError:  # written concurrently under the same id

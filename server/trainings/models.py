@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from server.common import UTCDateTime, utcnow
+from server.common import UTCDateTime, UTCTime, utcnow
 
 
 class TrainingSession(SQLModel, table=True):
@@ -31,7 +31,7 @@ class TrainingSession(SQLModel, table=True):
 class TrainingIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     site_id: uuid.UUID
-    held_at: datetime
+    held_at: UTCTime
     topics: list[str] = PField(min_length=1, max_length=7)
     trainer: str = PField(min_length=1, max_length=100)
     attendee_count: int = PField(ge=1, le=100_000)

@@ -12,6 +12,7 @@ from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.errors import Conflict, Invalid
+from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
 from server.trainings.models import TrainingIn, TrainingPublic, TrainingSession
@@ -37,12 +38,15 @@ def log_training(*, session: Session, user: User, training_id: uuid.UUID,
         raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
     if data.held_at > utcnow() + timedelta(hours=1):
         raise Invalid("held_at lies in the future; log a session after it was held.", code="time_in_future")
+    require_photos(session=session, user=user, photo_ids=data.photo_ids)
     row = TrainingSession(id=training_id, **data.model_dump(exclude={"photo_ids", "topics"}),
                           topics=sorted(set(data.topics)), photo_ids=[str(p) for p in data.photo_ids],
                           officer_id=user.id, request_hash=request_hash)
     session.add(row)
     audit.record(session=session, actor_id=user.id, action="log", target_type="training", target_id=training_id)
     try:
+        session.flush()  # the training row first: photo links point at it
+        attach_photos(session=session, photo_ids=data.photo_ids, site_id=data.site_id, training_id=training_id)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -1,0 +1,84 @@
+"""Inspections per second through a real server, against the same server's trivial endpoint.
+
+Submits N checklist runs of 12 answers (one failed item raising a hazard) from C concurrent
+clients, then as many GET /health calls with the same concurrency. The figure is the ratio
+inspections/s ÷ health/s, which a noisy machine moves much less than either number."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import running_server, token  # noqa: E402
+
+
+def setup(base: str) -> tuple[dict, str, list[dict], int]:
+    admin = token(base, "admin", "bench-admin-pw")
+    org = httpx.post(f"{base}/api/v1/organizations", headers=admin,
+                     json={"name": "基准物业", "kind": "property"}).json()
+    site = httpx.post(f"{base}/api/v1/sites", headers=admin, json={
+        "name": "基准社区", "kind": "community", "property_org_id": org["id"],
+        "profile": {"has_gas": True}}).json()
+    officer = httpx.post(f"{base}/api/v1/users", headers=admin, json={
+        "username": "bench-officer", "password": "bench-officer-pw", "role": "officer"}).json()
+    httpx.post(f"{base}/api/v1/assignments", headers=admin,
+               json={"officer_id": officer["id"], "site_id": site["id"]}).raise_for_status()
+    headers = token(base, "bench-officer", "bench-officer-pw")
+    template = httpx.get(f"{base}/api/v1/checklists/gas", headers=headers).json()
+    items = [i for i in template["items"] if all(site["profile"].get(k) == v for k, v in i.get("applies_if", {}).items())]
+    return headers, site["id"], items[:12], template["version"]
+
+
+def body(site_id: str, items: list[dict], version: int) -> dict:
+    now = datetime.now(timezone.utc)
+    fail_index = next((n for n, i in enumerate(items) if not i["photo_required_on_fail"]), None)
+    return {"site_id": site_id, "category": "gas", "template_version": version,
+            "started_at": (now - timedelta(minutes=20)).isoformat(), "finished_at": now.isoformat(),
+            "answers": [{"item_id": i["id"], "result": "fail" if n == fail_index else "pass", "photo_ids": []}
+                        for n, i in enumerate(items)]}
+
+
+def rate(fn, n: int, concurrency: int) -> float:
+    with ThreadPoolExecutor(concurrency) as pool:
+        start = time.perf_counter()
+        results = list(pool.map(lambda _: fn(), range(n)))
+        elapsed = time.perf_counter() - start
+    assert all(results), "some requests failed"
+    return n / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=300)
+    parser.add_argument("-c", "--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    with running_server() as base:
+        headers, site_id, items, version = setup(base)
+        if len(items) < 12:
+            sys.exit(f"the gas checklist has only {len(items)} items for this site; the bench needs 12")
+        client = httpx.Client(base_url=base, headers=headers, limits=httpx.Limits(max_connections=args.concurrency))
+
+        def submit() -> bool:
+            return client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body(site_id, items, version)).status_code == 201
+
+        def health() -> bool:
+            return client.get("/api/v1/health").status_code == 200
+
+        rate(health, 50, args.concurrency)  # warm up
+        inspections = rate(submit, args.n, args.concurrency)
+        trivial = rate(health, args.n, args.concurrency)
+    print(f"inspections (12 answers, 1 hazard each): {inspections:8.1f} /s   n={args.n} c={args.concurrency}")
+    print(f"trivial endpoint GET /health:           {trivial:8.1f} /s")
+    print(f"ratio inspections/trivial: {inspections / trivial:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+"""The MDApp: builds the services, registers the screens, keeps the app state screens bind to."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.metrics import dp
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivymd.app import MDApp
+from kivymd.uix.navigationbar import MDNavigationBar, MDNavigationItem, MDNavigationItemIcon, MDNavigationItemLabel
+from kivymd.uix.snackbar import MDSnackbar, MDSnackbarText
+
+from mobile.background import Background
+from mobile.fonts import install_cjk_font
+from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
+
+log = logging.getLogger("saferound.app")
+
+HERE = Path(__file__).parent
+AUTO_SYNC_SECONDS = 120
+# Bottom-bar tabs per role: (screen, icon, label key).
+TABS = {
+    "officer": (("week", "calendar-week", "nav.week"), ("hazards", "alert-octagon-outline", "nav.hazards"),
+                ("settings", "cog-outline", "nav.settings")),
+    "property": (("notices", "file-document-outline", "nav.notices"),
+                 ("hazards", "alert-octagon-outline", "nav.hazards"), ("settings", "cog-outline", "nav.settings")),
+}
+TABS["admin"] = TABS["officer"]
+HOME = {"officer": "week", "admin": "week", "property": "notices"}
+
+ROOT_KV = """
+<AppRoot@MDBoxLayout>:
+    orientation: "vertical"
+    md_bg_color: app.theme_cls.backgroundColor
+    MDScreenManager:
+        id: screens
+"""
+
+
+def default_data_dir() -> Path:
+    given = os.environ.get("SAFEROUND_APP_DATA")
+    if given:
+        return Path(given)
+    try:
+        from kivy.utils import platform
+
+        if platform == "android":
+            from android.storage import app_storage_path  # type: ignore[import-not-found]
+
+            return Path(app_storage_path()) / "saferound"
+    except ImportError:
+        pass
+    return Path.home() / ".saferound-app"
+
+
+class SafeRoundApp(MDApp):
+    """App state lives here as Kivy properties; screens bind to them and call `backend` through `tasks`."""
+
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    user = DictProperty()
+    role = StringProperty("")
+    pending_count = NumericProperty(0)
+    last_sync = StringProperty("")
+    syncing = BooleanProperty(False)
+    sync_progress = NumericProperty(0.0)
+    sync_message = StringProperty("")
+    attention = ListProperty()
+    # Bumped whenever local data may have changed (a sync, a saved record); visible screens reload on it.
+    data_version = NumericProperty(0)
+    backend = ObjectProperty(None, allownone=True)
+    # The checklist run being answered (the backend's snapshot); run_version ticks on every change.
+    run = ObjectProperty(None, allownone=True)
+    run_version = NumericProperty(0)
+
+    def __init__(self, backend: Any = None, camera: Any = None, location: Any = None,
+                 data_dir: Path | None = None, server_url: str | None = None, auto_sync: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.title = "SafeRound 社区安全巡查"
+        self.tasks = Background()
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.default_server_url = server_url or os.environ.get("SAFEROUND_SERVER", "http://127.0.0.1:8000")
+        self._backend_given = backend
+        self.camera = camera
+        self.location = location
+        self.auto_sync = auto_sync
+        self._history: list[tuple[str, dict]] = []
+        self._nav: MDNavigationBar | None = None
+        self._sync_again = False
+
+    # ---- building -------------------------------------------------------------------------------------
+
+    def build(self):  # type: ignore[no-untyped-def]
+        self.theme_cls.primary_palette = "Teal"
+        self.theme_cls.theme_style = "Light"
+        install_cjk_font(self.theme_cls)
+        from mobile import platform as device
+        from mobile.backend import Backend
+        from mobile.screens import SCREENS, load_kv as load_screen_kv
+        from mobile.widgets import load_kv as load_widget_kv
+
+        self.backend = self._backend_given or Backend(self.data_dir)
+        self.camera = self.camera or device.default_camera()
+        self.location = self.location or device.default_location()
+        load_widget_kv()
+        load_screen_kv()
+        Builder.load_string(ROOT_KV)
+        from kivy.factory import Factory
+
+        root = Factory.AppRoot()
+        self.screens = root.ids.screens
+        for name, screen_class in SCREENS.items():
+            self.screens.add_widget(screen_class(name=name))
+        self.root_layout = root
+        Window.bind(on_keyboard=self._on_key)
+        return root
+
+    def on_start(self) -> None:
+        self.screens.current = "signin"
+        self.tasks.run(self.backend.restore_session, on_done=self._restored, on_error=lambda e: None)
+        Clock.schedule_interval(lambda _dt: self.refresh_status(), 5)
+        if self.auto_sync:
+            Clock.schedule_interval(lambda _dt: self.sync_now(quiet=True), AUTO_SYNC_SECONDS)
+
+    def on_stop(self) -> None:
+        self.tasks.shutdown()
+        close = getattr(self.backend, "close", None)
+        if close:
+            close()
+
+    # ---- language ---------------------------------------------------------------------------------------
+
+    def tr(self, key: str, _lang: str | None = None, **values: Any) -> str:
+        """Translated text. In kv pass app.lang as the second argument so the text follows a language switch."""
+        return translate(self.lang, key, **values)
+
+    def pick(self, text: Any) -> str:
+        """The current language out of a server {zh, en} text."""
+        return localized(text, self.lang)
+
+    def set_language(self, lang: str) -> None:
+        if lang in LANGUAGES and lang != self.lang:
+            self.lang = lang
+            self.tasks.run(self.backend.set_language, lang, on_error=lambda e: None)
+
+    def on_lang(self, *_args: Any) -> None:
+        if self._nav is not None:
+            self._build_nav()
+        screen = self.screens.current_screen if hasattr(self, "screens") else None
+        if screen is not None and hasattr(screen, "refresh"):
+            screen.refresh()
+
+    # ---- session ----------------------------------------------------------------------------------------
+
+    def _restored(self, user: dict | None) -> None:
+        if user:
+            self.signed_in(user)
+
+    def signed_in(self, user: dict) -> None:
+        self.user = user
+        self.role = user.get("role", "officer")
+        language = self.backend.preferred_language()
+        if language in LANGUAGES:
+            self.lang = language
+        self._build_nav()
+        self.reset_to(HOME.get(self.role, "week"))
+        self.refresh_status()
+        self.sync_now(quiet=True)
+
+    def sign_out(self) -> None:
+        def done(_result: Any) -> None:
+            self.user = {}
+            self.role = ""
+            self._remove_nav()
+            self._history.clear()
+            self.screens.current = "signin"
+        self.tasks.run(self.backend.sign_out, on_done=done, on_error=lambda e: done(None))
+
+    # ---- navigation -------------------------------------------------------------------------------------
+
+    def go(self, name: str, **params: Any) -> None:
+        """Open a screen with its parameters; Back returns to where we were."""
+        current = self.screens.current_screen
+        self._history.append((current.name, dict(getattr(current, "params", {}))))
+        self._show(name, params, direction="left")
+
+    def back(self) -> bool:
+        if not self._history:
+            return False
+        name, params = self._history.pop()
+        self._show(name, params, direction="right")
+        return True
+
+    def back_to(self, name: str) -> None:
+        """Go back past everything opened after the last `name` screen (e.g. from review to the site)."""
+        while self._history and self._history[-1][0] != name:
+            self._history.pop()
+        if not self.back():
+            self.reset_to(HOME.get(self.role, "week"))
+
+    def reset_to(self, name: str, **params: Any) -> None:
+        self._history.clear()
+        self._show(name, params, direction="left")
+        self._select_tab(name)
+
+    def _show(self, name: str, params: dict, direction: str) -> None:
+        screen = self.screens.get_screen(name)
+        screen.params = params
+        self.screens.transition.direction = direction
+        self.screens.current = name
+        if name in {tab for tab, _icon, _key in TABS.get(self.role, ())}:
+            self._add_nav()
+            self._select_tab(name)
+        else:
+            self._remove_nav()
+
+    def _on_key(self, _window: Any, key: int, *_args: Any) -> bool:
+        if key == 27:  # Android back / Escape
+            return self.back()
+        return False
+
+    def _build_nav(self) -> None:
+        was_shown = self._nav is not None and self._nav.parent is not None
+        self._remove_nav()
+        nav = MDNavigationBar(on_switch_tabs=self._on_tab)
+        for screen, icon, key in TABS.get(self.role, ()):
+            item = MDNavigationItem(MDNavigationItemIcon(icon=icon), MDNavigationItemLabel(text=self.tr(key)))
+            item.screen_name = screen
+            nav.add_widget(item)
+        self._nav = nav
+        if was_shown:
+            self._add_nav()
+            self._select_tab(self.screens.current)
+
+    def _add_nav(self) -> None:
+        if self._nav is not None and self._nav.parent is None:
+            self.root_layout.add_widget(self._nav)
+
+    def _remove_nav(self) -> None:
+        if self._nav is not None and self._nav.parent is not None:
+            self._nav.parent.remove_widget(self._nav)
+
+    def _select_tab(self, name: str) -> None:
+        if self._nav is None:
+            return
+        for item in self._nav.children:
+            item.active = getattr(item, "screen_name", None) == name
+
+    def _on_tab(self, _bar: Any, item: Any, *_args: Any) -> None:
+        name = getattr(item, "screen_name", None)
+        if name and name != self.screens.current:
+            self.reset_to(name)
+
+    # ---- the checklist run ------------------------------------------------------------------------------
+
+    def set_run(self, run: dict | None) -> None:
+        self.run = run
+        self.run_version += 1
+
+    def run_changed(self) -> None:
+        self.run_version += 1
+
+    # ---- messages ---------------------------------------------------------------------------------------
+
+    def toast(self, text: str) -> None:
+        MDSnackbar(MDSnackbarText(text=text), y=dp(88), pos_hint={"center_x": 0.5}, size_hint_x=0.92,
+                   duration=2.5).open()
+
+    def explain(self, error: BaseException) -> str:
+        """A sentence for a person: the server's own message if it sent one, else what to do."""
+        message = getattr(error, "message", None) or getattr(error, "detail", None)
+        if getattr(error, "retryable", False) or isinstance(error, (ConnectionError, TimeoutError, OSError)):
+            return self.tr("error.offline")
+        return str(message or error) or self.tr("error.unknown")
+
+    # ---- sync -------------------------------------------------------------------------------------------
+
+    def local_change(self) -> None:
+        """Something was saved on the phone: show it everywhere and send it soon."""
+        self.data_version += 1
+        self.refresh_status()
+        if self.auto_sync:
+            Clock.schedule_once(lambda _dt: self.sync_now(quiet=True), 0.5)
+
+    def refresh_status(self) -> None:
+        if not self.user:
+            return
+        self.tasks.run(self.backend.sync_status, on_done=self._apply_status, on_error=lambda e: None)
+
+    def _apply_status(self, status: dict) -> None:
+        self.pending_count = status.get("pending", 0)
+        self.last_sync = status.get("last_sync") or ""
+        self.attention = list(status.get("needs_attention", []))
+
+    def sync_now(self, quiet: bool = False) -> None:
+        """Push the outbox and pull changes on the sync lane; the UI keeps running meanwhile."""
+        if not self.user:
+            return
+        if self.syncing:
+            self._sync_again = True
+            return
+        self.syncing = True
+        self.sync_progress = 0.0
+        self.sync_message = ""
+
+        def progress(done: int, total: int) -> None:  # called on the sync thread
+            value = done / total if total else 1.0
+            Clock.schedule_once(lambda _dt: setattr(self, "sync_progress", value), 0)
+
+        def finished(result: dict | None) -> None:
+            self.syncing = False
+            self.sync_progress = 1.0
+            self.sync_message = ""
+            self._after_sync(quiet, result or {})
+
+        def failed(error: BaseException) -> None:
+            self.syncing = False
+            self.sync_message = self.explain(error)
+            if not quiet:
+                self.toast(self.sync_message)
+            self.refresh_status()
+
+        self.tasks.run(self.backend.sync, progress=progress, lane="sync", on_done=finished, on_error=failed)
+
+    def _after_sync(self, quiet: bool, result: dict) -> None:
+        self.data_version += 1
+        self.refresh_status()
+        if not quiet:
+            self.toast(self.tr("sync.done"))
+        if self._sync_again:
+            self._sync_again = False
+            Clock.schedule_once(lambda _dt: self.sync_now(quiet=True), 0)

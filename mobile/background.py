@@ -1,0 +1,57 @@
+"""Run blocking work (HTTP, SQLite, image scaling) off the UI thread and come back through the Clock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from kivy.clock import Clock
+
+log = logging.getLogger("saferound.app")
+
+
+class Background:
+    """Two lanes: `io` for quick local reads and writes, `sync` for the long network round trip.
+
+    Callbacks run on the UI thread (Clock.schedule_once), so they may touch widgets.
+    """
+
+    def __init__(self) -> None:
+        self._lanes = {"io": ThreadPoolExecutor(1, thread_name_prefix="saferound-io"),
+                       "sync": ThreadPoolExecutor(1, thread_name_prefix="saferound-sync")}
+        self._in_flight = 0
+        self._lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None, lane: str = "io", **kwargs: Any) -> Future:
+        with self._lock:
+            self._in_flight += 1
+        future = self._lanes[lane].submit(fn, *args, **kwargs)
+
+        def back_on_ui_thread(_dt: float) -> None:
+            try:
+                error = future.exception()
+                if error is None:
+                    if on_done is not None:
+                        on_done(future.result())
+                elif on_error is not None:
+                    on_error(error)
+                else:
+                    log.error("background task failed", exc_info=error)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+        future.add_done_callback(lambda _f: Clock.schedule_once(back_on_ui_thread, 0))
+        return future
+
+    def shutdown(self) -> None:
+        for lane in self._lanes.values():
+            lane.shutdown(wait=False, cancel_futures=True)

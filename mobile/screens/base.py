@@ -1,0 +1,67 @@
+"""What every screen shares: its parameters, the app, background calls, reloading when data changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from kivymd.uix.screen import MDScreen
+
+
+class BaseScreen(MDScreen):
+    """Screens get what they show from `app.backend` (off the UI thread) and their `params`.
+
+    `refresh()` loads; it runs on entering, on a language switch and after a sync while visible.
+    """
+
+    params = DictProperty()
+    loading = BooleanProperty(False)
+    error = StringProperty("")
+
+    @property
+    def app(self) -> Any:
+        return App.get_running_app()
+
+    def on_kv_post(self, base_widget: Any) -> None:
+        super().on_kv_post(base_widget)
+        self.app.bind(data_version=self._data_changed)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self.refresh()
+
+    def _data_changed(self, *_args: Any) -> None:
+        if self.manager is not None and self.manager.current == self.name:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Reload what the screen shows (override)."""
+
+    def load(self, fn: Any, *args: Any, then: Any, **kwargs: Any) -> None:
+        """Run fn off the UI thread, then `then(result)` on it; failures land in `error`."""
+        self.loading = True
+
+        def done(result: Any) -> None:
+            self.loading = False
+            self.error = ""
+            then(result)
+
+        def failed(error: BaseException) -> None:
+            self.loading = False
+            self.error = self.app.explain(error)
+
+        self.app.tasks.run(fn, *args, on_done=done, on_error=failed, **kwargs)
+
+    def act(self, fn: Any, *args: Any, then: Any = None, saved: str = "", **kwargs: Any) -> None:
+        """Like load, for a user action: a refusal is shown as a message, success optionally toasted."""
+
+        def done(result: Any) -> None:
+            if saved:
+                self.app.toast(saved)
+            if then is not None:
+                then(result)
+
+        def failed(error: BaseException) -> None:
+            self.app.toast(self.app.explain(error))
+
+        self.app.tasks.run(fn, *args, on_done=done, on_error=failed, **kwargs)

@@ -1,0 +1,55 @@
+"""One site: its categories (due, done, last inspection), its open hazards; start a checklist, log training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+
+from mobile.screens.base import BaseScreen
+from mobile.screens.format import hazard_row, short_time
+
+
+class SiteScreen(BaseScreen):
+    def refresh(self) -> None:
+        site_id = self.params.get("site_id")
+        if site_id:
+            self.load(self.app.backend.site_overview, site_id, then=self.show)
+
+    def show(self, overview: dict[str, Any]) -> None:
+        tr = self.app.tr
+        site = overview["site"]
+        self.ids.bar_title.text = site.get("name", "")
+        self.ids.address.text = " · ".join(x for x in (site.get("street"), site.get("address")) if x)
+        self.ids.company.text = overview.get("company_name") or tr("site.no_company")
+        box = self.ids.categories
+        box.clear_widgets()
+        for cat in overview.get("categories", []):
+            if cat.get("done"):
+                state = tr("site.done_this_week")
+            elif cat.get("draft"):
+                state = tr("site.draft", answered=cat.get("draft_answered", 0), total=cat.get("item_count", 0))
+            else:
+                state = tr("site.due_this_week")
+            last = cat.get("last_inspection")
+            row = Factory.CategoryRow(category=cat["category"], title=tr(f"cat.{cat['category']}"),
+                                      state_text=state,
+                                      last_text=tr("site.last", when=short_time(last)) if last else "",
+                                      done=bool(cat.get("done")), draft=bool(cat.get("draft")))
+            row.bind(on_start_run=lambda w: self.start_run(w.category))
+            box.add_widget(row)
+        hazards = self.ids.hazards
+        hazards.clear_widgets()
+        for hazard in overview.get("hazards", []):
+            hazards.add_widget(Factory.HazardRow(**hazard_row(hazard, self.app, self)))
+        if not overview.get("hazards"):
+            hazards.add_widget(Factory.EmptyNote(text=tr("site.no_hazards")))
+
+    def start_run(self, category: str) -> None:
+        self.app.go("checklist", site_id=self.params["site_id"], category=category)
+
+    def log_training(self) -> None:
+        self.app.go("training", site_id=self.params["site_id"])
+
+    def open_hazard(self, hazard_id: str) -> None:
+        self.app.go("hazard", hazard_id=hazard_id)

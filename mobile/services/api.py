@@ -1,0 +1,188 @@
+"""HTTP client for the SafeRound API: sign-in, token refresh, one error type.
+
+Every failure becomes an ApiError that says whether trying again later can help
+(`retryable`): no connection, a timeout, 5xx and 429 can; any other 4xx cannot.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+API_PREFIX = "/api/v1"
+# Refresh the access token this long before it expires, so a request never races its expiry.
+REFRESH_MARGIN_SECONDS = 60
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """A failed call. `status` is 0 when no HTTP answer arrived (no network, timeout, connection cut).
+
+    `code` is the server's machine code (e.g. "unknown_photos", "stale_version") or
+    "network" / "timeout" for transport failures; `message` is the server's sentence
+    (`detail`) meant for people; `body` is the whole JSON error (a 412 carries `hazard`).
+    """
+
+    def __init__(self, status: int, code: str, message: str, retryable: bool, body: dict[str, Any] | None = None):
+        super().__init__(f"{status or 'no answer'} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+        self.body = body or {}
+
+    @property
+    def is_network(self) -> bool:
+        """True when the server could not be reached at all (the link is down)."""
+        return self.status == 0
+
+
+class SessionExpired(ApiError):
+    """Both tokens are gone or refused: the user must sign in again (work stays queued)."""
+
+    def __init__(self, message: str = "Your sign-in has expired; sign in again to send your work."):
+        super().__init__(401, "session_expired", message, retryable=False)
+
+
+@dataclass
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_at: float  # unix time the access token stops working
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"access_token": self.access_token, "refresh_token": self.refresh_token, "expires_at": self.expires_at}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Tokens | None:
+        if not data or not data.get("refresh_token"):
+            return None
+        return cls(data.get("access_token", ""), data["refresh_token"], float(data.get("expires_at", 0)))
+
+    @classmethod
+    def from_response(cls, data: dict[str, Any]) -> Tokens:
+        return cls(data["access_token"], data["refresh_token"], time.time() + float(data.get("expires_in", 1800)))
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    detail = body.get("detail")
+    message = detail if isinstance(detail, str) else f"The server answered {status} {response.reason_phrase}."
+    code = body.get("code") or ("server_error" if status >= 500 else "http_%d" % status)
+    return ApiError(status, code, message, retryable=status in RETRYABLE_STATUSES or status >= 500, body=body)
+
+
+def error_from_transport(exc: httpx.TransportError) -> ApiError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ApiError(0, "timeout", "The server did not answer in time; your work is kept and will be sent later.",
+                        retryable=True)
+    return ApiError(0, "network", "The server cannot be reached; your work is kept and will be sent later. "
+                    f"({type(exc).__name__})", retryable=True)
+
+
+class ApiClient:
+    """One signed-in conversation with a SafeRound server. Thread-safe.
+
+    `on_tokens(tokens)` is called whenever tokens change (sign-in, refresh, sign-out → None),
+    so the caller can keep them in the local store for offline restarts.
+    """
+
+    def __init__(self, server_url: str, *, tokens: Tokens | None = None,
+                 on_tokens: Callable[[Tokens | None], None] | None = None, timeout: float = 20.0,
+                 transport: httpx.BaseTransport | None = None):
+        self.server_url = server_url.rstrip("/")
+        self.tokens = tokens
+        self._on_tokens = on_tokens
+        self._lock = threading.Lock()
+        self._http = httpx.Client(base_url=self.server_url + API_PREFIX, transport=transport,
+                                  timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ---- sign-in -----------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> Tokens:
+        """POST /auth/token (form). Raises ApiError 401 with the server's sentence on a wrong password."""
+        response = self._send("POST", "/auth/token", data={"username": username, "password": password})
+        if response.status_code != 200:
+            raise error_from_response(response)
+        self._set_tokens(Tokens.from_response(response.json()))
+        assert self.tokens is not None
+        return self.tokens
+
+    def refresh(self) -> Tokens:
+        """POST /auth/refresh with the refresh token; SessionExpired when the server refuses it."""
+        with self._lock:
+            current = self.tokens
+            if current is None:
+                raise SessionExpired("Not signed in; sign in first.")
+            response = self._send("POST", "/auth/refresh", json={"refresh_token": current.refresh_token})
+            if response.status_code in (401, 403):
+                raise SessionExpired()
+            if response.status_code != 200:
+                raise error_from_response(response)
+            tokens = Tokens.from_response(response.json())
+            self.tokens = tokens
+        if self._on_tokens:
+            self._on_tokens(tokens)
+        return tokens
+
+    def forget_tokens(self) -> None:
+        self._set_tokens(None)
+
+    def _set_tokens(self, tokens: Tokens | None) -> None:
+        with self._lock:
+            self.tokens = tokens
+        if self._on_tokens:
+            self._on_tokens(tokens)
+
+    # ---- calls ---------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                json_body: Any = None, content: bytes | None = None, data: dict[str, Any] | None = None,
+                files: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+        """An authenticated call; refreshes the token before expiry and once on a 401.
+
+        Returns the response for 2xx; raises ApiError otherwise."""
+        token = self._fresh_access_token()
+        response = self._send(method, path, params=params, json=json_body, content=content, data=data, files=files,
+                              headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+        if response.status_code == 401:
+            token = self.refresh().access_token
+            response = self._send(method, path, params=params, json=json_body, content=content, data=data,
+                                  files=files, headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+            if response.status_code == 401:
+                raise SessionExpired()
+        if response.status_code >= 400:
+            raise error_from_response(response)
+        return response
+
+    def get_json(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+
+    def _fresh_access_token(self) -> str:
+        tokens = self.tokens
+        if tokens is None:
+            raise SessionExpired("Not signed in; sign in first.")
+        if not tokens.access_token or tokens.expires_at - REFRESH_MARGIN_SECONDS <= time.time():
+            tokens = self.refresh()
+        return tokens.access_token
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise error_from_transport(exc) from exc

@@ -1,0 +1,206 @@
+"""One checklist being answered at one site: what applies, what is answered, what is still missing.
+
+Mirrors the server's check (server/inspections/service.py check_answers) so the officer
+learns of a problem on the spot, not hours later when the phone finds a signal:
+every applicable item needs an answer, and a failed item whose template says
+`photo_required_on_fail` needs at least one photo.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+RESULTS = ("pass", "fail", "na")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops the run from being submitted: `code` is "unanswered" or "photo_required"."""
+
+    item_id: str
+    code: str
+    message: str
+
+
+class IncompleteRun(ValueError):
+    """finish was asked of a run with problems; `problems` names each one."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(" ".join(p.message for p in problems))
+
+
+def applies_to(item: dict[str, Any], profile: dict[str, Any]) -> bool:
+    """The server's rule: every applies_if flag equals the site's (a missing flag counts as False)."""
+    return all(bool(profile.get(key, False)) == bool(expected) for key, expected in (item.get("applies_if") or {}).items())
+
+
+def hazard_id_for(inspection_id: str | uuid.UUID, item_id: str) -> str:
+    """The id the server gives the hazard a failed item raises — known on the phone before any sync."""
+    return str(uuid.uuid5(uuid.UUID(str(inspection_id)), item_id))
+
+
+@dataclass
+class Answer:
+    result: str | None = None
+    note: str | None = None
+    photo_ids: list[str] = field(default_factory=list)
+
+
+class ChecklistRun:
+    """The state of one run. Create with `ChecklistRun.new(site, template)`; the facade saves it as a draft
+    after every change (`Services.save_answer`)."""
+
+    def __init__(self, *, inspection_id: str, site: dict[str, Any], template: dict[str, Any], started_at: str,
+                 answers: dict[str, Answer] | None = None, lat: float | None = None, lon: float | None = None):
+        self.inspection_id = str(inspection_id)
+        self.site = site
+        self.template = template
+        self.started_at = started_at
+        self.answers: dict[str, Answer] = answers or {}
+        self.lat = lat
+        self.lon = lon
+        self._items = {item["id"]: item for item in template["items"]}
+
+    @classmethod
+    def new(cls, site: dict[str, Any], template: dict[str, Any], *, inspection_id: str | None = None,
+            lat: float | None = None, lon: float | None = None) -> ChecklistRun:
+        return cls(inspection_id=inspection_id or str(uuid.uuid4()), site=site, template=template,
+                   started_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"), lat=lat, lon=lon)
+
+    # ---- what the run is about --------------------------------------------------------------------
+
+    @property
+    def site_id(self) -> str:
+        return str(self.site["id"])
+
+    @property
+    def category(self) -> str:
+        return self.template["category"]
+
+    @property
+    def template_version(self) -> int:
+        return int(self.template["version"])
+
+    def applicable_items(self) -> list[dict[str, Any]]:
+        """The template's items that apply to this site, in template order (the rows the screen shows)."""
+        profile = self.site.get("profile") or {}
+        return [item for item in self.template["items"] if applies_to(item, profile)]
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        try:
+            return self._items[item_id]
+        except KeyError:
+            raise KeyError(f"{item_id} is not in the {self.category} checklist version {self.template_version}") \
+                from None
+
+    # ---- answering -------------------------------------------------------------------------------
+
+    def answer(self, item_id: str, result: str | None = None, *, note: str | None = None,
+               photo_ids: list[str] | None = None) -> Answer:
+        """Set what is given (result, note, photos); leave the rest as it was. result None keeps it."""
+        item = self.item(item_id)
+        if not applies_to(item, self.site.get("profile") or {}):
+            raise ValueError(f"{item_id} does not apply to {self.site.get('name', 'this site')}.")
+        if result is not None and result not in RESULTS:
+            raise ValueError(f"An answer is pass, fail or na (got {result!r}).")
+        current = self.answers.setdefault(item_id, Answer())
+        if result is not None:
+            current.result = result
+        if note is not None:
+            current.note = note.strip() or None
+        if photo_ids is not None:
+            current.photo_ids = list(dict.fromkeys(str(p) for p in photo_ids))
+        return current
+
+    def add_photo(self, item_id: str, photo_id: str) -> None:
+        current = self.answers.setdefault(item_id, Answer())
+        if str(photo_id) not in current.photo_ids:
+            current.photo_ids.append(str(photo_id))
+
+    def remove_photo(self, item_id: str, photo_id: str) -> None:
+        if item_id in self.answers:
+            self.answers[item_id].photo_ids = [p for p in self.answers[item_id].photo_ids if p != str(photo_id)]
+
+    def clear(self, item_id: str) -> None:
+        self.answers.pop(item_id, None)
+
+    # ---- what is still missing ---------------------------------------------------------------------
+
+    def missing(self) -> list[Problem]:
+        """Every problem at once, in template order: unanswered items, failed items lacking their photo."""
+        problems = []
+        for item in self.applicable_items():
+            answer = self.answers.get(item["id"])
+            if answer is None or answer.result is None:
+                problems.append(Problem(item["id"], "unanswered", f"“{_prompt(item)}” has no answer yet."))
+            elif answer.result == "fail" and item.get("photo_required_on_fail") and not answer.photo_ids:
+                problems.append(Problem(item["id"], "photo_required",
+                                        f"“{_prompt(item)}” failed and needs a photo of the problem."))
+        return problems
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.missing()
+
+    def progress(self) -> tuple[int, int]:
+        """(answered, applicable) for a progress bar."""
+        items = self.applicable_items()
+        answered = sum(1 for i in items if (a := self.answers.get(i["id"])) and a.result)
+        return answered, len(items)
+
+    def failed_item_ids(self) -> list[str]:
+        return [i["id"] for i in self.applicable_items() if (a := self.answers.get(i["id"])) and a.result == "fail"]
+
+    def hazard_ids(self) -> dict[str, str]:
+        """{failed item id: the id of the hazard it will raise}."""
+        return {item_id: hazard_id_for(self.inspection_id, item_id) for item_id in self.failed_item_ids()}
+
+    def photo_ids(self) -> list[str]:
+        return list(dict.fromkeys(p for i in self.applicable_items()
+                                  for p in (self.answers.get(i["id"]) or Answer()).photo_ids))
+
+    # ---- the submission ---------------------------------------------------------------------------
+
+    def to_body(self, finished_at: str | None = None) -> dict[str, Any]:
+        """The PUT /inspections/{id} body; raises IncompleteRun if anything is missing."""
+        problems = self.missing()
+        if problems:
+            raise IncompleteRun(problems)
+        answers = []
+        for item in self.applicable_items():
+            answer = self.answers[item["id"]]
+            answers.append({"item_id": item["id"], "result": answer.result, "note": answer.note,
+                            "photo_ids": list(answer.photo_ids)})
+        body: dict[str, Any] = {
+            "site_id": self.site_id, "category": self.category, "template_version": self.template_version,
+            "started_at": self.started_at,
+            "finished_at": finished_at or datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "answers": answers,
+        }
+        if self.lat is not None and self.lon is not None:
+            body["lat"], body["lon"] = self.lat, self.lon
+        return body
+
+    def to_state(self) -> dict[str, Any]:
+        """What a draft keeps (JSON); the template is referred to by version, the site copied."""
+        return {"inspection_id": self.inspection_id, "site": self.site, "category": self.category,
+                "template_version": self.template_version, "started_at": self.started_at,
+                "lat": self.lat, "lon": self.lon,
+                "answers": {k: {"result": a.result, "note": a.note, "photo_ids": a.photo_ids}
+                            for k, a in self.answers.items()}}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], template: dict[str, Any]) -> ChecklistRun:
+        return cls(inspection_id=state["inspection_id"], site=state["site"], template=template,
+                   started_at=state["started_at"], lat=state.get("lat"), lon=state.get("lon"),
+                   answers={k: Answer(v.get("result"), v.get("note"), list(v.get("photo_ids") or []))
+                            for k, v in state["answers"].items()})
+
+
+def _prompt(item: dict[str, Any]) -> str:
+    prompt = item.get("prompt") or {}
+    return prompt.get("zh") or prompt.get("en") or item["id"]

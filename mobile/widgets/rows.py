@@ -1,0 +1,77 @@
+"""List rows: checklist items and hazards (in RecycleViews), sites, categories and notices (cards)."""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivymd.uix.boxlayout import MDBoxLayout
+from kivymd.uix.card import MDCard
+
+
+class ChecklistRow(RecycleDataViewBehavior, MDBoxLayout):
+    """One item in the scrolling checklist: prompt, the three answers, note / photo marks."""
+
+    item_id = StringProperty("")
+    number = NumericProperty(0)
+    prompt = StringProperty("")
+    result = StringProperty("")
+    severity = StringProperty("")
+    marks = StringProperty("")
+    warning = BooleanProperty(False)
+    handler = ObjectProperty(None, allownone=True)
+
+
+class HazardRow(RecycleDataViewBehavior, ButtonBehavior, MDBoxLayout):
+    hazard_id = StringProperty("")
+    severity = StringProperty("")
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    status_text = StringProperty("")
+    deadline_text = StringProperty("")
+    overdue = BooleanProperty(False)
+    pending = BooleanProperty(False)
+    handler = ObjectProperty(None, allownone=True)
+
+
+class SiteCard(ButtonBehavior, MDCard):
+    site_id = StringProperty("")
+    name = StringProperty("")
+    due_text = StringProperty("")
+    visits_text = StringProperty("")
+    progress = NumericProperty(0)
+    finished = BooleanProperty(False)
+
+
+class CategoryRow(MDCard):
+    category = StringProperty("")
+    title = StringProperty("")
+    state_text = StringProperty("")
+    last_text = StringProperty("")
+    done = BooleanProperty(False)
+    draft = BooleanProperty(False)
+    __events__ = ("on_start_run",)
+
+    def on_start_run(self) -> None:
+        pass
+
+
+class NoticeRow(ButtonBehavior, MDCard):
+    notice_id = StringProperty("")
+    number = StringProperty("")
+    subtitle = StringProperty("")
+    state_text = StringProperty("")
+    acknowledged = BooleanProperty(False)
+
+
+class InfoLine(MDBoxLayout):
+    """A label / value pair on detail screens."""
+
+    label = StringProperty("")
+    value = StringProperty("")
+
+
+class TimelineEntry(MDBoxLayout):
+    when = StringProperty("")
+    what = StringProperty("")
+    note = StringProperty("")

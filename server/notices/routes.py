@@ -1,0 +1,78 @@
+"""Rectification notices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request, Response
+
+from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
+from server.errors import Forbidden
+from server.notices import service
+from server.notices.models import NoticeIn, NoticePublic
+from server.notices.pdf import render_notice_pdf
+from server.photos import service as photos
+from server.photos.models import PhotoSize
+from server.photos.storage import make_photo_store
+from server.users.models import Role
+
+router = APIRouter(tags=["notices"])
+
+
+@router.post("/notices", response_model=NoticePublic, status_code=201)
+def create_notice(request: Request, body: NoticeIn, user: OfficerUser, session: SessionDep,
+                  settings: SettingsDep) -> NoticePublic:
+    notice, _ = service.issue_notice(session=session, settings=settings, registry=request.app.state.checklists,
+                                     user=user, notice_id=uuid.uuid4(), data=body)
+    return notice
+
+
+@router.put("/notices/{notice_id}", response_model=NoticePublic, status_code=201,
+            responses={200: {"description": "A replay of the same notice"}})
+def put_notice(request: Request, response: Response, notice_id: uuid.UUID, body: NoticeIn, user: OfficerUser,
+               session: SessionDep, settings: SettingsDep) -> NoticePublic:
+    notice, created = service.issue_notice(session=session, settings=settings,
+                                           registry=request.app.state.checklists, user=user, notice_id=notice_id,
+                                           data=body)
+    response.status_code = 201 if created else 200
+    return notice
+
+
+@router.get("/notices", response_model=list[NoticePublic])
+def list_notices(user: CurrentUser, session: SessionDep, organization_id: uuid.UUID | None = None,
+                 acknowledged: bool | None = None, since: datetime | None = None,
+                 limit: int = Query(default=200, ge=1, le=1000)) -> list[NoticePublic]:
+    return service.list_notices(session=session, user=user, organization_id=organization_id,
+                                acknowledged=acknowledged, since=since, limit=limit)
+
+
+@router.get("/notices/{notice_id}.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def notice_pdf(request: Request, notice_id: uuid.UUID, user: CurrentUser, session: SessionDep,
+               settings: SettingsDep) -> Response:
+    notice = service.get_notice(session=session, user=user, notice_id=notice_id)
+    document = service.notice_document(session=session, registry=request.app.state.checklists, notice=notice)
+    store = make_photo_store(settings)
+
+    def before_photo(photo_id: uuid.UUID) -> bytes:
+        found = photos.find_photo_file(session=session, user=user, photo_id=photo_id, size=PhotoSize.display)
+        return store.read(found.key)
+
+    pdf = render_notice_pdf(document, tz=settings.tz, photo_loader=before_photo)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'})
+
+
+@router.get("/notices/{notice_id}", response_model=NoticePublic)
+def get_notice(notice_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> NoticePublic:
+    return service.to_public(session, service.get_notice(session=session, user=user, notice_id=notice_id))
+
+
+@router.post("/notices/{notice_id}/acknowledge", response_model=NoticePublic)
+def acknowledge(notice_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> NoticePublic:
+    if user.role != Role.property.value:
+        # Scope first: a notice outside the caller's reach stays a 404.
+        service.get_notice(session=session, user=user, notice_id=notice_id)
+        raise Forbidden("Only the property company the notice is addressed to can acknowledge it.")
+    return service.acknowledge_notice(session=session, user=user, notice_id=notice_id)

@@ -1,0 +1,219 @@
+"""Issuing and acknowledging rectification notices."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select as sa_select, text, true
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.checklists.service import ChecklistRegistry
+from server.common import canonical_hash, utcnow
+from server.config import Settings
+from server.errors import Conflict, Invalid, not_found
+from server.hazards import workflow
+from server.hazards.models import Hazard, HazardStatus
+from server.hazards.service import default_deadline
+from server.hazards.transitions import move_hazard
+from server.notices.models import Notice, NoticeHazard, NoticeIn, NoticePublic
+from server.scope import assigned_site_ids, hazard_condition
+from server.users.models import Organization, Role, User
+
+if TYPE_CHECKING:
+    from server.notices.pdf import NoticeDocument
+
+DEFAULT_BASIS = "《中华人民共和国安全生产法》《中华人民共和国消防法》及相关技术标准"
+
+
+def notice_condition(user: User):  # type: ignore[no-untyped-def]
+    if user.role == Role.admin:
+        return true()
+    if user.role == Role.property:
+        return Notice.organization_id == user.organization_id
+    at_my_sites = (sa_select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+                   .where(Hazard.site_id.in_(assigned_site_ids(user))))
+    return Notice.id.in_(at_my_sites)
+
+
+def next_notice_number(session: Session, year: int) -> str:
+    """Bumped inside the issuing transaction: concurrent issuers queue on the row, a rollback leaves no gap."""
+    seq = session.connection().execute(text(
+        "INSERT INTO notice_counter (year, last) VALUES (:year, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = notice_counter.last + 1 RETURNING last"), {"year": year}).scalar_one()
+    return f"SR-{year}-{seq:06d}"
+
+
+def to_public_many(session: Session, notices: list[Notice]) -> list[NoticePublic]:
+    if not notices:
+        return []
+    ids = [n.id for n in notices]
+    links = session.exec(select(NoticeHazard.notice_id, Hazard.id, Hazard.site_id)
+                         .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+                         .where(NoticeHazard.notice_id.in_(ids)).order_by(Hazard.created_at, Hazard.id)).all()
+    hazards: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    sites: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    for notice_id, hazard_id, site_id in links:
+        hazards[notice_id].append(hazard_id)
+        if site_id not in sites[notice_id]:
+            sites[notice_id].append(site_id)
+    orgs = {o.id: o.name for o in session.exec(
+        select(Organization).where(Organization.id.in_({n.organization_id for n in notices}))).all()}
+    return [NoticePublic(**n.model_dump(exclude={"request_hash", "change_seq"}),
+                         organization_name=orgs.get(n.organization_id, ""), hazard_ids=hazards[n.id],
+                         site_ids=sites[n.id]) for n in notices]
+
+
+def to_public(session: Session, notice: Notice) -> NoticePublic:
+    return to_public_many(session, [notice])[0]
+
+
+def _basis_for(hazards: list[Hazard], registry: ChecklistRegistry) -> str:
+    bases: list[str] = []
+    for hazard in hazards:
+        template = registry.current.get(hazard.category)
+        item = template.item(hazard.item_id) if template and hazard.item_id else None
+        if item and item.basis.zh not in bases:
+            bases.append(item.basis.zh)
+    return "；".join(bases) or DEFAULT_BASIS
+
+
+def issue_notice(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
+                 notice_id: uuid.UUID, data: NoticeIn) -> tuple[NoticePublic, bool]:
+    """Number a notice to one company and move its open hazards to notified, in one transaction."""
+    request_hash = canonical_hash(data.model_dump(mode="json"))
+    existing = session.get(Notice, notice_id)
+    if existing is not None:
+        return _replay(session, existing, request_hash), False
+    org = session.get(Organization, data.organization_id)
+    if org is None or org.kind != "property":
+        raise Invalid(f"organization_id {data.organization_id} does not name a property company.",
+                      code="unknown_organization")
+    wanted = list(dict.fromkeys(data.hazard_ids))
+    hazards = list(session.exec(select(Hazard).where(Hazard.id.in_(wanted), hazard_condition(user))
+                                .order_by(Hazard.id).with_for_update()).all())
+    found = {h.id for h in hazards}
+    missing = [str(h) for h in wanted if h not in found]
+    if missing:
+        raise Invalid(f"These hazards do not exist or are not yours: {', '.join(missing)}.",
+                      code="unknown_hazards", extra={"hazard_ids": missing})
+    others = [str(h.id) for h in hazards if h.organization_id != org.id]
+    if others:
+        raise Invalid(f"These hazards are not the responsibility of {org.name}: {', '.join(others)}.",
+                      code="wrong_organization", extra={"hazard_ids": others})
+    not_open = [f"{h.id} ({h.status})" for h in hazards if h.status != HazardStatus.open.value]
+    if not_open:
+        raise Conflict(f"Only open hazards can go on a notice; these are not open: {', '.join(not_open)}.",
+                       code="hazards_not_open")
+    now = utcnow()
+    deadline = data.deadline or min(default_deadline(found_at=now, severity=h.severity, settings=settings)
+                                    for h in hazards)
+    if deadline <= now:
+        raise Invalid("The deadline must lie in the future.", code="deadline_in_past")
+
+    notice = Notice(id=notice_id, number=next_notice_number(session, now.astimezone(settings.tz).year),
+                    organization_id=org.id, deadline=deadline, basis=data.basis or _basis_for(hazards, registry),
+                    note=data.note, issued_by=user.id, issued_at=now, request_hash=request_hash)
+    session.add(notice)
+    audit.record(session=session, actor_id=user.id, action="issue", target_type="notice", target_id=notice.id,
+                 to_state="issued", detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]})
+    for hazard in hazards:
+        to = workflow.transition(state=hazard.status, action="notify", role=user.role,
+                                 has_organization=hazard.organization_id is not None)
+        audit.record(session=session, actor_id=user.id, action="notify", target_type="hazard", target_id=hazard.id,
+                     from_state=hazard.status, to_state=to.value,
+                     detail={"notice_id": str(notice.id), "number": notice.number})
+        move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
+        session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = session.get(Notice, notice_id)
+        if existing is None:
+            raise
+        return _replay(session, existing, request_hash), False
+    return to_public(session, notice), True
+
+
+def _replay(session: Session, existing: Notice, request_hash: str) -> NoticePublic:
+    if existing.request_hash != request_hash:
+        raise Conflict("A different notice was already issued under this id; nothing was changed.",
+                       code="id_conflict")
+    return to_public(session, existing)
+
+
+def get_notice(*, session: Session, user: User, notice_id: uuid.UUID, lock: bool = False) -> Notice:
+    query = select(Notice).where(Notice.id == notice_id, notice_condition(user))
+    notice = session.exec(query.with_for_update() if lock else query).first()
+    if notice is None:
+        raise not_found("Notice")
+    return notice
+
+
+def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) -> NoticePublic:
+    """签收: record the receipt and move the notice's notified hazards to rectifying. Idempotent."""
+    notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)
+    if notice.acknowledged_at is not None:
+        return to_public(session, notice)
+    hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
+                           .where(NoticeHazard.notice_id == notice.id).order_by(Hazard.id).with_for_update()).all()
+    for hazard in hazards:
+        if hazard.status != HazardStatus.notified.value:
+            continue  # moved on already (evidence submitted, cancelled)
+        to = workflow.transition(state=hazard.status, action="acknowledge", role=user.role)
+        audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="hazard",
+                     target_id=hazard.id, from_state=hazard.status, to_state=to.value,
+                     detail={"notice_id": str(notice.id)})
+        move_hazard(session=session, hazard=hazard, to_status=to)
+    notice.acknowledged_at = utcnow()
+    notice.acknowledged_by = user.id
+    session.add(notice)
+    audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="notice",
+                 target_id=notice.id, from_state="issued", to_state="acknowledged")
+    session.commit()
+    return to_public(session, notice)
+
+
+def list_notices(*, session: Session, user: User, organization_id: uuid.UUID | None = None,
+                 acknowledged: bool | None = None, since: datetime | None = None,
+                 limit: int = 200) -> list[NoticePublic]:
+    query = select(Notice).where(notice_condition(user))
+    if organization_id:
+        query = query.where(Notice.organization_id == organization_id)
+    if acknowledged is not None:
+        query = query.where(Notice.acknowledged_at.is_not(None) if acknowledged else Notice.acknowledged_at.is_(None))
+    if since:
+        query = query.where(Notice.issued_at >= since)
+    return to_public_many(session, list(session.exec(query.order_by(Notice.issued_at.desc()).limit(limit)).all()))
+
+
+def notice_document(*, session: Session, registry: ChecklistRegistry, notice: Notice) -> "NoticeDocument":
+    """Everything the printed notice shows, read in one place."""
+    from server.notices.pdf import NoticeDocument, NoticeHazardLine
+    from server.photos import service as photos
+    from server.sites.models import Site
+
+    hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
+                           .where(NoticeHazard.notice_id == notice.id).order_by(Hazard.created_at, Hazard.id)).all()
+    site_names = {s.id: s.name for s in session.exec(select(Site).where(Site.id.in_({h.site_id for h in hazards})))}
+    org = session.get(Organization, notice.organization_id)
+    officer = session.get(User, notice.issued_by)
+    acknowledger = session.get(User, notice.acknowledged_by) if notice.acknowledged_by else None
+    lines = []
+    for hazard in hazards:
+        template = registry.current.get(hazard.category)
+        before = photos.photos_by_kind(session=session, hazard_id=hazard.id).get("problem", [])
+        lines.append(NoticeHazardLine(
+            category_title=template.title.zh if template else hazard.category, site_name=site_names[hazard.site_id],
+            severity=hazard.severity, description=hazard.description, before_photo_id=before[0] if before else None))
+    return NoticeDocument(
+        number=notice.number, organization_name=org.name if org else "", site_names=list(dict.fromkeys(
+            site_names[h.site_id] for h in hazards)), issued_at=notice.issued_at, deadline=notice.deadline,
+        basis=notice.basis, note=notice.note, officer_name=(officer.display_name or officer.username) if officer else "",
+        acknowledged_at=notice.acknowledged_at,
+        acknowledged_by_name=(acknowledger.display_name or acknowledger.username) if acknowledger else None,
+        hazards=lines)

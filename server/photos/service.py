@@ -1,0 +1,232 @@
+"""Photos as evidence: storing uploads (files first, then the row), scope, and the links from records.
+
+require_photos / attach_photos / photos_by_kind are what other services call; they never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, or_, true
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from server.audit import service as audit
+from server.common import canonical_hash, utcnow
+from server.config import Settings
+from server.errors import Conflict, Forbidden, Invalid, not_found
+from server.hazards.models import Hazard
+from server.photos import imaging
+from server.photos.models import Photo, PhotoFields, PhotoLink, PhotoPublic, PhotoSize
+from server.photos.storage import PhotoStore, photo_key
+from server.scope import hazard_condition, site_condition
+from server.users.models import Role, User
+
+log = logging.getLogger("saferound.photos")
+
+RENDITIONS_VERSION = "r1"  # part of every ETag: bump it when the derived files are made differently
+
+
+def to_public(photo: Photo) -> PhotoPublic:
+    return PhotoPublic(**photo.model_dump(exclude={"request_hash"}))
+
+
+def photo_condition(user: User) -> ColumnElement[bool]:
+    """Photos a user may see: admin all; anyone the ones they uploaded; officers those linked to records at
+    their sites; property staff those linked to their company's hazards."""
+    if user.role == Role.admin:
+        return true()
+    linked = select(PhotoLink.photo_id)
+    if user.role == Role.officer:
+        linked = linked.where(site_condition(user, PhotoLink.site_id))
+    else:
+        linked = linked.join(Hazard, Hazard.id == PhotoLink.hazard_id).where(hazard_condition(user))
+    return or_(Photo.uploaded_by == user.id, Photo.id.in_(linked))
+
+
+# ---- upload ------------------------------------------------------------------------------------------
+
+
+def upload_photo(*, session: Session, settings: Settings, store: PhotoStore, user: User, photo_id: uuid.UUID,
+                 fields: PhotoFields, content: bytes) -> tuple[PhotoPublic, bool]:
+    """Store one photo under the phone's id. Returns (photo, created); a replay returns the stored one.
+
+    Files are written before the row and removed again if the row cannot be written, so the
+    database never names a file that is not there and a failed request leaves nothing behind."""
+    user_id = user.id
+    request_hash = canonical_hash({"sha256": hashlib.sha256(content).hexdigest(),
+                                   **fields.model_dump(mode="json")})
+    existing = session.get(Photo, photo_id)
+    if existing is not None:
+        return _replay(existing, request_hash), False
+    session.commit()  # end the read: the image work below must not hold the database's write lock
+
+    processed = imaging.process_photo(content, max_pixels=settings.photo_max_pixels, tz=settings.tz,
+                                      display_px=settings.photo_display_px, thumb_px=settings.photo_thumb_px)
+    files = rendition_files(processed, content)
+    photo = Photo(
+        id=photo_id, sha256=processed.sha256, kind=fields.kind.value, content_type=processed.content_type,
+        size_bytes=len(content), width=processed.width, height=processed.height,
+        taken_at=fields.taken_at or processed.taken_at,
+        lat=fields.lat if fields.lat is not None else processed.lat,
+        lon=fields.lon if fields.lon is not None else processed.lon,
+        uploaded_by=user_id, request_hash=request_hash, created_at=utcnow(),
+    )
+    try:
+        _put_all(store, files)
+        session.add(photo)
+        audit.record(session=session, actor_id=user_id, action="upload", target_type="photo", target_id=photo_id,
+                     detail={"sha256": processed.sha256, "kind": photo.kind})
+        session.commit()
+    except IntegrityError:  # the same id written concurrently: answer as a replay would
+        session.rollback()
+        existing = session.get(Photo, photo_id)
+        _discard_files(session=session, store=store, sha256=processed.sha256, files=files)
+        if existing is None:
+            raise
+        return _replay(existing, request_hash), False
+    except BaseException:
+        session.rollback()
+        _discard_files(session=session, store=store, sha256=processed.sha256, files=files)
+        raise
+    _put_missing(store, files)  # a failed upload of the same bytes may have removed them meanwhile
+    return to_public(photo), True
+
+
+def ingest_photo(*, session: Session, settings: Settings, store: PhotoStore, user: User, photo_id: uuid.UUID,
+                 content: bytes, kind: str, **fields) -> PhotoPublic:  # type: ignore[no-untyped-def]
+    """Store a photo made on the server (demo data, imports) through the same path as an upload."""
+    photo, _created = upload_photo(session=session, settings=settings, store=store, user=user, photo_id=photo_id,
+                                   fields=PhotoFields(kind=kind, **fields), content=content)
+    return photo
+
+
+def rendition_files(processed: imaging.ProcessedPhoto, original: bytes) -> dict[str, bytes]:
+    return {
+        photo_key(processed.sha256, "original", processed.extension): original,
+        photo_key(processed.sha256, "display"): processed.display,
+        photo_key(processed.sha256, "thumb"): processed.thumb,
+    }
+
+
+def _replay(existing: Photo, request_hash: str) -> PhotoPublic:
+    if existing.request_hash != request_hash:
+        raise Conflict("A different photo (other bytes or other details) was already stored under this id; "
+                       "nothing was changed. Give a new photo a new id.", code="id_conflict")
+    return to_public(existing)
+
+
+def _put_all(store: PhotoStore, files: dict[str, bytes]) -> None:
+    for key, data in files.items():
+        store.put(key, data)
+
+
+def _put_missing(store: PhotoStore, files: dict[str, bytes]) -> None:
+    for key, data in files.items():
+        if not store.exists(key):
+            store.put(key, data)
+
+
+def _sha_in_use(session: Session, sha256: str) -> bool:
+    in_use = session.exec(select(Photo.id).where(Photo.sha256 == sha256).limit(1)).first() is not None
+    session.rollback()  # a short read; hold nothing
+    return in_use
+
+
+def _discard_files(*, session: Session, store: PhotoStore, sha256: str, files: dict[str, bytes]) -> None:
+    """Remove a failed upload's files unless a stored photo has the same bytes. If such a photo was
+    committed while we deleted, put the files back: we hold the very same bytes."""
+    try:
+        if _sha_in_use(session, sha256):
+            return
+        for key in files:
+            store.delete(key)
+        if _sha_in_use(session, sha256):
+            _put_all(store, files)
+    except Exception:  # cleaning up must not hide the first error; an orphan file is harmless
+        log.warning("could not clean up the files of a failed upload (sha256 %s)", sha256, exc_info=True)
+
+
+# ---- serving -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    key: str
+    content_type: str
+    etag: str
+    filename: str
+
+
+def find_photo_file(*, session: Session, user: User, photo_id: uuid.UUID, size: PhotoSize) -> PhotoFile:
+    """Which stored file answers GET /photos/{id}?size=…; out of scope looks exactly like missing."""
+    photo = session.exec(select(Photo).where(Photo.id == photo_id, photo_condition(user))).first()
+    if photo is None:
+        raise not_found("Photo")
+    if size == PhotoSize.original:
+        if user.role == Role.property:
+            raise Forbidden("The original file is kept as evidence for officers and administrators; "
+                            "ask for size=display, the full photo without its metadata.",
+                            code="original_restricted")
+        extension = imaging.EXTENSIONS.get(_format_of(photo.content_type), "jpg")
+        return PhotoFile(key=photo_key(photo.sha256, "original", extension), content_type=photo.content_type,
+                         etag=f'"{photo.sha256}-original"', filename=f"{photo.id}.{extension}")
+    return PhotoFile(key=photo_key(photo.sha256, size.value), content_type="image/jpeg",
+                     etag=f'"{photo.sha256}-{size.value}-{RENDITIONS_VERSION}"', filename=f"{photo.id}-{size.value}.jpg")
+
+
+def _format_of(content_type: str) -> str:
+    return next((name for name, ctype in imaging.CONTENT_TYPES.items() if ctype == content_type), "JPEG")
+
+
+# ---- links from records (called inside other services' transactions; never commit here) ----------------
+
+
+def require_photos(*, session: Session, user: User, photo_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """{photo_id: kind} for photos the user may name; Invalid("unknown_photos") naming every other id."""
+    wanted = list(dict.fromkeys(photo_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(select(Photo.id, Photo.kind).where(Photo.id.in_(wanted), photo_condition(user))).all()
+    kinds = {row[0]: row[1] for row in rows}
+    missing = [photo_id for photo_id in wanted if photo_id not in kinds]
+    if missing:
+        names = ", ".join(str(photo_id) for photo_id in missing)
+        raise Invalid(f"These photos are not on the server (or not yours to use): {names}. Upload each photo "
+                      "before the record that names it.", code="unknown_photos",
+                      extra={"photo_ids": [str(photo_id) for photo_id in missing]})
+    return kinds
+
+
+def attach_photos(*, session: Session, photo_ids: list[uuid.UUID], site_id: uuid.UUID,
+                  hazard_id: uuid.UUID | None = None, inspection_id: uuid.UUID | None = None,
+                  training_id: uuid.UUID | None = None) -> None:
+    """Link photos to a record (and its site); a link that is already there is not added twice."""
+    wanted = list(dict.fromkeys(photo_ids))
+    if not wanted:
+        return
+    same_target = [PhotoLink.photo_id.in_(wanted), PhotoLink.site_id == site_id]
+    for column, value in ((PhotoLink.hazard_id, hazard_id), (PhotoLink.inspection_id, inspection_id),
+                          (PhotoLink.training_id, training_id)):
+        same_target.append(column.is_(None) if value is None else column == value)
+    linked = set(session.exec(select(PhotoLink.photo_id).where(*same_target)).all())
+    for photo_id in wanted:
+        if photo_id not in linked:
+            session.add(PhotoLink(photo_id=photo_id, site_id=site_id, hazard_id=hazard_id,
+                                  inspection_id=inspection_id, training_id=training_id, created_at=utcnow()))
+
+
+def photos_by_kind(*, session: Session, hazard_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
+    """Every photo linked to the hazard, grouped by kind, oldest first (taken_at, else upload time)."""
+    rows = session.exec(
+        select(Photo.id, Photo.kind).join(PhotoLink, PhotoLink.photo_id == Photo.id)
+        .where(PhotoLink.hazard_id == hazard_id)
+        .order_by(func.coalesce(Photo.taken_at, Photo.created_at), Photo.created_at, Photo.id)
+    ).all()
+    grouped: dict[str, list[uuid.UUID]] = {}
+    for photo_id, kind in rows:
+        if photo_id not in grouped.setdefault(kind, []):
+            grouped[kind].append(photo_id)
+    return grouped
