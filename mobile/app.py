@@ -21,7 +21,7 @@ from kivy.properties import (
 )
 from kivymd.app import MDApp
 from kivymd.uix.navigationbar import MDNavigationBar, MDNavigationItem, MDNavigationItemIcon, MDNavigationItemLabel
-from kivymd.uix.snackbar import MDSnackbar, MDSnackbarText
+from kivymd.uix.snackbar import MDSnackbarText
 
 from mobile.background import Background
 from mobile.fonts import install_cjk_font
@@ -112,7 +112,8 @@ class SafeRoundApp(MDApp):
         from mobile.screens import SCREENS, load_kv as load_screen_kv
         from mobile.widgets import load_kv as load_widget_kv
 
-        self.backend = self._backend_given or Backend(self.data_dir)
+        self.backend = self._backend_given or Backend(self.data_dir, self.default_server_url,
+                                                         background_sync=self.auto_sync)
         self.camera = self.camera or device.default_camera()
         self.location = self.location or device.default_location()
         load_widget_kv()
@@ -276,8 +277,10 @@ class SafeRoundApp(MDApp):
     # ---- messages ---------------------------------------------------------------------------------------
 
     def toast(self, text: str) -> None:
-        MDSnackbar(MDSnackbarText(text=text), y=dp(88), pos_hint={"center_x": 0.5}, size_hint_x=0.92,
-                   duration=2.5).open()
+        from mobile.widgets.toast import Toast
+
+        Toast(MDSnackbarText(text=text), y=dp(88), pos_hint={"center_x": 0.5}, size_hint_x=0.92,
+              duration=2.5).open()
 
     def explain(self, error: BaseException) -> str:
         """A sentence for a person: the server's own message if it sent one, else what to do."""
@@ -321,10 +324,13 @@ class SafeRoundApp(MDApp):
             Clock.schedule_once(lambda _dt: setattr(self, "sync_progress", value), 0)
 
         def finished(result: dict | None) -> None:
+            import time as _t; _t0 = _t.perf_counter()
             self.syncing = False
+            print("DBG syncing-off", _t.perf_counter() - _t0)
             self.sync_progress = 1.0
             self.sync_message = ""
             self._after_sync(quiet, result or {})
+            print("DBG finished", _t.perf_counter() - _t0)
 
         def failed(error: BaseException) -> None:
             self.syncing = False

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import uuid
-from datetime import timedelta
+import zlib
+from datetime import datetime, timedelta
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
 from server import security
@@ -15,6 +18,8 @@ from server.config import Settings
 from server.db import make_engine, write_engine
 from server.inspections.models import AnswerIn, InspectionIn
 from server.inspections.service import submit_inspection
+from server.photos.service import ingest_photo
+from server.photos.storage import PhotoStore, make_photo_store
 from server.sites.models import AssignmentCreate, SiteCreate, SiteProfile
 from server.sites.service import create_assignment, create_site
 from server.users.models import OrganizationCreate, Role, User, UserCreate
@@ -96,21 +101,55 @@ def _seed(session: Session, settings: Settings) -> None:
 
     # A few rounds already walked this week, with failed items that became open hazards.
     now = utcnow()
+    store = make_photo_store(settings)
     for officer, site, category, failing, hours_ago in (
         (zhang, sites[0], "gas", 2, 50), (zhang, sites[0], "fire", 1, 26), (zhang, sites[2], "ebike", 2, 5),
         (li, sites[3], "electricity", 1, 30), (li, sites[4], "structure", 1, 3),
     ):
         template = registry.current[category]
         items = template.items_for(site.profile)
+        finished = now - timedelta(hours=hours_ago)
         answers = [
             AnswerIn(item_id=item.id, result="fail" if i < failing else "pass",
                      note="现场发现，已拍照留证" if i < failing else None,
-                     photo_ids=[uuid.uuid4()] if i < failing and item.photo_required_on_fail else [])
+                     photo_ids=[demo_photo(session, settings, store, officer, site, item.id, finished)]
+                     if i < failing else [])
             for i, item in enumerate(items)
         ]
-        finished = now - timedelta(hours=hours_ago)
         submit_inspection(session=session, settings=settings, registry=registry, user=officer,
                           inspection_id=uuid.uuid4(), data=InspectionIn(
                               site_id=site.id, category=category, template_version=template.version,
                               started_at=finished - timedelta(minutes=25), finished_at=finished,
                               lat=site.lat, lon=site.lon, answers=answers))
+
+
+def demo_photo(session: Session, settings: Settings, store: PhotoStore, officer: User, site, item_id: str,  # type: ignore[no-untyped-def]
+               taken_at: datetime) -> uuid.UUID:
+    """A made-up 'problem' photo for a failed item, stored through the same path as an upload."""
+    photo_id = uuid.uuid4()
+    ingest_photo(session=session, settings=settings, store=store, user=officer, photo_id=photo_id,
+                 content=demo_jpeg(item_id), kind="problem", taken_at=taken_at - timedelta(minutes=3),
+                 lat=site.lat, lon=site.lon)
+    return photo_id
+
+
+def demo_jpeg(label: str, size: tuple[int, int] = (1200, 900)) -> bytes:
+    """A 1200×900 scene: sky, a building with windows, and a red ring round 'the problem'."""
+    seed = zlib.crc32(label.encode())
+    width, height = size
+    sky = Image.linear_gradient("L").resize(size).point(lambda v: 150 + v // 3)
+    image = Image.merge("RGB", (sky.point(lambda v: v - 60), sky.point(lambda v: v - 20), sky))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, height * 3 // 4, width, height), fill=(95, 90, 80))
+    left = 150 + seed % 300
+    draw.rectangle((left, 180, left + 520, height * 3 // 4), fill=(200, 185, 160), outline=(90, 80, 70), width=6)
+    for row in range(4):
+        for col in range(5):
+            x, y = left + 30 + col * 100, 220 + row * 110
+            draw.rectangle((x, y, x + 60, y + 70), fill=(70, 110, 150) if (row + col + seed) % 3 else (240, 220, 130))
+    cx, cy = left + 80 + seed % 360, 300 + seed % 350
+    draw.ellipse((cx - 90, cy - 90, cx + 90, cy + 90), outline=(220, 30, 30), width=12)
+    draw.text((40, 40), label, fill=(255, 255, 255), font=ImageFont.load_default(size=36))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()

@@ -13,11 +13,21 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.metrics import dp, sp
+from kivy.properties import StringProperty
+from kivymd.uix.boxlayout import MDBoxLayout
 
 from mobile.screens.base import BaseScreen
 from mobile.widgets.colors import severity_color
 
 NOTE_SAVE_DELAY = 0.8
+
+
+class HazardPreview(MDBoxLayout):
+    """On the review screen: a failed item and the hazard it will raise."""
+
+    severity = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
 
 
 def estimate_lines(text: str, width_px: float, font_px: float) -> int:

@@ -114,7 +114,7 @@ class HazardScreen(BaseScreen):
         actions = self.ids.actions
         actions.clear_widgets()
         for action in hazard.get("allowed_actions", []):
-            button = Factory.ActionButton(action=action, icon=ACTION_ICONS.get(action, "gesture-tap"),
+            button = Factory.HazardActionButton(action=action, icon=ACTION_ICONS.get(action, "gesture-tap"),
                                           label=tr(f"action.{action}"),
                                           style="filled" if action in PRIMARY_ACTIONS else "outlined")
             button.bind(on_release=lambda w: self.start_action(w.action))

@@ -94,12 +94,15 @@ def error_from_transport(exc: httpx.TransportError) -> ApiError:
 class ApiClient:
     """One signed-in conversation with a SafeRound server. Thread-safe.
 
+    `timeout` bounds each wait for the server (a busy server processing photos can take a while;
+    a slow uplink sends 400 KB in seconds); connecting is bounded at 5 s so a dead link shows fast.
+
     `on_tokens(tokens)` is called whenever tokens change (sign-in, refresh, sign-out → None),
     so the caller can keep them in the local store for offline restarts.
     """
 
     def __init__(self, server_url: str, *, tokens: Tokens | None = None,
-                 on_tokens: Callable[[Tokens | None], None] | None = None, timeout: float = 20.0,
+                 on_tokens: Callable[[Tokens | None], None] | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None):
         self.server_url = server_url.rstrip("/")
         self.tokens = tokens

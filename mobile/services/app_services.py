@@ -42,7 +42,7 @@ class Services:
     """Store, API client, outbox and sync engine for one phone (one data dir)."""
 
     def __init__(self, data_dir: str | Path, server_url: str | None = None, *, backoff_base: float = 5.0,
-                 backoff_cap: float = 900.0, timeout: float = 20.0):
+                 backoff_cap: float = 900.0, timeout: float = 60.0):
         self.store = Store(data_dir)
         self.outbox = Outbox(self.store)
         self.recorder = Recorder(self.store, self.outbox)
@@ -73,7 +73,7 @@ class Services:
                               f"{current['username']} and sync first.")
         if server_url.rstrip("/") != self.api.server_url:
             old = self.api
-            self.api = ApiClient(server_url, on_tokens=self._save_tokens, timeout=old._http.timeout.read or 20.0)
+            self.api = ApiClient(server_url, on_tokens=self._save_tokens, timeout=old._http.timeout.read or 60.0)
             self.engine.api = self.api
             old.close()
         tokens = self.api.login(username, password)

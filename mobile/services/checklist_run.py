@@ -18,7 +18,8 @@ RESULTS = ("pass", "fail", "na")
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that stops the run from being submitted: `code` is "unanswered" or "photo_required"."""
+    """Something that stops the run from being submitted: `code` is "unanswered", "photo_required"
+    or "nothing_applies" (item_id "")."""
 
     item_id: str
     code: str
@@ -132,6 +133,9 @@ class ChecklistRun:
 
     def missing(self) -> list[Problem]:
         """Every problem at once, in template order: unanswered items, failed items lacking their photo."""
+        if not self.applicable_items():
+            return [Problem("", "nothing_applies", f"No item of this checklist applies to "
+                                                   f"{self.site.get('name', 'this site')}; nothing to submit.")]
         problems = []
         for item in self.applicable_items():
             answer = self.answers.get(item["id"])

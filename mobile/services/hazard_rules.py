@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-REPAIR_PHOTOS = frozenset({"rectification", "verification"})
+# Fixed on the spot: the photo of the fixed state is the verification evidence.
+REPAIR_PHOTOS = frozenset({"verification"})
 
 # (state, action) -> (next state, roles, photo kinds of which one is needed, note needed)
 TRANSITIONS: dict[tuple[str, str], tuple[str, frozenset[str], frozenset[str], bool]] = {

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from kivy.clock import Clock
 from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ColorProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivymd.uix.button import MDButton
+from kivymd.uix.label import MDLabel
 
 
 class WideButton(MDButton):
@@ -37,3 +40,10 @@ class WideButton(MDButton):
 
     def adjust_width(self, *args) -> None:  # type: ignore[no-untyped-def]
         self.adjust_pos()
+
+
+class FilterChip(ButtonBehavior, MDLabel):
+    """A round toggle label for filters and multiple choice (topics, language)."""
+
+    active = BooleanProperty(False)
+    chip_color = ColorProperty([0.0, 0.42, 0.40, 1])

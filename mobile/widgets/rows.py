@@ -34,7 +34,7 @@ class HazardRow(RecycleDataViewBehavior, ButtonBehavior, MDBoxLayout):
     handler = ObjectProperty(None, allownone=True)
 
 
-class SiteCard(ButtonBehavior, MDCard):
+class SiteCard(MDCard):
     site_id = StringProperty("")
     name = StringProperty("")
     due_text = StringProperty("")
@@ -56,7 +56,7 @@ class CategoryRow(MDCard):
         pass
 
 
-class NoticeRow(ButtonBehavior, MDCard):
+class NoticeRow(MDCard):
     notice_id = StringProperty("")
     number = StringProperty("")
     subtitle = StringProperty("")

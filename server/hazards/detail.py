@@ -40,5 +40,5 @@ def hazard_detail(*, session: Session, user: User, hazard_id: uuid.UUID) -> Haza
         organization_name=org.name if org else None,
         allowed_actions=[a.value for a in allowed_actions(hazard.status, user.role)],
         history=hazard_history(session=session, hazard_id=hazard.id),
-        photos={k: v for k, v in photos.photos_by_kind(session=session, hazard_id=hazard.id).items()},
+        photos=photos.photos_by_kind(session=session, hazard_id=hazard.id),
     )

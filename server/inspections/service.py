@@ -123,7 +123,8 @@ def raise_hazards_for_failed_items(*, inspection: Inspection, template: Checklis
             continue
         item = template.item(answer["item_id"])
         assert item is not None  # check_answers ran
-        description = item.prompt.zh + (f"\n{answer['note']}" if answer.get("note") else "")
+        # Prompts state the safe condition; a hazard reads as its failure, with the officer's note.
+        description = f"不符合：{item.prompt.zh}" + (f"\n{answer['note']}" if answer.get("note") else "")
         hazards.append(new_hazard(
             site=site, category=template.category, severity=item.severity_on_fail.value, description=description,
             reported_by=inspection.inspector_id, found_at=inspection.finished_at, settings=settings,

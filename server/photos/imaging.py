@@ -218,7 +218,8 @@ def _is_srgb(icc_profile: bytes) -> bool:
 
 
 def encode_jpeg(image: Image.Image, quality: int) -> bytes:
-    """A fresh JPEG: no EXIF, no GPS, no ICC, nothing carried over from the upload."""
+    """A fresh JPEG: no EXIF, no GPS, no ICC, no comment, nothing carried over from the upload."""
+    image.info = {}  # Pillow copies some of .info (the JPEG comment) into what it saves
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality)
     return out.getvalue()

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field as PField
+from pydantic import BaseModel, ConfigDict, Field as PField, model_validator
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -65,6 +65,12 @@ class PhotoFields(BaseModel):
     taken_at: datetime | None = None
     lat: float | None = PField(default=None, ge=-90, le=90)
     lon: float | None = PField(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def lat_and_lon_together(self) -> "PhotoFields":
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give lat and lon together, or neither")
+        return self
 
 
 class PhotoPublic(BaseModel):

@@ -8,6 +8,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
 
 from sqlalchemy import ColumnElement, func, or_, true
 from sqlalchemy.exc import IntegrityError
@@ -69,7 +70,7 @@ def upload_photo(*, session: Session, settings: Settings, store: PhotoStore, use
     photo = Photo(
         id=photo_id, sha256=processed.sha256, kind=fields.kind.value, content_type=processed.content_type,
         size_bytes=len(content), width=processed.width, height=processed.height,
-        taken_at=fields.taken_at or processed.taken_at,
+        taken_at=as_utc(fields.taken_at, settings.tz) or processed.taken_at,
         lat=fields.lat if fields.lat is not None else processed.lat,
         lon=fields.lon if fields.lon is not None else processed.lon,
         uploaded_by=user_id, request_hash=request_hash, created_at=utcnow(),
@@ -101,6 +102,13 @@ def ingest_photo(*, session: Session, settings: Settings, store: PhotoStore, use
     photo, _created = upload_photo(session=session, settings=settings, store=store, user=user, photo_id=photo_id,
                                    fields=PhotoFields(kind=kind, **fields), content=content)
     return photo
+
+
+def as_utc(moment: datetime | None, tz: tzinfo) -> datetime | None:
+    """A phone's time without an offset is the deployment's local time, like a camera's EXIF clock."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(timezone.utc)
 
 
 def rendition_files(processed: imaging.ProcessedPhoto, original: bytes) -> dict[str, bytes]:

@@ -28,3 +28,13 @@ def field(live_server, admin, tmp_path):
     world = Field.build(live_server, admin, tmp_path)
     yield world
     world.close()
+
+
+@pytest.fixture
+def proxy(live_server):
+    """A fault-injecting proxy in front of the live server (see fault_proxy.py)."""
+    from tests.mobile.fault_proxy import FaultProxy
+
+    proxy = FaultProxy(live_server.port).start()
+    yield proxy
+    proxy.stop()

@@ -7,6 +7,7 @@ bookkeeping exact. Faults are given per request:
     proxy.default = "forward" | "500" | "reset"
     proxy.fault_next("500", count=3)                            # the next 3 requests get a 500
     proxy.fault_next("cut", match="PUT /api/v1/photos", after=20_000)  # cut after 20 KB of the upload
+    proxy.fault_next("lose_response")   # the server does the work, the answer never reaches the phone
     proxy.stop()
 """
 
@@ -124,6 +125,9 @@ class FaultProxy:
             _pump(client, upstream, rest, length)
             response = _read_all(upstream)
             upstream.close()
+            if mode == "lose_response":
+                _abort(client)
+                return
             resp_head, _, body = response.partition(b"\r\n\r\n")
             resp_lines = [l for l in resp_head.split(b"\r\n") if not l.lower().startswith(b"connection:")]
             client.sendall(b"\r\n".join([*resp_lines, b"Connection: close"]) + b"\r\n\r\n" + body)

@@ -89,13 +89,14 @@ def test_changes_feed_misses_nothing_under_concurrent_writes(live):
     def read_feed():
         cursor = None
         while True:
+            final = stop.is_set()  # set before this request began: it sees every write
             params = {"limit": 3} | ({"since": cursor} if cursor else {})
             page = httpx.get(f"{base_url}/api/v1/sync/changes", params=params, headers=world.headers(staff),
                              timeout=30).json()
             for hazard in page["hazards"]:
                 seen[hazard["id"]] = max(seen.get(hazard["id"], 0), hazard["version"])
             cursor = page["cursor"]
-            if stop.is_set() and not page["has_more"]:
+            if final and not page["has_more"]:
                 return cursor
 
     def notify_and_cancel(hazard_id):

@@ -1,0 +1,131 @@
+"""Drive the Kivy app headless: pump frames, wait for background work, tap widgets, take screenshots.
+
+Import this module before anything imports kivy: it sets the environment Kivy reads at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+os.environ.setdefault("KIVY_WINDOW", "sdl2")
+os.environ.setdefault("KIVY_CLIPBOARD", "dummy")
+# A phone: 720 × 1440 px at density 1.8 is 400 × 800 dp.
+os.environ.setdefault("KIVY_METRICS_DENSITY", "1.8")
+os.environ.setdefault("KIVY_DPI", "288")
+
+from kivy.config import Config  # noqa: E402
+
+Config.set("graphics", "width", "720")
+Config.set("graphics", "height", "1440")
+Config.set("graphics", "resizable", "0")
+Config.set("kivy", "exit_on_escape", "0")
+Config.set("kivy", "log_level", "warning")
+
+import logging  # noqa: E402
+
+for noisy in ("httpx", "httpcore", "PIL", "urllib3"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)
+
+from kivy.base import EventLoop  # noqa: E402
+from kivy.clock import Clock  # noqa: E402
+from kivy.uix.widget import Widget  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+
+
+def pump(seconds: float = 0.0, frames: int = 2) -> None:
+    """Run the UI loop for at least `frames` frames and `seconds` of wall time."""
+    end = time.monotonic() + seconds
+    done = 0
+    while done < frames or time.monotonic() < end:
+        EventLoop.idle()
+        done += 1
+        time.sleep(0.005)
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+    """Pump frames until condition() is truthy; fail with `what` after `timeout` seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        EventLoop.idle()
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+
+
+def walk(root: Widget) -> Iterator[Widget]:
+    yield root
+    for child in list(root.children):
+        yield from walk(child)
+
+
+def find(root: Widget, kind: str | None = None, text: str | None = None, **attrs: Any) -> Widget:
+    """The first visible widget under root of class `kind` whose text is `text` (and attrs match)."""
+    found = find_all(root, kind, text, **attrs)
+    if not found:
+        raise AssertionError(f"no {kind or 'widget'} with text={text!r} {attrs} on screen")
+    return found[0]
+
+
+def find_all(root: Widget, kind: str | None = None, text: str | None = None, **attrs: Any) -> list[Widget]:
+    out = []
+    for widget in walk(root):
+        if kind and type(widget).__name__ != kind:
+            continue
+        if text is not None and getattr(widget, "text", None) != text:
+            continue
+        if any(getattr(widget, k, object()) != v for k, v in attrs.items()):
+            continue
+        out.append(widget)
+    return out
+
+
+def button_with_text(root: Widget, text: str) -> Widget:
+    """The button (MDButton, WideButton, ...) that holds a label with this text."""
+    for widget in walk(root):
+        if getattr(widget, "text", None) == text:
+            parent = widget
+            while parent is not None and not hasattr(parent, "trigger_action"):
+                parent = parent.parent
+            if parent is not None:
+                return parent
+            if hasattr(widget, "dispatch") and "on_release" in widget.events():
+                return widget
+    raise AssertionError(f"no button labelled {text!r} on screen")
+
+
+def tap(widget: Widget) -> None:
+    """Press and release like a finger would (on_press then on_release), then let the UI react."""
+    if hasattr(widget, "trigger_action"):
+        widget.trigger_action(duration=0)
+    else:
+        widget.dispatch("on_release")
+    pump(frames=3)
+
+
+def screenshot(name: str) -> Path:
+    """Save what the window shows as test-artifacts/screenshots/<name>.png."""
+    from kivy.core.window import Window
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pump(0.45, frames=4)  # KivyMD sizes buttons 0.2 s after creation
+    saved = Window.screenshot(name=str(SCREENSHOTS / f"{name}.png"))
+    target = SCREENSHOTS / f"{name}.png"
+    if saved and Path(saved) != target:
+        Path(saved).replace(target)
+    return target
+
+
+def clock_ticks() -> int:
+    return Clock.frames

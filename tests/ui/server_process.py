@@ -1,0 +1,124 @@
+"""A real SafeRound server process on loopback for the UI tests, and a proxy that can make it slow."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """`saferound init-db`, `seed-demo`, then `serve` in a temp data dir."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "SAFEROUND_DATA_DIR": str(data_dir), "SAFEROUND_SECRET_KEY": "ui-test-secret-key",
+                    "SAFEROUND_ARGON2_TIME_COST": "1", "SAFEROUND_ARGON2_MEMORY_KIB": "1024"}
+        self.env.pop("SAFEROUND_DATABASE_URL", None)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> ServerProcess:
+        for command in (["init-db"], ["seed-demo"]):
+            done = subprocess.run([str(BIN / "saferound"), *command], env=self.env, cwd=REPO, capture_output=True,
+                                  text=True, timeout=120)
+            if done.returncode != 0 and command == ["seed-demo"] and os.environ.get("SAFEROUND_UI_SEED_FALLBACK"):
+                self._seed_without_inspections()  # development only: see the report
+                continue
+            assert done.returncode == 0, f"saferound {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+        self.log = open(self.data_dir / "server.log", "w")  # noqa: SIM115
+        self.process = subprocess.Popen([str(BIN / "saferound"), "serve", "--host", "127.0.0.1", "--port",
+                                         str(self.port)], env=self.env, cwd=REPO, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None, (self.data_dir / "server.log").read_text()
+            time.sleep(0.1)
+        raise AssertionError("the server did not start in 30 s")
+
+    def _seed_without_inspections(self) -> None:
+        script = ("import server.demo as d; from server.config import get_settings; "
+                  "d.submit_inspection = lambda **kw: None; d.seed(get_settings())")
+        subprocess.run([sys.executable, "-c", script], env=self.env, cwd=REPO, check=True, timeout=120)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+    def client(self, username: str, password: str = "saferound-demo") -> httpx.Client:
+        token = httpx.post(f"{self.url}/api/v1/auth/token", data={"username": username, "password": password},
+                           timeout=10).json()["access_token"]
+        return httpx.Client(base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+class SlowProxy:
+    """Forwards HTTP to the server; `delay` seconds are added to every request (0 = pass straight through)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.delay = 0.0
+        self.requests = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                proxy.requests += 1
+                if proxy.delay:
+                    time.sleep(proxy.delay)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length",
+                                                                                      "connection")}
+                answer = httpx.request(self.command, proxy.upstream + self.path, content=body, headers=headers,
+                                       timeout=60)
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _forward
+
+            def log_message(self, *_args) -> None:  # noqa: ANN002
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

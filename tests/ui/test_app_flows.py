@@ -1,0 +1,391 @@
+"""The phone app, driven through its widgets against a real server on loopback.
+
+One app and one window for the whole module (Kivy's Window is a singleton); the tests run in order and
+each continues the story of the one before: an officer walks the gas checklist and fails an item with a
+photo, the hazard reaches the server, the officer issues a notice, the property company acknowledges it
+and submits evidence, the officer verifies it with a photo and it is closed. Every screen is
+photographed in Chinese and in English into test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.ui import driver as d  # first: sets Kivy's environment before kivy is imported
+
+from kivy.core.window import Window  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from tests.ui.server_process import ServerProcess, SlowProxy  # noqa: E402
+
+pytestmark = pytest.mark.ui
+
+SITE = "富民社区"  # managed by 沈阳安居物业 (user anju)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    process = ServerProcess(tmp_path_factory.mktemp("server")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def proxy(server):
+    slow = SlowProxy(server.url)
+    yield slow
+    slow.stop()
+
+
+@pytest.fixture(scope="module")
+def photo_file(tmp_path_factory) -> Path:
+    """A camera-sized JPEG with a recognisable picture (stripes), as the camera would hand over."""
+    path = tmp_path_factory.mktemp("camera") / "IMG_0001.jpg"
+    image = Image.new("RGB", (2400, 1800), (200, 80, 40))
+    for x in range(0, 2400, 200):
+        image.paste((240, 200, 60), (x, 0, x + 100, 1800))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(proxy, photo_file, tmp_path_factory):
+    from mobile.app import SafeRoundApp
+    from mobile.platform import FixedFileCamera
+
+    the_app = SafeRoundApp(data_dir=tmp_path_factory.mktemp("phone"), server_url=proxy.url,
+                           camera=FixedFileCamera(photo_file), auto_sync=False)
+    the_app._run_prepare()
+    d.pump(0.3)
+    yield the_app
+    the_app.stop()
+
+
+story: dict = {}
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+
+
+def screen(app):
+    return app.screens.current_screen
+
+
+def settle(app, timeout: float = 20.0) -> None:
+    """Wait for background work to finish and the screen to show it."""
+    d.wait_until(lambda: app.tasks.in_flight == 0 and not getattr(screen(app), "loading", False), timeout,
+                 "background work")
+    d.pump(0.1)
+
+
+def shoot(app, name: str) -> None:
+    """Photograph the current screen in Chinese and in English, and come back to Chinese."""
+    settle(app)
+    d.screenshot(f"{name}.zh")
+    app.set_language("en")
+    settle(app)
+    d.screenshot(f"{name}.en")
+    app.set_language("zh_CN")
+    settle(app)
+
+
+def go_tab(app, name: str) -> None:
+    item = next(i for i in app._nav.children if getattr(i, "screen_name", None) == name)
+    d.tap(item)
+    d.wait_until(lambda: app.screens.current == name, 5, f"tab {name}")
+    settle(app)
+
+
+def sign_in(app, username: str) -> None:
+    d.wait_until(lambda: app.screens.current == "signin", 5, "sign-in screen")
+    ids = screen(app).ids
+    ids.username.text = username
+    ids.password.text = "saferound-demo"
+    d.tap(ids.submit)
+    d.wait_until(lambda: app.screens.current in ("week", "notices"), 30, f"{username} signed in")
+    settle(app)
+
+
+def sign_out(app) -> None:
+    go_tab(app, "settings")
+    d.tap(screen(app).ids.sign_out)
+    d.wait_until(lambda: app.screens.current == "signin", 10, "signed out")
+
+
+def sync(app, timeout: float = 30.0) -> None:
+    """Sync through the Settings screen's button and wait until the outbox is empty."""
+    if app.screens.current != "settings":
+        go_tab(app, "settings")
+    d.tap(screen(app).ids.sync_button)
+    d.wait_until(lambda: not app.syncing, timeout, "sync to finish")
+    settle(app)
+    app.refresh_status()
+    settle(app)
+    assert app.pending_count == 0, app.attention
+    assert not app.attention, app.attention
+
+
+def rv_view(rv, **attrs):
+    """The visible row of a RecycleView with these attributes, scrolling to it if needed."""
+    index = next(i for i, row in enumerate(rv.data) if all(row.get(k) == v for k, v in attrs.items()))
+    for _ in range(3):
+        view = next((v for v in rv.layout_manager.children if all(getattr(v, k) == val for k, val in attrs.items())),
+                    None)
+        if view is not None and view.parent is not None:
+            return view
+        rv.scroll_y = 1 - index / max(1, len(rv.data) - 1)
+        d.pump(frames=4)
+    raise AssertionError(f"row {attrs} not shown")
+
+
+def answer(app, item_id: str, result: str) -> None:
+    row = rv_view(screen(app).ids.rv, item_id=item_id)
+    choice = next(c for c in d.walk(row) if type(c).__name__ == "AnswerChoice" and c.value == result)
+    d.tap(choice)
+
+
+def open_hazard_from_list(app, hazard_id: str) -> None:
+    go_tab(app, "hazards")
+    row = rv_view(screen(app).ids.rv, hazard_id=hazard_id)
+    d.tap(row)
+    d.wait_until(lambda: app.screens.current == "hazard", 5, "hazard screen")
+    settle(app)
+
+
+def do_action(app, action: str, *, note: str = "", photo: bool = False, days: str = "", name: str = "") -> None:
+    """On the hazard screen: tap the action, fill its form, save."""
+    button = next(w for w in d.walk(screen(app).ids.actions) if getattr(w, "action", None) == action)
+    d.tap(button)
+    d.wait_until(lambda: app.screens.current == "action", 5, "action form")
+    settle(app)
+    if name:
+        shoot(app, name)
+    ids = screen(app).ids
+    if photo:
+        d.tap(next(w for w in d.walk(ids.photos) if type(w).__name__ == "AddPhotoTile"))
+        d.wait_until(lambda: len(ids.photos.photos) == 1, 5, "photo in the form")
+    ids.note.text = note
+    ids.deadline_days.text = days
+    d.tap(ids.submit)
+    d.wait_until(lambda: app.screens.current == "hazard", 15, "back on the hazard")
+    settle(app)
+
+
+def server_hazard(server, username: str, hazard_id: str) -> dict:
+    with server.client(username) as client:
+        response = client.get(f"/hazards/{hazard_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+# ---- the story ---------------------------------------------------------------------------------------------
+
+
+def test_officer_signs_in_and_sees_this_week(app):
+    assert app.screens.current == "signin"
+    shoot(app, "01-signin")
+    sign_in(app, "zhangwei")
+    assert app.screens.current == "week"
+    names = [c.name for c in d.find_all(screen(app), "SiteCard")]
+    assert SITE in names and "天坛社区" in names
+    card = d.find(screen(app), "SiteCard", name=SITE)
+    assert card.due_text.startswith("待查") or card.finished
+    shoot(app, "02-week")
+
+
+def test_gas_checklist_with_a_failed_item_and_a_photo(app, server):
+    d.tap(d.find(screen(app), "SiteCard", name=SITE))
+    d.wait_until(lambda: app.screens.current == "site", 5, "site screen")
+    settle(app)
+    shoot(app, "03-site")
+    gas = d.find(screen(app), "CategoryRow", category="gas")
+    d.tap(next(w for w in d.walk(gas) if type(w).__name__ == "MDButton"))
+    d.wait_until(lambda: app.screens.current == "checklist" and app.run, 10, "checklist")
+    settle(app)
+    items = [i["id"] for i in app.run["items"]]
+    assert items[0] == "gas.hose_aged" and len(items) >= 5
+    story["inspection_id"] = app.run["inspection_id"]
+    answer(app, items[1], "pass")
+    shoot(app, "04-checklist")
+
+    # A failed item that needs a photo takes the officer to the item, where the camera is.
+    answer(app, "gas.hose_aged", "fail")
+    d.wait_until(lambda: app.screens.current == "item", 5, "item screen")
+    ids = screen(app).ids
+    d.tap(next(w for w in d.walk(ids.photos) if type(w).__name__ == "AddPhotoTile"))
+    d.wait_until(lambda: app.run["items"][0]["photos"], 10, "photo saved to the run")
+    ids.note.text = "软管龟裂，已告知住户"
+    screen(app).toggle_guidance()
+    shoot(app, "05-item")
+    d.tap(d.find(screen(app), "BackButton"))
+    d.wait_until(lambda: app.screens.current == "checklist", 5, "back to the list")
+    settle(app)
+    assert app.run["items"][0]["note"] == "软管龟裂，已告知住户"
+    assert app.run["items"][0]["result"] == "fail"
+
+    for item_id in items[2:]:
+        answer(app, item_id, "pass")
+    settle(app)
+    assert app.run["answered"] == app.run["total"] == len(items)
+    d.tap(screen(app).ids.review_button)
+    d.wait_until(lambda: app.screens.current == "review", 5, "review")
+    settle(app)
+    assert not app.run["problems"]
+    previews = d.find_all(screen(app), "HazardPreview")
+    assert len(previews) == 1 and previews[0].severity == "red"
+    shoot(app, "06-review")
+    d.tap(screen(app).ids.submit)
+    d.wait_until(lambda: app.screens.current == "site" and app.run is None, 10, "submitted, back at the site")
+    settle(app)
+    story["hazard_id"] = str(uuid.uuid5(uuid.UUID(story["inspection_id"]), "gas.hose_aged"))
+    # Saved on the phone and visible at once, before any sync.
+    assert any(getattr(r, "hazard_id", None) == story["hazard_id"] for r in d.walk(screen(app)))
+    app.refresh_status()
+    settle(app)
+    assert app.pending_count >= 2  # the photo and the inspection
+
+
+def test_sync_puts_the_hazard_on_the_server(app, server):
+    sync(app)
+    shoot(app, "07-settings")
+    hazard = server_hazard(server, "zhangwei", story["hazard_id"])
+    assert hazard["status"] == "open" and hazard["severity"] == "red"
+    assert hazard["item_id"] == "gas.hose_aged"
+    assert len(hazard["photo_ids"]) == 1
+    with server.client("zhangwei") as client:
+        assert client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "thumb"}).status_code == 200
+
+
+def test_the_ui_keeps_running_while_a_slow_sync_runs(app, proxy):
+    proxy.delay = 0.6
+    try:
+        start = time.monotonic()
+        app.sync_now()
+        assert app.syncing
+        stamps = []
+        while app.syncing and time.monotonic() - start < 60:
+            d.pump(frames=1)
+            stamps.append(time.monotonic())
+        took = time.monotonic() - start
+    finally:
+        proxy.delay = 0.0
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert took > 1.5, f"the sync took {took:.2f}s: too fast to show anything"
+    assert len(stamps) > took * 20, f"only {len(stamps)} frames in {took:.1f}s"
+    worst = max(range(len(gaps)), key=gaps.__getitem__)
+    assert max(gaps) < 0.25, (f"the UI froze for {max(gaps):.2f}s during the sync (frame {worst} of {len(gaps)}, "
+                              f"{stamps[worst] - start:.2f}s in)")
+    settle(app)
+
+
+def test_hazard_list_and_detail_and_the_officer_issues_a_notice(app, server):
+    open_hazard_from_list(app, story["hazard_id"])
+    go_tab(app, "hazards")
+    shoot(app, "08-hazards")
+    row = rv_view(screen(app).ids.rv, hazard_id=story["hazard_id"])
+    d.tap(row)
+    d.wait_until(lambda: app.screens.current == "hazard", 5, "hazard screen")
+    settle(app)
+    actions = [w.action for w in d.walk(screen(app).ids.actions) if getattr(w, "action", None)]
+    assert "notify" in actions and "fix_on_spot" in actions
+    shoot(app, "09-hazard-open")
+    do_action(app, "notify", days="5", note="请于期限内更换燃气软管", name="10-action-notify")
+    sync(app)
+    assert server_hazard(server, "zhangwei", story["hazard_id"])["status"] == "notified"
+
+
+def test_officer_logs_a_training_session(app, server):
+    go_tab(app, "week")
+    d.tap(d.find(screen(app), "SiteCard", name=SITE))
+    d.wait_until(lambda: app.screens.current == "site", 5, "site")
+    settle(app)
+    d.tap(screen(app).ids.training_button)
+    d.wait_until(lambda: app.screens.current == "training", 5, "training form")
+    settle(app)
+    shoot(app, "11-training")
+    ids = screen(app).ids
+    for category in ("gas", "fire"):
+        d.tap(next(w for w in d.walk(ids.topics) if getattr(w, "category", None) == category))
+    ids.held_at.text = "08:00"
+    ids.attendees.text = "36"
+    ids.duration.text = "45"
+    ids.notes.text = "讲解燃气软管更换与灭火器使用"
+    d.tap(next(w for w in d.walk(ids.photos) if type(w).__name__ == "AddPhotoTile"))
+    d.wait_until(lambda: len(ids.photos.photos) == 1, 5, "sign-in sheet photo")
+    d.tap(ids.save)
+    d.wait_until(lambda: app.screens.current == "site", 10, "saved, back at the site")
+    sync(app)
+    with server.client("zhangwei") as client:
+        trainings = client.get("/trainings").json()
+    assert any(t["attendee_count"] == 36 and t["topics"] == ["gas", "fire"] and len(t["photo_ids"]) == 1
+               for t in trainings), trainings
+
+
+def test_property_company_acknowledges_and_submits_evidence(app, server):
+    sign_out(app)
+    sign_in(app, "anju")
+    assert app.screens.current == "notices"
+    rows = d.find_all(screen(app), "NoticeRow")
+    assert rows and not rows[0].acknowledged
+    shoot(app, "12-notices")
+    d.tap(rows[0])
+    d.wait_until(lambda: app.screens.current == "notice", 5, "notice")
+    settle(app)
+    shoot(app, "13-notice")
+    d.tap(screen(app).ids.ack_button)
+    settle(app)
+    sync(app)
+    assert server_hazard(server, "anju", story["hazard_id"])["status"] == "rectifying"
+    with server.client("anju") as client:
+        assert all(n["acknowledged_at"] for n in client.get("/notices").json())
+
+    go_tab(app, "notices")
+    d.tap(d.find_all(screen(app), "NoticeRow")[0])
+    d.wait_until(lambda: app.screens.current == "notice", 5, "notice")
+    settle(app)
+    d.tap(next(r for r in d.walk(screen(app)) if getattr(r, "hazard_id", None) == story["hazard_id"]))
+    d.wait_until(lambda: app.screens.current == "hazard", 5, "hazard")
+    settle(app)
+    do_action(app, "submit_evidence", photo=True, note="已更换为不锈钢波纹管", name="14-action-evidence")
+    sync(app)
+    assert server_hazard(server, "anju", story["hazard_id"])["status"] == "awaiting_verification"
+
+
+def test_officer_verifies_with_a_photo_and_the_hazard_is_closed(app, server):
+    sign_out(app)
+    sign_in(app, "zhangwei")
+    open_hazard_from_list(app, story["hazard_id"])
+    actions = [w.action for w in d.walk(screen(app).ids.actions) if getattr(w, "action", None)]
+    assert "verify" in actions and "reject" in actions
+    do_action(app, "verify", photo=True, note="现场复查合格")
+    sync(app)
+    hazard = server_hazard(server, "zhangwei", story["hazard_id"])
+    assert hazard["status"] == "closed"
+    # The detail shows the photos before / after / verification side by side, and the whole timeline.
+    go_tab(app, "hazards")
+    screen(app).set_filter(closed=True)
+    settle(app)
+    d.tap(rv_view(screen(app).ids.rv, hazard_id=story["hazard_id"]))
+    d.wait_until(lambda: app.screens.current == "hazard", 5, "closed hazard")
+    settle(app)
+    ids = screen(app).ids
+    d.wait_until(lambda: ids.before.photos and ids.after.photos and ids.verification.photos, 10, "three photos")
+    assert all(Path(p).is_file() for p in ids.before.photos + ids.after.photos + ids.verification.photos)
+    assert len(d.find_all(ids.timeline, "TimelineEntry")) >= 5
+    shoot(app, "15-hazard-closed")
+
+
+def test_every_label_renders_with_the_cjk_font(app):
+    from kivy.core.text import LabelBase
+
+    from mobile.fonts import find_cjk_font
+
+    font = find_cjk_font()
+    assert font and LabelBase._fonts["Roboto"][0] == font
+    assert all(role["font-name"] != "Roboto" or LabelBase._fonts["Roboto"][0] == font
+               for style, roles in app.theme_cls.font_styles.items() if style != "Icon" for role in roles.values())
+    assert Window.size == (720, 1440)
