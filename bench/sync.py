@@ -177,6 +177,16 @@ def report(name: str, phones: list[Services], server: LiveServer, trivial_url: s
     n_bytes = sum(len(kw["files"]["file"][1]) if "files" in kw else len(kw["content"]) for c in calls for m, kw in c)
     n_calls = sum(len(c) for c in calls)
     before = server.count("photo")
+    in_http = [0.0]
+    if len(phones) == 1:  # time spent waiting on HTTP calls, to tell the phone's own cost from the server's
+        def started(request: httpx.Request) -> None:
+            request.extensions["t0"] = time.perf_counter()
+
+        def finished(response: httpx.Response) -> None:
+            response.read()
+            in_http[0] += time.perf_counter() - response.request.extensions["t0"]
+
+        phones[0].api._http.event_hooks = {"request": [started], "response": [finished]}
     sync_s, retried = sync_all(phones)
     if server.count("photo") - before != n_photos:
         raise SystemExit(f"{name}: the server holds {server.count('photo') - before} new photos, expected {n_photos}")
@@ -186,6 +196,9 @@ def report(name: str, phones: list[Services], server: LiveServer, trivial_url: s
     print(f"  sync     {sync_s:7.2f} s   {n_photos / sync_s:7.1f} photos/s   {n_bytes / 1e6 / sync_s:6.1f} MB/s")
     print(f"  trivial  {trivial_s:7.2f} s   {n_photos / trivial_s:7.1f} photos/s   "
           f"{n_bytes / 1e6 / trivial_s:6.1f} MB/s   (same requests to an endpoint that only reads the body)")
+    if in_http[0]:
+        print(f"  phone    {sync_s - in_http[0]:7.2f} s   outside HTTP calls (outbox, SQLite, reading photo files): "
+              f"{100 * (sync_s - in_http[0]) / sync_s:.0f}% of the sync")
     print(f"  ratio    {sync_s / trivial_s:7.2f}   (sync ÷ trivial; lower is better)")
 
 

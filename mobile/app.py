@@ -21,7 +21,6 @@ from kivy.properties import (
 )
 from kivymd.app import MDApp
 from kivymd.uix.navigationbar import MDNavigationBar, MDNavigationItem, MDNavigationItemIcon, MDNavigationItemLabel
-from kivymd.uix.snackbar import MDSnackbarText
 
 from mobile.background import Background
 from mobile.fonts import install_cjk_font
@@ -279,8 +278,7 @@ class SafeRoundApp(MDApp):
     def toast(self, text: str) -> None:
         from mobile.widgets.toast import Toast
 
-        Toast(MDSnackbarText(text=text), y=dp(88), pos_hint={"center_x": 0.5}, size_hint_x=0.92,
-              duration=2.5).open()
+        Toast(text).open()
 
     def explain(self, error: BaseException) -> str:
         """A sentence for a person: the server's own message if it sent one, else what to do."""
@@ -324,13 +322,10 @@ class SafeRoundApp(MDApp):
             Clock.schedule_once(lambda _dt: setattr(self, "sync_progress", value), 0)
 
         def finished(result: dict | None) -> None:
-            import time as _t; _t0 = _t.perf_counter()
             self.syncing = False
-            print("DBG syncing-off", _t.perf_counter() - _t0)
             self.sync_progress = 1.0
             self.sync_message = ""
             self._after_sync(quiet, result or {})
-            print("DBG finished", _t.perf_counter() - _t0)
 
         def failed(error: BaseException) -> None:
             self.syncing = False

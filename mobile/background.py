@@ -22,17 +22,21 @@ class Background:
     def __init__(self) -> None:
         self._lanes = {"io": ThreadPoolExecutor(1, thread_name_prefix="saferound-io"),
                        "sync": ThreadPoolExecutor(1, thread_name_prefix="saferound-sync")}
-        self._in_flight = 0
+        self._busy = {lane: 0 for lane in self._lanes}
         self._lock = threading.Lock()
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight
+        """Tasks started and not yet called back, on all lanes."""
+        return sum(self._busy.values())
+
+    def busy(self, lane: str) -> int:
+        return self._busy[lane]
 
     def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None, lane: str = "io", **kwargs: Any) -> Future:
         with self._lock:
-            self._in_flight += 1
+            self._busy[lane] += 1
         future = self._lanes[lane].submit(fn, *args, **kwargs)
 
         def back_on_ui_thread(_dt: float) -> None:
@@ -47,7 +51,7 @@ class Background:
                     log.error("background task failed", exc_info=error)
             finally:
                 with self._lock:
-                    self._in_flight -= 1
+                    self._busy[lane] -= 1
 
         future.add_done_callback(lambda _f: Clock.schedule_once(back_on_ui_thread, 0))
         return future

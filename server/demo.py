@@ -99,8 +99,12 @@ def _seed(session: Session, settings: Settings) -> None:
             create_assignment(session=session, actor_id=admin.id, data=AssignmentCreate(
                 officer_id=officer.id, site_id=sites[i].id, visits_per_week=2 if sites[i].kind == "village" else 1))
 
-    # A few rounds already walked this week, with failed items that became open hazards.
+    # A few rounds already walked this week, with failed items that became open hazards. Early on a
+    # Monday the week is young: squeeze the rounds into the hours it has had, so they count this week.
     now = utcnow()
+    local = now.astimezone(settings.tz)
+    week_age_hours = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 3600 \
+        + 24 * local.weekday()
     store = make_photo_store(settings)
     for officer, site, category, failing, hours_ago in (
         (zhang, sites[0], "gas", 2, 50), (zhang, sites[0], "fire", 1, 26), (zhang, sites[2], "ebike", 2, 5),
@@ -108,7 +112,7 @@ def _seed(session: Session, settings: Settings) -> None:
     ):
         template = registry.current[category]
         items = template.items_for(site.profile)
-        finished = now - timedelta(hours=hours_ago)
+        finished = now - timedelta(hours=min(hours_ago, week_age_hours * hours_ago / 60))
         answers = [
             AnswerIn(item_id=item.id, result="fail" if i < failing else "pass",
                      note="现场发现，已拍照留证" if i < failing else None,

@@ -36,13 +36,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_user(
-    request: Request, session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> User:
+def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """Reads the user on a short read-only session of its own: a write request must not take SQLite's
+    write lock before its service runs (it would hold it while waiting for a worker thread)."""
     if not token:
         raise Unauthorized("Sign in first: this needs a bearer access token.", code="not_authenticated")
     user_id = security.read_token(secret=request.app.state.token_secret, token=token, kind="access")
-    user = session.get(User, user_id) if user_id else None
+    user = None
+    if user_id:
+        with Session(request.app.state.engine, expire_on_commit=False) as session:
+            user = session.get(User, user_id)
     if user is None or not user.is_active:
         raise Unauthorized("Your session has expired or is not valid; sign in again.", code="invalid_token")
     return user

@@ -83,7 +83,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
     return ApiError(status, code, message, retryable=status in RETRYABLE_STATUSES or status >= 500, body=body)
 
 
-def error_from_transport(exc: httpx.TransportError) -> ApiError:
+def error_from_transport(exc: httpx.HTTPError) -> ApiError:
     if isinstance(exc, httpx.TimeoutException):
         return ApiError(0, "timeout", "The server did not answer in time; your work is kept and will be sent later.",
                         retryable=True)
@@ -187,5 +187,5 @@ class ApiClient:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         try:
             return self._http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # transport failures, and answers too broken to read
             raise error_from_transport(exc) from exc

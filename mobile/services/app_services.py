@@ -39,7 +39,11 @@ def iso_week(day: date | None = None) -> str:
 
 
 class Services:
-    """Store, API client, outbox and sync engine for one phone (one data dir)."""
+    """Store, API client, outbox and sync engine for one phone (one data dir).
+
+    `server_url` is used until the first sign-in; after it, the server signed in to is kept in the
+    data dir and used on every start (sign_in with another url switches). backoff_base/backoff_cap
+    (seconds) shape the retry waits after failures; `timeout` bounds each wait for the server."""
 
     def __init__(self, data_dir: str | Path, server_url: str | None = None, *, backoff_base: float = 5.0,
                  backoff_cap: float = 900.0, timeout: float = 60.0):
@@ -82,6 +86,7 @@ class Services:
             self.store.wipe_user_data()
         self.store.put("session", {"server_url": self.api.server_url, "username": username, "user_id": me["id"],
                                    "tokens": tokens.as_dict(), "me": me})
+        self.store.put("last_sign_in", {"server_url": self.api.server_url, "username": username})
         self.engine.refresh_reference_data()
         self.engine.pull_changes()
         return me
@@ -100,9 +105,16 @@ class Services:
         server, unless discard_unsent=True (the UI must have asked the officer)."""
         if self.outbox.pending_count() and not discard_unsent:
             raise PendingWork(f"{self.outbox.pending_count()} item(s) are not yet on the server; sync first.")
+        last = self.last_sign_in()
         self.engine.stop()
         self.api.forget_tokens()
         self.store.wipe_user_data()
+        if last:
+            self.store.put("last_sign_in", last)
+
+    def last_sign_in(self) -> dict[str, str] | None:
+        """{server_url, username} of the last sign-in (kept after sign-out), to prefill the sign-in form."""
+        return self.store.get("last_sign_in")
 
     def _save_tokens(self, tokens: Tokens | None) -> None:
         session = self.store.get("session") or {}
@@ -138,7 +150,7 @@ class Services:
         data = self.store.rounds(week)
         if data is None:
             return None
-        local = {(r["site_id"], r["category"]) for r in self.store.records("inspection")
+        local = {(r["site_id"], r["category"]) for r in self._unsent_inspections()
                  if self._week_of(r["finished_at"]) == week}
         for site in data.get("sites", []):
             extra = sorted(c for s, c in local if s == site["site_id"] and c not in site["done"])
@@ -146,6 +158,13 @@ class Services:
                 site["done"] = sorted(site["done"] + extra)
                 site["remaining"] = [c for c in site.get("remaining", site["due"]) if c not in extra]
         return data
+
+    def _unsent_inspections(self) -> list[dict[str, Any]]:
+        import json
+
+        return [json.loads(r["data"]) for r in self.store.rows(
+            "SELECT r.data FROM record r JOIN outbox o ON o.id = r.id WHERE r.kind = 'inspection' "
+            "AND o.state IN ('pending', 'sending', 'needs_attention')")]
 
     @staticmethod
     def _week_of(stamp: str) -> str:
@@ -348,8 +367,15 @@ class Services:
         self.engine.request_sync()
 
     def discard_item(self, item_id: str) -> list[str]:
-        """Give up an unsent item and everything that depends on it. Returns the ids discarded."""
-        return self.outbox.discard(item_id)
+        """Give up an unsent item and everything that depends on it (the hazards a discarded inspection
+        would have raised disappear too). Returns the ids discarded."""
+        doomed = self.outbox.discard(item_id)
+        if doomed:
+            marks = ",".join("?" * len(doomed))
+            with self.store.write() as tx:
+                tx.execute(f"DELETE FROM hazard WHERE provisional = 1 AND (id IN ({marks}) OR "  # noqa: S608
+                           f"json_extract(data, '$.inspection_id') IN ({marks}))", doomed + doomed)
+        return doomed
 
     def conflicts(self) -> list[dict[str, Any]]:
         """Transitions refused because the hazard changed on the server (412):
@@ -383,9 +409,18 @@ class Services:
         """Wake the background sync now ("Sync now" button), ignoring backoff."""
         self.engine.request_sync(force=True)
 
-    def sync_now(self) -> dict[str, Any]:
-        """NETWORK, blocking. One full sync (push then pull), ignoring backoff; returns sync_status()."""
-        self.engine.run_once(force=True)
+    def sync_now(self, *, refresh_reference: bool = False,
+                 progress: Callable[[SyncProgress], None] | None = None) -> dict[str, Any]:
+        """NETWORK, blocking. One full sync (push, then pull changes; sites, checklists and rounds too
+        when older than 15 min or refresh_reference=True), ignoring backoff. `progress` is called like
+        a sync listener, for this run only. Returns sync_status()."""
+        if progress is not None:
+            self.engine.add_listener(progress)
+        try:
+            self.engine.run_once(force=True, refresh_reference=refresh_reference)
+        finally:
+            if progress is not None:
+                self.engine.remove_listener(progress)
         return self.engine.status()
 
 

@@ -84,7 +84,7 @@ class Outbox:
             "state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (str(id), kind, method, path, text, file_path, dumps(form) if form is not None else None,
              dumps(sorted({str(d) for d in depends_on if str(d) != str(id)})), hazard_id, label,
-             size or len(text or ""), PENDING, stamp, stamp))
+             size or len((text or "").encode()), PENDING, stamp, stamp))
 
     def open_ids(self, conn: sqlite3.Connection, ids: Iterable[str]) -> list[str]:
         """Those of `ids` that are outbox rows not yet done (to depend on)."""

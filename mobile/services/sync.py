@@ -31,6 +31,14 @@ REFERENCE_REFRESH_SECONDS = 15 * 60
 STOP_STATUSES = frozenset({429, 502, 503, 504})
 
 
+class PhotoFileMissing(Exception):
+    """The file an upload row names is gone from the data dir."""
+
+    @property
+    def strerror(self) -> str:
+        return str(self)
+
+
 @dataclass
 class SyncProgress:
     state: str            # syncing | idle | offline | error | signed_out
@@ -66,9 +74,9 @@ class SyncEngine:
 
     # ---- one run -----------------------------------------------------------------------------------
 
-    def run_once(self, *, force: bool = False) -> SyncProgress:
-        """Push every due outbox row, then pull changes (and reference data when stale).
-        force=True ignores backoff times (the officer pressed "Sync now")."""
+    def run_once(self, *, force: bool = False, refresh_reference: bool = False) -> SyncProgress:
+        """Push every due outbox row, then pull changes, and sites/checklists/rounds when older than
+        15 minutes (or refresh_reference=True). force=True ignores backoff times ("Sync now")."""
         with self._run_lock:
             self.outbox.recover_interrupted()
             self._record(last_attempt_at=now_iso())
@@ -81,7 +89,7 @@ class SyncEngine:
                     progress.phase = "pull"
                     self._emit(progress)
                     self.pull_changes()
-                    if force or self._reference_stale():
+                    if refresh_reference or self._reference_stale():
                         self.refresh_reference_data()
                     self._record(last_success_at=now_iso(), last_error=None)
                     progress.state = "idle"
@@ -113,6 +121,11 @@ class SyncEngine:
             self.outbox.mark_sending(row.id)
             try:
                 status, body = self._send(row)
+            except PhotoFileMissing as exc:  # no retry can help
+                self.outbox.mark_needs_attention(row.id, status=0, code="file_missing",
+                                                 message=f"The photo file is missing on this phone ({exc.strerror}); "
+                                                         "take the photo again.")
+                continue
             except SessionExpired as exc:
                 self.outbox.put_back(row.id)
                 self._record(last_error=exc.message)
@@ -135,12 +148,18 @@ class SyncEngine:
                 self._apply_response(tx, row, body)
             progress.done += 1
             progress.bytes_done += row.bytes
+            # Work saved during the run is sent in it too: the total grows with it.
+            progress.total = max(progress.total, progress.done + self.outbox.pending_count())
+            progress.bytes_total = max(progress.bytes_total, progress.bytes_done + self.outbox.open_bytes())
             self._emit(progress)
         return "idle"
 
     def _send(self, row: OutboxRow) -> tuple[int, Any]:
         if row.file_path:
-            data = (self.store.photos_dir / row.file_path).read_bytes()
+            try:
+                data = (self.store.photos_dir / row.file_path).read_bytes()
+            except OSError as exc:
+                raise PhotoFileMissing(exc.strerror or str(exc)) from exc
             response = self.api.request(row.method, row.path, data=row.form or {},
                                         files={"file": (row.file_path, data, "image/jpeg")})
         elif row.body is not None:
@@ -313,6 +332,10 @@ class SyncEngine:
 
     def add_listener(self, callback: Callable[[SyncProgress], None]) -> None:
         self._listeners.append(callback)
+
+    def remove_listener(self, callback: Callable[[SyncProgress], None]) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
 
     def _emit(self, progress: SyncProgress) -> None:
         self._progress = SyncProgress(**asdict(progress))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ColorProperty
+from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivymd.uix.button import MDButton
 from kivymd.uix.label import MDLabel
@@ -47,3 +47,11 @@ class FilterChip(ButtonBehavior, MDLabel):
 
     active = BooleanProperty(False)
     chip_color = ColorProperty([0.0, 0.42, 0.40, 1])
+
+
+class HazardActionButton(WideButton):
+    """One step of the hazard workflow the user may take (its icon and label come from the kv rule)."""
+
+    action = StringProperty("")
+    icon = StringProperty("")
+    label = StringProperty("")

@@ -6,15 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from server.deps import CurrentUser, SessionDep, SettingsDep, get_current_user, oauth2_scheme
+from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.photos import service
 from server.photos.models import PhotoKind, PhotoPublic, PhotoSize
 from server.photos.storage import PhotoStore, make_photo_store
 from server.photos.upload import read_photo_upload
-from server.users.models import User
 
 router = APIRouter(tags=["photos"])
 
@@ -23,15 +21,8 @@ def get_photo_store(settings: SettingsDep) -> PhotoStore:
     return make_photo_store(settings)
 
 
-def get_uploader(request: Request, settings: SettingsDep,
-                 token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """Signs the caller in on a read-only session, so a slow upload holds no write lock while it streams."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        return get_current_user(request, session, settings, token)
-
-
 StoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
-Uploader = Annotated[User, Depends(get_uploader)]  # every role may upload: officers, property staff, admins
+Uploader = CurrentUser  # every role may upload: officers, property staff, admins
 
 UPLOAD_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "kind"],

@@ -16,33 +16,38 @@ def queue_inspection(field, phone, fail=1, photo_size=(64, 48)):
 
 
 def test_500s_back_off_with_growing_waits_then_the_row_goes_once(field, proxy):
-    phone = field.phone(proxy.url, backoff_base=0.3)
+    phone = field.phone(proxy.url, backoff_base=1.0)  # waits: 0.5–1 s, then 1–2 s
     inspection_id, _ = queue_inspection(field, phone)
     training_id = phone.log_training(site_id=field.sites[1]["id"], held_at="2026-11-20T10:00:00+08:00",
                                      topics=["fire"], trainer="李老师", attendee_count=12, duration_minutes=30)
     proxy.fault_next("500", count=2, match="PUT /api/v1/inspections")
+    sent = f"PUT /api/v1/inspections/{inspection_id}"
 
+    before = time.time()
     status = phone.sync_now()
+    after = time.time()
     row = phone.outbox.get(inspection_id)
     assert (row.state, row.attempts, row.last_status) == ("pending", 1, 500)
     assert "Injected failure" in row.last_error
     assert phone.outbox.get(training_id).state == "done"  # unrelated work went on
     assert status["pending"] == 1
-    first_wait = row.next_attempt_at - time.time()
-    assert 0.1 < first_wait <= 0.3
+    # The failure happened between `before` and `after`; the wait chosen was 0.5–1 s.
+    assert row.next_attempt_at - before >= 0.5 and row.next_attempt_at - after <= 1.0
 
-    phone.engine.run_once()  # not due yet: nothing is sent
-    assert proxy.seen[f"PUT /api/v1/inspections/{inspection_id}"] == 1
-    time.sleep(max(first_wait, 0) + 0.01)
+    phone.engine.run_once()
+    if time.time() < row.next_attempt_at:  # the whole run happened before the row was due
+        assert proxy.seen[sent] == 1
+    time.sleep(max(row.next_attempt_at - time.time(), 0) + 0.01)
+    before = time.time()
     phone.engine.run_once()  # due: the second injected 500
+    after = time.time()
     row = phone.outbox.get(inspection_id)
-    assert (row.state, row.attempts) == ("pending", 2)
-    assert 0.25 < row.next_attempt_at - time.time() <= 0.6  # the wait doubled (with jitter)
-    assert proxy.seen[f"PUT /api/v1/inspections/{inspection_id}"] == 2
+    assert (row.state, row.attempts) == ("pending", 2) and proxy.seen[sent] == 2
+    assert row.next_attempt_at - before >= 1.0 and row.next_attempt_at - after <= 2.0  # the wait doubled
     time.sleep(max(row.next_attempt_at - time.time(), 0) + 0.01)
     phone.engine.run_once()
     assert phone.outbox.get(inspection_id).state == "done"
-    assert proxy.seen[f"PUT /api/v1/inspections/{inspection_id}"] == 3
+    assert proxy.seen[sent] == 3
     assert field.server.count("inspection", "id = ?", (inspection_id.replace("-", ""),)) == 1
 
 

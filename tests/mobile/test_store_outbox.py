@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from mobile.services import Services
+from mobile.services.api import Tokens
 from mobile.services.outbox import Outbox
 from mobile.services.store import SCHEMA_VERSION, Store
 from server.checklists.templates import default_checklists_dir, load_templates
@@ -104,8 +105,10 @@ def test_a_refused_row_blocks_its_dependents_only_and_says_so(phone, tmp_path):
     assert items[inspection_id]["state"] == "waiting" and items[inspection_id]["waiting_on"] == photo
     assert phone.pending_count() == 2  # the inspection (waiting) and the training
 
+    assert phone.hazards({"provisional": True})
     assert set(phone.discard_item(photo)) == {photo, inspection_id}  # discarding takes its dependents along
     assert phone.needs_attention() == [] and phone.pending_count() == 1
+    assert phone.hazards() == []  # the hazards it would have raised are gone too
 
 
 def test_rows_left_sending_by_a_killed_process_are_sent_again(phone, tmp_path):
@@ -131,3 +134,12 @@ def test_drafts_autosave_every_answer(phone, tmp_path):
         assert again.drafts()[0]["answered"] == 1
     finally:
         again.close()
+
+
+def test_a_photo_file_gone_from_the_phone_needs_attention_instead_of_failing_every_sync(phone, tmp_path):
+    photo = phone.add_photo(camera_jpeg(tmp_path / "x.jpg"), "scene")
+    phone.photo_path(photo).unlink()
+    phone.api.tokens = Tokens("access", "refresh", expires_at=1e12)  # signed in; the server is unreachable
+    phone.engine.run_once(force=True)
+    [item] = phone.needs_attention()
+    assert item["id"] == photo and item["code"] == "file_missing" and "take the photo again" in item["message"]

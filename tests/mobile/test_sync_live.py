@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
-import httpx
 import pytest
 
-from mobile.services import IncompleteRun, PendingWork, Services, TransitionRefused
+from mobile.services import ApiError, IncompleteRun, PendingWork, Services, TransitionRefused
 from tests.mobile.helpers import answer_run
 
 
@@ -46,9 +44,28 @@ def test_sign_in_keeps_what_the_phone_needs_to_work_offline(field, proxy):
         offline.close()
 
 
+def test_reference_data_is_refreshed_when_asked_or_stale(field):
+    phone = field.phone()
+    new_site = field.admin.site(field.org, name="新建村", has_gas=False)
+    field.admin.assign(field.officer, new_site)
+    phone.sync_now()
+    assert new_site["id"] not in {s["id"] for s in phone.sites()}  # fresh enough: not fetched again
+    phone.sync_now(refresh_reference=True)
+    assert phone.site(new_site["id"])["name"] == "新建村"
+    assert new_site["id"] in {s["site_id"] for s in phone.rounds()["sites"]}
+    assert new_site["id"] in phone.signed_in_user()["site_ids"]
+
+
+def test_sign_out_forgets_the_user_but_remembers_where_to_sign_in(field):
+    phone = field.phone()
+    phone.sign_out()
+    assert phone.signed_in_user() is None and phone.sites() == []
+    assert phone.last_sign_in() == {"server_url": field.server.url, "username": field.officer.username}
+
+
 def test_wrong_password_says_so(field):
     phone = Services(field.tmp / "p", field.server.url)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApiError) as refused:
         phone.sign_in(field.server.url, field.officer.username, "not-the-password")
     assert refused.value.status == 401 and not refused.value.retryable and refused.value.message
     phone.close()

@@ -79,12 +79,16 @@ class ServerProcess:
 
 
 class SlowProxy:
-    """Forwards HTTP to the server; `delay` seconds are added to every request (0 = pass straight through)."""
+    """Forwards HTTP to the server; `delay` seconds are added to every request, and while `gate` is clear
+    requests wait for it (a server that does not answer)."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.delay = 0.0
         self.requests = 0
+        self.held = 0  # requests waiting at the gate now
+        self.gate = threading.Event()  # cleared: every request waits until it is set again
+        self.gate.set()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -94,6 +98,10 @@ class SlowProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 proxy.requests += 1
+                if not proxy.gate.is_set():
+                    proxy.held += 1
+                    proxy.gate.wait(120)
+                    proxy.held -= 1
                 if proxy.delay:
                     time.sleep(proxy.delay)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length",
