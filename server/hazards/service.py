@@ -7,14 +7,14 @@ import uuid
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.errors import Conflict, Invalid, not_found
+from server.errors import Invalid, not_found
+from server.idempotency import check_same_request, commit_or_replay
 from server.hazards.models import FINISHED_STATUSES, Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
 from server.photos.service import attach_photos, require_photos
 from server.scope import hazard_condition, site_condition
@@ -80,23 +80,20 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     session.add(hazard)
     audit.record(session=session, actor_id=user.id, action="report", target_type="hazard", target_id=hazard.id,
                  to_state=hazard.status)
-    try:
+
+    def link_photos() -> None:
         session.flush()  # the hazard row first: photo links point at it
         attach_photos(session=session, photo_ids=data.photo_ids, site_id=site.id, hazard_id=hazard_id)
-        session.commit()
-    except IntegrityError:  # the same id written concurrently: answer as a replay would
-        session.rollback()
-        existing = session.get(Hazard, hazard_id)
-        if existing is None:
-            raise
-        return _replay(existing, request_hash), False
+
+    replayed = commit_or_replay(session, Hazard, hazard_id, lambda existing: _replay(existing, request_hash),
+                                before_commit=link_photos)
+    if replayed is not None:
+        return replayed, False
     return to_public(hazard), True
 
 
 def _replay(existing: Hazard, request_hash: str) -> HazardPublic:
-    if existing.request_hash != request_hash:
-        raise Conflict("A different hazard was already recorded under this id; nothing was changed.",
-                       code="id_conflict")
+    check_same_request(existing.request_hash, request_hash, "hazard")
     return to_public(existing)
 
 

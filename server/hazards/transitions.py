@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.audit import service as audit
 from server.common import canonical_hash, utcnow
-from server.errors import Conflict, Invalid, PreconditionFailed, not_found
+from server.errors import Invalid, PreconditionFailed, not_found
+from server.idempotency import check_same_request, commit_or_replay
 from server.hazards import workflow
 from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.config import Settings
@@ -68,14 +68,10 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
         id=transition_id, hazard_id=hazard.id, action=data.action, from_status=from_status,
         to_status=new_status.value, actor_id=user.id, note=data.note, photo_ids=[str(p) for p in data.photo_ids],
         request_hash=request_hash, result=result.model_dump(mode="json")))
-    try:
-        session.commit()
-    except IntegrityError:  # the same transition id, committed concurrently
-        session.rollback()
-        stored = session.get(HazardTransition, transition_id)
-        if stored is None:
-            raise
-        return _replay(stored, request_hash), False
+    replayed = commit_or_replay(session, HazardTransition, transition_id,
+                                lambda stored: _replay(stored, request_hash))
+    if replayed is not None:
+        return replayed, False
     return result, True
 
 
@@ -100,7 +96,5 @@ def move_hazard(*, session: Session, hazard: Hazard, to_status: HazardStatus, de
 
 
 def _replay(stored: HazardTransition, request_hash: str) -> HazardPublic:
-    if stored.request_hash != request_hash:
-        raise Conflict("A different transition was already recorded under this id; nothing was changed.",
-                       code="id_conflict")
+    check_same_request(stored.request_hash, request_hash, "transition")
     return HazardPublic.model_validate(stored.result)

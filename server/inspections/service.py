@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import and_, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.audit import service as audit
@@ -14,7 +13,8 @@ from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.errors import Conflict, Invalid, not_found
+from server.errors import Invalid, not_found
+from server.idempotency import check_same_request, commit_or_replay
 from server.hazards.models import Hazard
 from server.hazards.service import decode_cursor, encode_cursor, new_hazard
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
@@ -104,14 +104,9 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
     for answer in data.answers:  # a failed item's photos are the problem photos of the hazard it raised
         attach_photos(session=session, photo_ids=answer.photo_ids, site_id=site.id, inspection_id=inspection_id,
                       hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None)
-    try:
-        session.commit()
-    except IntegrityError:  # written concurrently under the same id
-        session.rollback()
-        existing = session.get(Inspection, inspection_id)
-        if existing is None:
-            raise
-        return _replay(existing, request_hash), False
+    replayed = commit_or_replay(session, Inspection, inspection_id, lambda existing: _replay(existing, request_hash))
+    if replayed is not None:
+        return replayed, False
     return to_public(inspection), True
 
 
@@ -135,9 +130,7 @@ def raise_hazards_for_failed_items(*, inspection: Inspection, template: Checklis
 
 
 def _replay(existing: Inspection, request_hash: str) -> InspectionPublic:
-    if existing.request_hash != request_hash:
-        raise Conflict("A different inspection was already submitted under this id; nothing was changed.",
-                       code="id_conflict")
+    check_same_request(existing.request_hash, request_hash, "inspection")
     return to_public(existing)
 
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select as sa_select, text, true
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.audit import service as audit
@@ -15,6 +14,7 @@ from server.checklists.service import ChecklistRegistry
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Invalid, not_found
+from server.idempotency import check_same_request, commit_or_replay
 from server.hazards import workflow
 from server.hazards.models import Hazard, HazardStatus
 from server.hazards.service import default_deadline
@@ -128,21 +128,14 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
                      detail={"notice_id": str(notice.id), "number": notice.number})
         move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
         session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = session.get(Notice, notice_id)
-        if existing is None:
-            raise
-        return _replay(session, existing, request_hash), False
+    replayed = commit_or_replay(session, Notice, notice_id, lambda existing: _replay(session, existing, request_hash))
+    if replayed is not None:
+        return replayed, False
     return to_public(session, notice), True
 
 
 def _replay(session: Session, existing: Notice, request_hash: str) -> NoticePublic:
-    if existing.request_hash != request_hash:
-        raise Conflict("A different notice was already issued under this id; nothing was changed.",
-                       code="id_conflict")
+    check_same_request(existing.request_hash, request_hash, "notice")
     return to_public(session, existing)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
-from server.errors import Conflict, Invalid
+from server.errors import Invalid
+from server.idempotency import check_same_request, commit_or_replay
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
@@ -44,23 +44,20 @@ def log_training(*, session: Session, user: User, training_id: uuid.UUID,
                           officer_id=user.id, request_hash=request_hash)
     session.add(row)
     audit.record(session=session, actor_id=user.id, action="log", target_type="training", target_id=training_id)
-    try:
+
+    def link_photos() -> None:
         session.flush()  # the training row first: photo links point at it
         attach_photos(session=session, photo_ids=data.photo_ids, site_id=data.site_id, training_id=training_id)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = session.get(TrainingSession, training_id)
-        if existing is None:
-            raise
-        return _replay(existing, request_hash), False
+
+    replayed = commit_or_replay(session, TrainingSession, training_id, lambda existing: _replay(existing, request_hash),
+                                before_commit=link_photos)
+    if replayed is not None:
+        return replayed, False
     return to_public(row), True
 
 
 def _replay(existing: TrainingSession, request_hash: str) -> TrainingPublic:
-    if existing.request_hash != request_hash:
-        raise Conflict("A different training session was already logged under this id; nothing was changed.",
-                       code="id_conflict")
+    check_same_request(existing.request_hash, request_hash, "training session")
     return to_public(existing)
 
 
