@@ -160,8 +160,8 @@ class SafeRoundApp(MDApp):
         if self._nav is not None:
             self._build_nav()
         screen = self.screens.current_screen if hasattr(self, "screens") else None
-        if screen is not None and hasattr(screen, "refresh"):
-            screen.refresh()
+        if screen is not None and hasattr(screen, "language_changed"):
+            screen.language_changed()
 
     # ---- session ----------------------------------------------------------------------------------------
 
@@ -219,7 +219,8 @@ class SafeRoundApp(MDApp):
     def _show(self, name: str, params: dict, direction: str) -> None:
         screen = self.screens.get_screen(name)
         screen.params = params
-        self.screens.transition.direction = direction
+        if hasattr(self.screens.transition, "direction"):
+            self.screens.transition.direction = direction
         self.screens.current = name
         if name in {tab for tab, _icon, _key in TABS.get(self.role, ())}:
             self._add_nav()

@@ -18,6 +18,7 @@ from typing import Any
 
 from mobile.services import ApiError, ChecklistRun, Services, iso_week
 
+CATEGORIES = ("gas", "electricity", "elevator", "falling_objects", "fire", "ebike", "structure")
 FINISHED = ("closed", "cancelled")
 OPEN_STATUSES = ("open", "notified", "rectifying", "awaiting_verification")
 URGENT_DAYS = 2
@@ -92,6 +93,10 @@ class Backend:
         self._save_prefs(server_url=server_url, username=username)
         if self.background_sync:
             self.services.start_sync()
+        else:
+            # Services.sign_out() stops the sync engine and only start_sync() re-arms it; without the
+            # background thread, "Sync now" after a sign-out would push nothing (reported as a gap).
+            self.services.engine._stopping.clear()
         return me
 
     def sign_out(self) -> None:
@@ -161,6 +166,12 @@ class Backend:
             shown["site_name"] = shown.get("site_name") or sites.get(str(hazard.get("site_id")), "")
             if hazard.get("item_id"):
                 shown["item_prompt"] = prompts.get(hazard["item_id"])
+                # A raised hazard's description repeats the item's prompt; the officer's note is the rest.
+                prompt_zh = (shown["item_prompt"] or {}).get("zh", "")
+                shown["note_text"] = "\n".join(line for line in (hazard.get("description") or "").splitlines()
+                                               if line.strip() and not (prompt_zh and prompt_zh in line))
+            else:
+                shown["note_text"] = ""
             if str(hazard["id"]) in notified and shown.get("status") == "open":
                 shown["status"] = "notified"
                 shown["pending_actions"] = list(shown.get("pending_actions") or []) + ["notify"]
@@ -185,8 +196,10 @@ class Backend:
         soon = datetime.now(timezone.utc) + timedelta(days=URGENT_DAYS)
         urgent = [h for h in self._decorate(self.services.hazards({"status": list(OPEN_STATUSES)}))
                   if h.get("overdue") or (h.get("deadline") and _parse(h["deadline"]) <= soon)]
+        order = {c: i for i, c in enumerate(CATEGORIES)}
         for site in rounds.get("sites", []):
             site["drafts"] = [d["category"] for d in drafts if d["site_id"] == str(site["site_id"])]
+            site["due"] = sorted(site.get("due", []), key=lambda c: order.get(c, 99))
         return {"week": rounds.get("week", iso_week()), "sites": rounds.get("sites", []), "urgent_hazards": urgent}
 
     def site_overview(self, site_id: str) -> dict[str, Any]:
@@ -201,6 +214,7 @@ class Backend:
             if str(record.get("site_id")) == str(site_id):
                 last_done[record["category"]] = max(last_done.get(record["category"], ""), record["finished_at"])
         due = plan["due"] if plan else [t["category"] for t in self.services.checklists()]
+        due = sorted(due, key=lambda c: CATEGORIES.index(c) if c in CATEGORIES else len(CATEGORIES))
         done = set(plan["done"]) if plan else set()
         categories = [{"category": c, "due": c not in done, "done": c in done, "last_inspection": last_done.get(c),
                        "draft": c in drafts, "draft_answered": drafts.get(c, {}).get("answered", 0),

@@ -37,6 +37,10 @@ class BaseScreen(MDScreen):
     def refresh(self) -> None:
         """Reload what the screen shows (override)."""
 
+    def language_changed(self) -> None:
+        """Show the same things in the new language; forms override this to keep what was typed."""
+        self.refresh()
+
     def load(self, fn: Any, *args: Any, then: Any, **kwargs: Any) -> None:
         """Run fn off the UI thread, then `then(result)` on it; failures land in `error`."""
         self.loading = True

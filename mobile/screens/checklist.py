@@ -172,6 +172,10 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
         self.ids.previous.disabled = index == 0
         self.ids.next_text.text = tr("run.next") if index < len(ids) - 1 else tr("run.to_review")
 
+    def language_changed(self) -> None:
+        self.save_note()
+        self.show()
+
     def toggle_guidance(self) -> None:
         box = self.ids.guidance_box
         shown = box.opacity > 0

@@ -91,8 +91,9 @@ class HazardScreen(BaseScreen):
             (tr("hazard.company"), hazard.get("organization_name") or tr("site.no_company")),
             (tr("hazard.found"), short_time(hazard.get("found_at"))),
         ]
-        if hazard.get("description") and hazard.get("item_prompt"):
-            rows.append((tr("hazard.note"), hazard["description"]))
+        note = hazard.get("note_text") if hazard.get("item_prompt") else hazard.get("description")
+        if note and hazard_title(hazard, pick) != note:
+            rows.append((tr("hazard.note"), note))
         if hazard.get("notice_number"):
             rows.append((tr("hazard.notice"), hazard["notice_number"]))
         for label, value in rows:
@@ -133,6 +134,17 @@ class HazardActionScreen(BaseScreen):
     """Note, photos and (for a notice) the deadline, then one tap to save the step for sync."""
 
     def refresh(self) -> None:
+        self.show_labels()
+        self.ids.note.text = ""
+        self.ids.deadline_days.text = ""
+        self.photos: list[str] = []
+        self.ids.photos.photos = []
+        self.error = ""
+
+    def language_changed(self) -> None:
+        self.show_labels()
+
+    def show_labels(self) -> None:
         action = self.params.get("action", "")
         needs_note, photo_kind, asks_deadline = ACTION_NEEDS.get(action, (False, None, False))
         tr = self.app.tr
@@ -143,11 +155,6 @@ class HazardActionScreen(BaseScreen):
         self.ids.photo_box.height = self.ids.photo_box.minimum_height if photo_kind else 0
         self.ids.deadline_box.opacity = 1 if asks_deadline else 0
         self.ids.deadline_box.height = self.ids.deadline_box.minimum_height if asks_deadline else 0
-        self.ids.note.text = ""
-        self.ids.deadline_days.text = ""
-        self.photos: list[str] = []
-        self.ids.photos.photos = []
-        self.error = ""
 
     def add_photo(self) -> None:
         def taken(path: str | None) -> None:

@@ -21,7 +21,10 @@ class SiteScreen(BaseScreen):
         site = overview["site"]
         self.ids.bar_title.text = site.get("name", "")
         self.ids.address.text = " · ".join(x for x in (site.get("street"), site.get("address")) if x)
-        self.ids.company.text = overview.get("company_name") or tr("site.no_company")
+        if site.get("property_org_id"):
+            self.ids.company.text = tr("site.company", name=overview["company_name"]) if overview.get("company_name") else ""
+        else:
+            self.ids.company.text = tr("site.no_company")
         box = self.ids.categories
         box.clear_widgets()
         for cat in overview.get("categories", []):

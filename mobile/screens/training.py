@@ -32,8 +32,16 @@ class TrainingScreen(BaseScreen):
             chip.category = category
             chip.bind(on_release=self.toggle_topic)
             box.add_widget(chip)
+        self.show_title()
+
+    def language_changed(self) -> None:
+        for chip in self.ids.topics.children:
+            chip.text = self.app.tr(f"cat.{chip.category}")
+        self.show_title()
+
+    def show_title(self) -> None:
         self.load(self.app.backend.site_name, self.params.get("site_id"),
-                  then=lambda name: setattr(self.ids.bar_title, "text", tr("training.title_at", site=name)))
+                  then=lambda name: setattr(self.ids.bar_title, "text", self.app.tr("training.title_at", site=name)))
 
     def toggle_topic(self, chip: Any) -> None:
         if chip.category in self.topics:

@@ -51,15 +51,24 @@ class PhotoStrip(MDBoxLayout):
         pass
 
 
+class EmptyPhoto(MDBoxLayout):
+    """The grey square of a stage that has no photo yet."""
+
+
 class PhotoColumn(MDBoxLayout):
     """One stage of a hazard's photos (before / after / verification) with its caption."""
 
     title = StringProperty("")
     photos = ListProperty()
 
+    def on_kv_post(self, base_widget) -> None:  # type: ignore[no-untyped-def]
+        self.on_photos()
+
     def on_photos(self, *_args) -> None:  # type: ignore[no-untyped-def]
         grid = self.ids.grid
         grid.clear_widgets()
+        if not self.photos:
+            grid.add_widget(EmptyPhoto())
         for path in self.photos:
             thumb = Thumbnail(source=path or "", size_hint=(1, None), fit_mode="cover")
             thumb.bind(width=lambda w, width: setattr(w, "height", width * 0.8))

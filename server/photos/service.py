@@ -139,7 +139,7 @@ def _put_missing(store: PhotoStore, files: dict[str, bytes]) -> None:
 
 def _sha_in_use(session: Session, sha256: str) -> bool:
     in_use = session.exec(select(Photo.id).where(Photo.sha256 == sha256).limit(1)).first() is not None
-    session.rollback()  # a short read; hold nothing
+    session.commit()  # ends the short read (and SQLite's lock) without expiring what the caller holds
     return in_use
 
 

@@ -228,7 +228,7 @@ def tight_settings(settings):
     return settings.model_copy(update={"photo_max_bytes": 200_000, "photo_max_pixels": 1_000_000})
 
 
-def test_pixel_and_byte_limits_come_from_settings(tight_settings, tmp_path):
+def test_pixel_and_byte_limits_come_from_settings(tight_settings):
     with TestClient(create_app(tight_settings)) as client:
         world = World(client)
         officer = world.officer()
@@ -563,7 +563,7 @@ def test_a_replay_after_the_answer_was_lost_stores_one_photo(live, settings):
     assert len(photo_rows(world)) == 1 and len(stored_files(settings)) == 3
     again = httpx.put(f"{base_url}/api/v1/photos/{photo_id}", content=body, timeout=30,
                       headers={**world.headers(officer), "Content-Type": content_type})
-    assert again.status_code == 200 and again.json() == {**replay.json()}
+    assert again.status_code == 200 and again.json() == replay.json()
 
 
 def test_two_simultaneous_uploads_of_the_same_photo_store_it_once(live, settings):

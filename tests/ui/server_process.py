@@ -39,9 +39,6 @@ class ServerProcess:
         for command in (["init-db"], ["seed-demo"]):
             done = subprocess.run([str(BIN / "saferound"), *command], env=self.env, cwd=REPO, capture_output=True,
                                   text=True, timeout=120)
-            if done.returncode != 0 and command == ["seed-demo"] and os.environ.get("SAFEROUND_UI_SEED_FALLBACK"):
-                self._seed_without_inspections()  # development only: see the report
-                continue
             assert done.returncode == 0, f"saferound {command[0]} failed:\n{done.stdout}\n{done.stderr}"
         self.log = open(self.data_dir / "server.log", "w")  # noqa: SIM115
         self.process = subprocess.Popen([str(BIN / "saferound"), "serve", "--host", "127.0.0.1", "--port",
@@ -57,11 +54,6 @@ class ServerProcess:
             assert self.process.poll() is None, (self.data_dir / "server.log").read_text()
             time.sleep(0.1)
         raise AssertionError("the server did not start in 30 s")
-
-    def _seed_without_inspections(self) -> None:
-        script = ("import server.demo as d; from server.config import get_settings; "
-                  "d.submit_inspection = lambda **kw: None; d.seed(get_settings())")
-        subprocess.run([sys.executable, "-c", script], env=self.env, cwd=REPO, check=True, timeout=120)
 
     def stop(self) -> None:
         if self.process is not None:
