@@ -5,10 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export SAFEROUND_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test app bench venv deps-test deps-mobile clean
+.PHONY: run test app bench venv deps-system deps-run-system deps-test clean
 
 $(VENV)/.server-installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@# Debian's python3 makes virtual environments only with python3-venv installed.
+	$(PYTHON) -m venv $(VENV) 2>/dev/null || { [ "$$(id -u)" = 0 ] && rm -rf $(VENV) && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
 	touch $@
@@ -16,10 +18,16 @@ $(VENV)/.server-installed: pyproject.toml
 venv: $(VENV)/.server-installed
 
 ## run: install, migrate, seed demo data on first run, serve on 127.0.0.1:8000
-run: venv
+run: venv deps-run-system
 	$(VENV)/bin/saferound init-db
 	$(VENV)/bin/saferound seed-demo
 	$(VENV)/bin/saferound serve --host 127.0.0.1 --port 8000
+
+# The server prints notices in Chinese: it needs a CJK font (installed when run as root).
+deps-run-system:
+	@dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else echo "Note: install fonts-wqy-microhei (as root) so rectification notices can be printed."; fi; }
 
 # System packages the tests need (PostgreSQL server, CJK font, cairo for KivyMD, poppler for PDF pages).
 APT_PACKAGES := postgresql fonts-wqy-microhei libcairo2-dev pkg-config poppler-utils libgl1 libegl1 libmtdev1

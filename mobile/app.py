@@ -122,13 +122,20 @@ class SafeRoundApp(MDApp):
 
         root = Factory.AppRoot()
         self.screens = root.ids.screens
-        for name, screen_class in SCREENS.items():
-            self.screens.add_widget(screen_class(name=name))
+        # Screens are built the first time they are opened: a cold start builds only the first one.
+        self._screen_classes = dict(SCREENS.items())
         self.root_layout = root
         Window.bind(on_keyboard=self._on_key)
         return root
 
+    def screen(self, name: str) -> Any:
+        """The screen called name, built on first use."""
+        if not self.screens.has_screen(name):
+            self.screens.add_widget(self._screen_classes[name](name=name))
+        return self.screens.get_screen(name)
+
     def on_start(self) -> None:
+        self.screen("signin")
         self.screens.current = "signin"
         self.tasks.run(self.backend.restore_session, on_done=self._restored, on_error=lambda e: None)
         Clock.schedule_interval(lambda _dt: self.refresh_status(), 5)
@@ -217,7 +224,7 @@ class SafeRoundApp(MDApp):
         self._select_tab(name)
 
     def _show(self, name: str, params: dict, direction: str) -> None:
-        screen = self.screens.get_screen(name)
+        screen = self.screen(name)
         screen.params = params
         if hasattr(self.screens.transition, "direction"):
             self.screens.transition.direction = direction

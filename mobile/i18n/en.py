@@ -29,7 +29,7 @@ MESSAGES: dict[str, str] = {
     "site.start": "Start", "site.again": "Again", "site.continue": "Continue",
     "site.done_this_week": "Done this week", "site.due_this_week": "Due this week",
     "site.draft": "Unfinished {answered}/{total}", "site.last": "last {when}",
-    "site.log_training": "Log a training session", "site.company": "Property company: {name}", "site.no_company": "No property company",
+    "site.log_training": "Log a training session", "site.about": "{buildings} buildings · {households} households", "site.company": "Property company: {name}", "site.no_company": "No property company",
     "answer.pass": "Pass", "answer.fail": "Fail", "answer.na": "N/A",
     "run.progress": "{answered}/{total} answered", "run.review": "Review and submit",
     "run.photo_needed": "Photo needed", "run.photos": "{count} photo(s)", "run.has_note": "note",

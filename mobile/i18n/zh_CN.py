@@ -33,7 +33,7 @@ MESSAGES: dict[str, str] = {
     "site.start": "开始", "site.again": "再查", "site.continue": "继续",
     "site.done_this_week": "本周已查", "site.due_this_week": "本周待查",
     "site.draft": "未完成 {answered}/{total}", "site.last": "上次 {when}",
-    "site.log_training": "登记培训", "site.company": "物业：{name}", "site.no_company": "无物业公司",
+    "site.log_training": "登记培训", "site.about": "{buildings} 栋楼 · {households} 户", "site.company": "物业：{name}", "site.no_company": "无物业公司",
     # checklist run
     "answer.pass": "通过", "answer.fail": "不通过", "answer.na": "不适用",
     "run.progress": "已答 {answered}/{total}", "run.review": "复核并提交",

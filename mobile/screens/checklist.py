@@ -13,7 +13,7 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.metrics import dp, sp
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivymd.uix.boxlayout import MDBoxLayout
 
 from mobile.screens.base import BaseScreen
@@ -138,6 +138,8 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
 class ChecklistItemScreen(RunScreenMixin, BaseScreen):
     """One item in full; previous / next walk the list one at a time."""
 
+    guidance_open = BooleanProperty(False)
+
     def on_kv_post(self, base_widget: Any) -> None:
         super().on_kv_post(base_widget)
         self._note_event = None
@@ -145,8 +147,7 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
                       else None)
 
     def refresh(self) -> None:
-        self.ids.guidance_box.opacity = 0
-        self.ids.guidance_box.height = 0
+        self.guidance_open = False
         self.show(note_too=True)
 
     def show(self, note_too: bool = False) -> None:
@@ -177,10 +178,7 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
         self.show()
 
     def toggle_guidance(self) -> None:
-        box = self.ids.guidance_box
-        shown = box.opacity > 0
-        box.opacity = 0 if shown else 1
-        box.height = 0 if shown else box.minimum_height
+        self.guidance_open = not self.guidance_open
 
     def on_answer(self, result: str) -> None:
         self.save_answer(self.params["item_id"], result=result)

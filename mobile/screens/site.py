@@ -21,10 +21,13 @@ class SiteScreen(BaseScreen):
         site = overview["site"]
         self.ids.bar_title.text = site.get("name", "")
         self.ids.address.text = " · ".join(x for x in (site.get("street"), site.get("address")) if x)
-        if site.get("property_org_id"):
-            self.ids.company.text = tr("site.company", name=overview["company_name"]) if overview.get("company_name") else ""
-        else:
-            self.ids.company.text = tr("site.no_company")
+        profile = site.get("profile") or {}
+        about = tr("site.about", buildings=profile.get("building_count", 0), households=profile.get("household_count", 0))
+        if overview.get("company_name"):
+            about += " · " + tr("site.company", name=overview["company_name"])
+        elif not site.get("property_org_id"):
+            about += " · " + tr("site.no_company")
+        self.ids.company.text = about
         box = self.ids.categories
         box.clear_widgets()
         for cat in overview.get("categories", []):

@@ -22,8 +22,10 @@ class TextField(MDTextField):
         for rectangle in self.canvas.after.get_group("hint-text-rectangle"):
             rectangle.texture = label.texture
             rectangle.size = label.texture_size
+            rectangle.pos = self.get_adjusted_pos_hint_text_label()
 
     def _sync_helper(self, label, *_args) -> None:  # type: ignore[no-untyped-def]
         for rectangle in self.canvas.before.get_group("helper-text-rectangle"):
             rectangle.texture = label.texture
             rectangle.size = label.texture_size
+            rectangle.pos = self.get_adjusted_pos_helper_text_label()
