@@ -101,7 +101,7 @@ def child_app(checklist: bool) -> dict[str, float]:
         started = time.perf_counter()
         app.go("checklist", site_id=site_id, category=category)
         screen = app.screens.get_screen("checklist")
-        while not (app.run and len(screen.ids.rv.data) == ITEMS and screen.ids.rv.layout_manager.children):
+        while not (app.current_run and len(screen.ids.rv.data) == ITEMS and screen.ids.rv.layout_manager.children):
             EventLoop.idle()
         EventLoop.idle()
         glFinish()

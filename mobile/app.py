@@ -10,7 +10,6 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
     DictProperty,
@@ -81,7 +80,7 @@ class SafeRoundApp(MDApp):
     data_version = NumericProperty(0)
     backend = ObjectProperty(None, allownone=True)
     # The checklist run being answered (the backend's snapshot); run_version ticks on every change.
-    run = ObjectProperty(None, allownone=True)
+    current_run = ObjectProperty(None, allownone=True)
     run_version = NumericProperty(0)
 
     def __init__(self, backend: Any = None, camera: Any = None, location: Any = None,
@@ -275,7 +274,7 @@ class SafeRoundApp(MDApp):
     # ---- the checklist run ------------------------------------------------------------------------------
 
     def set_run(self, run: dict | None) -> None:
-        self.run = run
+        self.current_run = run
         self.run_version += 1
 
     def run_changed(self) -> None:

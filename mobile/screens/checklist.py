@@ -52,14 +52,10 @@ def marks_for(item: dict[str, Any], tr: Any) -> tuple[str, bool]:
 
 
 class RunScreenMixin:
-    """Shared by the three run screens: the run lives in app.run (a snapshot the backend returns)."""
-
-    @property
-    def run(self) -> dict[str, Any] | None:
-        return self.app.run
+    """Shared by the three run screens: the run lives in app.current_run (a snapshot the backend returns)."""
 
     def item(self, item_id: str) -> dict[str, Any] | None:
-        for item in (self.app.run or {}).get("items", []):
+        for item in (self.app.current_run or {}).get("items", []):
             if item["id"] == item_id:
                 return item
         return None
@@ -71,7 +67,7 @@ class RunScreenMixin:
             return
         item.update({k: v for k, v in changes.items() if v is not None})
         self.app.run_changed()
-        self.app.tasks.run(self.app.backend.save_answer, self.app.run["inspection_id"], item_id,
+        self.app.tasks.run(self.app.backend.save_answer, self.app.current_run["inspection_id"], item_id,
                            on_done=self.app.set_run, on_error=lambda e: self.app.toast(self.app.explain(e)),
                            **changes)
 
@@ -79,7 +75,7 @@ class RunScreenMixin:
 class ChecklistScreen(RunScreenMixin, BaseScreen):
     def refresh(self) -> None:
         wanted = (self.params.get("site_id"), self.params.get("category"))
-        run = self.app.run
+        run = self.app.current_run
         if run and (run.get("site_id"), run.get("category")) == wanted:
             self.show()
             return
@@ -95,7 +91,7 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
                       else None)
 
     def show(self) -> None:
-        run = self.app.run
+        run = self.app.current_run
         if not run:
             return
         tr = self.app.tr
@@ -118,7 +114,7 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
         self.ids.rv.data = data
 
     def on_size(self, *_args: Any) -> None:
-        if self.app and self.app.run:
+        if self.app and self.app.current_run:
             Clock.schedule_once(lambda _dt: self.show(), 0)
 
     def answer(self, item_id: str, result: str) -> None:
@@ -151,7 +147,7 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
         self.show(note_too=True)
 
     def show(self, note_too: bool = False) -> None:
-        run, item = self.app.run, self.item(self.params.get("item_id", ""))
+        run, item = self.app.current_run, self.item(self.params.get("item_id", ""))
         if not run or item is None:
             return
         tr, pick = self.app.tr, self.app.pick
@@ -201,7 +197,7 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
 
     def add_photo(self) -> None:
         item_id = self.params["item_id"]
-        run_id = self.app.run["inspection_id"]
+        run_id = self.app.current_run["inspection_id"]
 
         def taken(path: str | None) -> None:
             if not path:
@@ -215,12 +211,12 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
         item = self.item(self.params["item_id"])
         if item and index < len(item.get("photos", [])):
             photo_id = item["photos"][index]["id"]
-            self.app.tasks.run(self.app.backend.remove_run_photo, self.app.run["inspection_id"], item["id"],
+            self.app.tasks.run(self.app.backend.remove_run_photo, self.app.current_run["inspection_id"], item["id"],
                                photo_id, on_done=self.app.set_run)
 
     def step(self, delta: int) -> None:
         self.save_note()
-        ids = [i["id"] for i in self.app.run["items"]]
+        ids = [i["id"] for i in self.app.current_run["items"]]
         index = ids.index(self.params["item_id"]) + delta
         if index >= len(ids):
             self.app.back()
@@ -240,7 +236,7 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
                       else None)
 
     def refresh(self) -> None:
-        run = self.app.run
+        run = self.app.current_run
         if not run:
             return
         tr, pick = self.app.tr, self.app.pick
@@ -273,7 +269,7 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
         self.ids.submit.disabled = bool(run.get("problems"))
 
     def submit(self) -> None:
-        run = self.app.run
+        run = self.app.current_run
         self.ids.submit.disabled = True
 
         def done(_result: Any) -> None:

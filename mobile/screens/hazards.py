@@ -133,6 +133,9 @@ class HazardScreen(BaseScreen):
 class HazardActionScreen(BaseScreen):
     """Note, photos and (for a notice) the deadline, then one tap to save the step for sync."""
 
+    wants_photo = BooleanProperty(False)
+    asks_deadline = BooleanProperty(False)
+
     def refresh(self) -> None:
         self.show_labels()
         self.ids.note.text = ""
@@ -151,10 +154,8 @@ class HazardActionScreen(BaseScreen):
         self.ids.bar_title.text = tr(f"action.{action}")
         self.ids.explain.text = tr(f"action.{action}.explain")
         self.ids.note_hint.text = tr("action.reason") if needs_note else tr("action.note")
-        self.ids.photo_box.opacity = 1 if photo_kind else 0
-        self.ids.photo_box.height = self.ids.photo_box.minimum_height if photo_kind else 0
-        self.ids.deadline_box.opacity = 1 if asks_deadline else 0
-        self.ids.deadline_box.height = self.ids.deadline_box.minimum_height if asks_deadline else 0
+        self.wants_photo = bool(photo_kind)
+        self.asks_deadline = asks_deadline
 
     def add_photo(self) -> None:
         def taken(path: str | None) -> None:

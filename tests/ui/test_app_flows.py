@@ -213,11 +213,11 @@ def test_gas_checklist_with_a_failed_item_and_a_photo(app, server):
     shoot(app, "03-site")
     gas = d.find(screen(app), "CategoryRow", category="gas")
     d.tap(next(w for w in d.walk(gas) if type(w).__name__ == "MDButton"))
-    d.wait_until(lambda: app.screens.current == "checklist" and app.run, 10, "checklist")
+    d.wait_until(lambda: app.screens.current == "checklist" and app.current_run, 10, "checklist")
     settle(app)
-    items = [i["id"] for i in app.run["items"]]
+    items = [i["id"] for i in app.current_run["items"]]
     assert items[0] == "gas.hose_aged" and len(items) >= 5
-    story["inspection_id"] = app.run["inspection_id"]
+    story["inspection_id"] = app.current_run["inspection_id"]
     answer(app, items[1], "pass")
     shoot(app, "04-checklist")
 
@@ -226,29 +226,29 @@ def test_gas_checklist_with_a_failed_item_and_a_photo(app, server):
     d.wait_until(lambda: app.screens.current == "item", 5, "item screen")
     ids = screen(app).ids
     d.tap(next(w for w in d.walk(ids.photos) if type(w).__name__ == "AddPhotoTile"))
-    d.wait_until(lambda: app.run["items"][0]["photos"], 10, "photo saved to the run")
+    d.wait_until(lambda: app.current_run["items"][0]["photos"], 10, "photo saved to the run")
     ids.note.text = "软管龟裂，已告知住户"
     screen(app).toggle_guidance()
     shoot(app, "05-item")
     d.tap(d.find(screen(app), "BackButton"))
     d.wait_until(lambda: app.screens.current == "checklist", 5, "back to the list")
     settle(app)
-    assert app.run["items"][0]["note"] == "软管龟裂，已告知住户"
-    assert app.run["items"][0]["result"] == "fail"
+    assert app.current_run["items"][0]["note"] == "软管龟裂，已告知住户"
+    assert app.current_run["items"][0]["result"] == "fail"
 
     for item_id in items[2:]:
         answer(app, item_id, "pass")
     settle(app)
-    assert app.run["answered"] == app.run["total"] == len(items)
+    assert app.current_run["answered"] == app.current_run["total"] == len(items)
     d.tap(screen(app).ids.review_button)
     d.wait_until(lambda: app.screens.current == "review", 5, "review")
     settle(app)
-    assert not app.run["problems"]
+    assert not app.current_run["problems"]
     previews = d.find_all(screen(app), "HazardPreview")
     assert len(previews) == 1 and previews[0].severity == "red"
     shoot(app, "06-review")
     d.tap(screen(app).ids.submit)
-    d.wait_until(lambda: app.screens.current == "site" and app.run is None, 10, "submitted, back at the site")
+    d.wait_until(lambda: app.screens.current == "site" and app.current_run is None, 10, "submitted, back at the site")
     settle(app)
     story["hazard_id"] = str(uuid.uuid5(uuid.UUID(story["inspection_id"]), "gas.hose_aged"))
     # Saved on the phone and visible at once, before any sync.
@@ -392,8 +392,18 @@ def test_officer_verifies_with_a_photo_and_the_hazard_is_closed(app, server):
     ids = screen(app).ids
     d.wait_until(lambda: ids.before.photos and ids.after.photos and ids.verification.photos, 10, "three photos")
     assert all(Path(p).is_file() for p in ids.before.photos + ids.after.photos + ids.verification.photos)
-    assert len(d.find_all(ids.timeline, "TimelineEntry")) >= 5
+    steps = [e.what for e in d.find_all(ids.timeline, "TimelineEntry")]
+    assert len(steps) >= 5, steps
     shoot(app, "15-hazard-closed")
+    scroller = next(w for w in d.walk(screen(app)) if type(w).__name__ == "Page")
+    scroller.scroll_y = 0
+    shoot(app, "16-hazard-timeline")
+
+
+def test_both_catalogs_have_every_message():
+    from mobile.i18n import missing_keys
+
+    assert missing_keys() == {}
 
 
 def test_every_label_renders_with_the_cjk_font(app):
