@@ -93,10 +93,6 @@ class Backend:
         self._save_prefs(server_url=server_url, username=username)
         if self.background_sync:
             self.services.start_sync()
-        else:
-            # Services.sign_out() stops the sync engine and only start_sync() re-arms it; without the
-            # background thread, "Sync now" after a sign-out would push nothing (reported as a gap).
-            self.services.engine._stopping.clear()
         return me
 
     def sign_out(self) -> None:

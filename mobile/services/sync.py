@@ -301,12 +301,18 @@ class SyncEngine:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop the background thread (after the call in flight, if any)."""
+        """Stop the background thread and any run in flight (after its current call). Afterwards the
+        engine is idle, not dead: run_once() and start_background() work again (e.g. after a new sign-in)."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._run_lock.acquire(timeout=timeout):  # a manual run in flight ends its push, then we re-arm
+            try:
+                self._stopping.clear()
+            finally:
+                self._run_lock.release()
 
     def request_sync(self, *, force: bool = False) -> None:
         """Wake the background thread now (force: ignore backoff). No-op without a background thread."""

@@ -61,6 +61,12 @@ def test_sign_out_forgets_the_user_but_remembers_where_to_sign_in(field):
     phone.sign_out()
     assert phone.signed_in_user() is None and phone.sites() == []
     assert phone.last_sign_in() == {"server_url": field.server.url, "username": field.officer.username}
+    # Signing in again brings back a working phone: what is saved now is sent by the next sync.
+    phone.sign_in(field.server.url, field.officer.username, field.officer.password)
+    training_id = phone.log_training(site_id=field.sites[0]["id"], held_at="2026-11-20T10:00:00+08:00",
+                                     topics=["gas"], trainer="张伟", attendee_count=20, duration_minutes=45)
+    assert phone.sync_now()["pending"] == 0
+    assert phone.outbox.get(training_id).state == "done"
 
 
 def test_wrong_password_says_so(field):
