@@ -65,8 +65,15 @@ def hazard_sort_key(hazard: dict[str, Any]) -> tuple:
             deadline.timestamp() if deadline else float("inf"), SEVERITY_ORDER.get(hazard.get("severity"), 9))
 
 
+NOT_MET = {"zh": "不符合：", "en": "Not met: "}
+
+
 def hazard_title(hazard: dict[str, Any], pick: Any) -> str:
-    return pick(hazard.get("item_prompt")) or hazard.get("description") or hazard.get("item_id") or ""
+    """A checklist prompt states the safe condition; a hazard is its failure, so say so."""
+    prompt = pick(hazard.get("item_prompt"))
+    if prompt:
+        return pick(NOT_MET) + prompt
+    return hazard.get("description") or hazard.get("item_id") or ""
 
 
 def hazard_row(hazard: dict[str, Any], app: Any, handler: Any) -> dict[str, Any]:

@@ -50,6 +50,7 @@ class CategoryRow(MDCard):
     last_text = StringProperty("")
     done = BooleanProperty(False)
     draft = BooleanProperty(False)
+    action_text = StringProperty("")
     __events__ = ("on_start_run",)
 
     def on_start_run(self) -> None:
