@@ -115,6 +115,7 @@ class SlowProxy:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.socket.settimeout(1.0)  # an accept that finds nothing must not block shutdown()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
