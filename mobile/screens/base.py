@@ -69,3 +69,21 @@ class BaseScreen(MDScreen):
             self.app.toast(self.app.explain(error))
 
         self.app.tasks.run(fn, *args, on_done=done, on_error=failed, **kwargs)
+
+    def save_in_background(self, button: Any, fn: Any, *args: Any, saved: str, **kwargs: Any) -> None:
+        """A form's save: the button waits while fn runs off the UI thread; then a toast and back to the
+        previous screen, or the reason in `error` (nothing typed is lost)."""
+        self.error = ""
+        button.disabled = True
+
+        def done(_result: Any) -> None:
+            button.disabled = False
+            self.app.toast(saved)
+            self.app.local_change()
+            self.app.back()
+
+        def failed(error: BaseException) -> None:
+            button.disabled = False
+            self.error = self.app.explain(error)
+
+        self.app.tasks.run(fn, *args, on_done=done, on_error=failed, **kwargs)

@@ -188,19 +188,6 @@ class HazardActionScreen(BaseScreen):
             except ValueError:
                 self.error = self.app.tr("action.bad_days")
                 return
-        self.error = ""
-        self.ids.submit.disabled = True
-
-        def done(_result: Any) -> None:
-            self.ids.submit.disabled = False
-            self.app.toast(self.app.tr("action.saved"))
-            self.app.local_change()
-            self.app.back()
-
-        def failed(error: BaseException) -> None:
-            self.ids.submit.disabled = False
-            self.error = self.app.explain(error)
-
-        self.app.tasks.run(self.app.backend.transition, self.params["hazard_id"], action, note=note or None,
-                           photo_paths=list(self.photos), photo_kind=photo_kind, deadline_days=days,
-                           on_done=done, on_error=failed)
+        self.save_in_background(self.ids.submit, self.app.backend.transition, self.params["hazard_id"], action,
+                                note=note or None, photo_paths=list(self.photos), photo_kind=photo_kind, deadline_days=days,
+                                saved=self.app.tr("action.saved"))

@@ -99,17 +99,5 @@ class TrainingScreen(BaseScreen):
         record = self.collect()
         if record is None:
             return
-        self.error = ""
-        self.ids.save.disabled = True
-
-        def done(_result: Any) -> None:
-            self.ids.save.disabled = False
-            self.app.toast(self.app.tr("training.saved"))
-            self.app.local_change()
-            self.app.back()
-
-        def failed(error: BaseException) -> None:
-            self.ids.save.disabled = False
-            self.error = self.app.explain(error)
-
-        self.app.tasks.run(self.app.backend.log_training, record, list(self.photos), on_done=done, on_error=failed)
+        self.save_in_background(self.ids.save, self.app.backend.log_training, record, list(self.photos),
+                                saved=self.app.tr("training.saved"))
