@@ -7,7 +7,9 @@ inspections/s ÷ health/s, which a noisy machine moves much less than either num
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -16,23 +18,19 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import running_server, token  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.live_server import LiveServer  # noqa: E402
 
 
-def setup(base: str) -> tuple[dict, str, list[dict], int]:
-    admin = token(base, "admin", "bench-admin-pw")
-    org = httpx.post(f"{base}/api/v1/organizations", headers=admin,
-                     json={"name": "基准物业", "kind": "property"}).json()
-    site = httpx.post(f"{base}/api/v1/sites", headers=admin, json={
-        "name": "基准社区", "kind": "community", "property_org_id": org["id"],
-        "profile": {"has_gas": True}}).json()
-    officer = httpx.post(f"{base}/api/v1/users", headers=admin, json={
-        "username": "bench-officer", "password": "bench-officer-pw", "role": "officer"}).json()
-    httpx.post(f"{base}/api/v1/assignments", headers=admin,
-               json={"officer_id": officer["id"], "site_id": site["id"]}).raise_for_status()
-    headers = token(base, "bench-officer", "bench-officer-pw")
-    template = httpx.get(f"{base}/api/v1/checklists/gas", headers=headers).json()
+def setup(server: LiveServer) -> tuple[dict, str, list[dict], int]:
+    admin = server.admin()
+    site = admin.site(admin.org(), has_gas=True)
+    officer = admin.officer([site])
+    token = httpx.post(f"{server.url}/api/v1/auth/token",
+                       data={"username": officer.username, "password": officer.password}).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    template = httpx.get(f"{server.url}/api/v1/checklists/gas", headers=headers).json()
     items = [i for i in template["items"] if all(site["profile"].get(k) == v for k, v in i.get("applies_if", {}).items())]
     return headers, site["id"], items[:12], template["version"]
 
@@ -60,8 +58,11 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("-c", "--concurrency", type=int, default=4)
     args = parser.parse_args()
-    with running_server() as base:
-        headers, site_id, items, version = setup(base)
+    data_dir = Path(tempfile.mkdtemp(prefix="saferound-bench-"))
+    server = LiveServer.start(data_dir)
+    try:
+        base = server.url
+        headers, site_id, items, version = setup(server)
         if len(items) < 12:
             sys.exit(f"the gas checklist has only {len(items)} items for this site; the bench needs 12")
         client = httpx.Client(base_url=base, headers=headers, limits=httpx.Limits(max_connections=args.concurrency))
@@ -75,6 +76,9 @@ def main() -> None:
         rate(health, 50, args.concurrency)  # warm up
         inspections = rate(submit, args.n, args.concurrency)
         trivial = rate(health, args.n, args.concurrency)
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
     print(f"inspections (12 answers, 1 hazard each): {inspections:8.1f} /s   n={args.n} c={args.concurrency}")
     print(f"trivial endpoint GET /health:           {trivial:8.1f} /s")
     print(f"ratio inspections/trivial: {inspections / trivial:.2f}")

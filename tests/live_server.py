@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from tests.pg import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 SAFEROUND = Path(sys.executable).parent / "saferound"
 ADMIN_PASSWORD = "admin-password-1"
@@ -33,12 +34,6 @@ PASSWORD = "officer-password-1"
 FULL_PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
                     has_ebike_charging=True, has_fire_control_room=True, building_count=10, household_count=800)
 _seq = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
