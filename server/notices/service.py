@@ -13,7 +13,7 @@ from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.errors import Conflict, Invalid, not_found
+from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.idempotency import check_same_request, commit_or_replay
 from server.hazards import workflow
 from server.hazards.models import Hazard, HazardStatus
@@ -149,7 +149,9 @@ def get_notice(*, session: Session, user: User, notice_id: uuid.UUID, lock: bool
 
 def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) -> NoticePublic:
     """签收: record the receipt and move the notice's notified hazards to rectifying. Idempotent."""
-    notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)
+    notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)  # scope first: else 404
+    if user.role != Role.property.value:
+        raise Forbidden("Only the property company the notice is addressed to can acknowledge it.")
     if notice.acknowledged_at is not None:
         return to_public(session, notice)
     hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)

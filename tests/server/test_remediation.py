@@ -185,6 +185,8 @@ def test_property_user_lists_only_its_own_notices_and_acknowledge_is_idempotent(
     staff_a = world.user("property", company_a)
     mine = client.get("/api/v1/notices", headers=world.headers(staff_a)).json()
     assert [n["organization_id"] for n in mine] == [str(company_a.id)]
+    by_officer = client.post(f"/api/v1/notices/{mine[0]['id']}/acknowledge", headers=world.headers(officer))
+    assert by_officer.status_code == 403 and "property company" in by_officer.json()["detail"]
     first = client.post(f"/api/v1/notices/{mine[0]['id']}/acknowledge", headers=world.headers(staff_a)).json()
     second = client.post(f"/api/v1/notices/{mine[0]['id']}/acknowledge", headers=world.headers(staff_a))
     assert second.status_code == 200 and second.json()["acknowledged_at"] == first["acknowledged_at"]
