@@ -87,3 +87,22 @@ class BaseScreen(MDScreen):
             self.error = self.app.explain(error)
 
         self.app.tasks.run(fn, *args, on_done=done, on_error=failed, **kwargs)
+
+
+class PhotoFormMixin:
+    """A form with a photo strip (ids.photos) of the files in self.photos: camera in, tap to remove."""
+
+    photos: list[str]
+
+    def add_photo(self) -> None:
+        def taken(path: str | None) -> None:
+            if path:
+                self.photos.append(path)
+                self.ids.photos.photos = list(self.photos)  # type: ignore[attr-defined]
+
+        self.app.camera.take_photo(taken)  # type: ignore[attr-defined]
+
+    def remove_photo(self, index: int) -> None:
+        if index < len(self.photos):
+            self.photos.pop(index)
+            self.ids.photos.photos = list(self.photos)  # type: ignore[attr-defined]

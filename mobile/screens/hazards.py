@@ -8,7 +8,7 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from mobile.screens.base import BaseScreen
+from mobile.screens.base import BaseScreen, PhotoFormMixin
 from mobile.screens.format import deadline_text, hazard_row, hazard_sort_key, hazard_title, is_overdue, short_time
 from mobile.widgets.colors import on_severity_color, severity_color
 
@@ -130,7 +130,7 @@ class HazardScreen(BaseScreen):
         self.app.go("action", hazard_id=str(self.hazard["id"]), action=action)
 
 
-class HazardActionScreen(BaseScreen):
+class HazardActionScreen(PhotoFormMixin, BaseScreen):
     """Note, photos and (for a notice) the deadline, then one tap to save the step for sync."""
 
     wants_photo = BooleanProperty(False)
@@ -156,18 +156,6 @@ class HazardActionScreen(BaseScreen):
         self.ids.note_hint.text = tr("action.reason") if needs_note else tr("action.note")
         self.wants_photo = bool(photo_kind)
         self.asks_deadline = asks_deadline
-
-    def add_photo(self) -> None:
-        def taken(path: str | None) -> None:
-            if path:
-                self.photos.append(path)
-                self.ids.photos.photos = list(self.photos)
-        self.app.camera.take_photo(taken)
-
-    def remove_photo(self, index: int) -> None:
-        if index < len(self.photos):
-            self.photos.pop(index)
-            self.ids.photos.photos = list(self.photos)
 
     def submit(self) -> None:
         action = self.params["action"]

@@ -7,12 +7,12 @@ from typing import Any
 
 from kivy.factory import Factory
 
-from mobile.screens.base import BaseScreen
+from mobile.screens.base import BaseScreen, PhotoFormMixin
 
 CATEGORIES = ("gas", "electricity", "elevator", "falling_objects", "fire", "ebike", "structure")
 
 
-class TrainingScreen(BaseScreen):
+class TrainingScreen(PhotoFormMixin, BaseScreen):
     def refresh(self) -> None:
         tr = self.app.tr
         self.topics: set[str] = set(self.params.get("topics", ()))
@@ -49,18 +49,6 @@ class TrainingScreen(BaseScreen):
         else:
             self.topics.add(chip.category)
         chip.active = chip.category in self.topics
-
-    def add_photo(self) -> None:
-        def taken(path: str | None) -> None:
-            if path:
-                self.photos.append(path)
-                self.ids.photos.photos = list(self.photos)
-        self.app.camera.take_photo(taken)
-
-    def remove_photo(self, index: int) -> None:
-        if index < len(self.photos):
-            self.photos.pop(index)
-            self.ids.photos.photos = list(self.photos)
 
     def collect(self) -> dict[str, Any] | None:
         """The form as a training record, or None with `error` saying what to fix."""
