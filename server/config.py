@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.checklists.templates import default_checklists_dir
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SAFEROUND_", extra="ignore")
@@ -19,7 +21,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str | None = Field(default=None, repr=False)
     timezone: str = "Asia/Shanghai"
-    checklists_dir: Path | None = None
+    # The <category>.yaml checklists; by default the ones shipped inside the package.
+    checklists_dir: Path = Field(default_factory=default_checklists_dir)
 
     access_token_minutes: int = 30
     refresh_token_days: int = 30
@@ -40,8 +43,6 @@ class Settings(BaseSettings):
     photo_display_px: int = 1600
     photo_thumb_px: int = 320
     photo_cache_seconds: int = 86400
-
-    cors_origins: list[str] = []
 
     @property
     def tz(self) -> ZoneInfo:

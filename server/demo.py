@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from server import security
 from server.checklists.service import ChecklistRegistry, store_current_versions
-from server.checklists.templates import default_checklists_dir
 from server.common import utcnow
 from server.config import Settings
 from server.db import make_engine, write_engine
@@ -67,7 +66,7 @@ def seed(settings: Settings) -> bool:
 def _seed(session: Session, settings: Settings) -> None:
     hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
                                            memory_kib=settings.argon2_memory_kib)
-    registry = ChecklistRegistry.from_directory(settings.checklists_dir or default_checklists_dir())
+    registry = ChecklistRegistry.from_directory(settings.checklists_dir)
     store_current_versions(session=session, registry=registry)
 
     admin = create_user(session=session, hasher=hasher, actor_id=None, data=UserCreate(

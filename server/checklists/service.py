@@ -16,14 +16,16 @@ from server.errors import not_found
 class ChecklistRegistry:
     """Current templates by category, plus a memo of older versions read back from the database."""
 
-    def __init__(self, current: dict[str, ChecklistTemplate]):
+    def __init__(self, current: dict[str, ChecklistTemplate], directory: Path | None = None):
         self.current = current
+        self.directory = directory
         self._versions: dict[tuple[str, int], ChecklistTemplate] = {(t.category, t.version): t for t in current.values()}
         self._lock = threading.Lock()
 
     @classmethod
     def from_directory(cls, directory: Path) -> "ChecklistRegistry":
-        return cls(load_templates(directory))
+        """The templates in ``directory``; a missing or empty folder raises ChecklistFileError naming it."""
+        return cls(load_templates(directory), directory=Path(directory))
 
     def version(self, *, session: Session, category: str, version: int) -> ChecklistTemplate | None:
         key = (category, version)
@@ -53,8 +55,9 @@ def store_current_versions(*, session: Session, registry: ChecklistRegistry) -> 
                 session.rollback()
                 stored = session.get(ChecklistVersion, (template.category, template.version))
         if stored is not None and stored.content_hash != template.content_hash():
+            where = registry.directory / f"{template.category}.yaml" if registry.directory else f"{template.category}.yaml"
             raise ChecklistFileError(
-                f"checklists/{template.category}.yaml has changed but still says version {template.version}; "
+                f"{where} has changed but still says version {template.version}; "
                 f"raise its version to {template.version + 1} so inspections made against version "
                 f"{template.version} stay readable."
             )

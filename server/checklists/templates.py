@@ -1,6 +1,7 @@
-"""Checklist templates: the YAML files in ``checklists/`` and their validated models.
+"""Checklist templates: the YAML files and their validated models.
 
-One YAML file per category (``checklists/gas.yaml`` …). Each file is validated
+One YAML file per category (``gas.yaml`` …), shipped inside the package in
+``server/checklists/data/`` (``SAFEROUND_CHECKLISTS_DIR`` points elsewhere). Each file is validated
 strictly: unknown or missing fields, a category that does not match the file name,
 item ids that do not start with ``"<category>."``, duplicate item ids and
 ``applies_if`` keys that are not site-profile flags are all rejected with a
@@ -234,8 +235,8 @@ class ChecklistFileError(ValueError):
 
 
 def default_checklists_dir() -> Path:
-    """The repository's ``checklists/`` folder."""
-    return Path(__file__).resolve().parents[2] / "checklists"
+    """The checklists shipped inside the package: ``server/checklists/data/<category>.yaml``."""
+    return Path(__file__).resolve().parent / "data"
 
 
 def load_template_file(path: Path) -> ChecklistTemplate:
@@ -282,10 +283,25 @@ def load_template_file(path: Path) -> ChecklistTemplate:
 
 
 def load_templates(directory: Path) -> dict[str, ChecklistTemplate]:
-    """Load every ``*.yaml`` in ``directory`` (sorted by name), keyed by category."""
+    """Load every ``*.yaml`` in ``directory`` (sorted by name), keyed by category.
+
+    A folder that is missing or holds no ``.yaml`` file is an error, not an empty registry:
+    a server without checklists cannot take a single inspection.
+    """
     directory = Path(directory)
+    if not directory.is_dir():
+        raise ChecklistFileError(
+            f"The checklist folder {directory.absolute()} does not exist. Point SAFEROUND_CHECKLISTS_DIR "
+            f"at a folder of <category>.yaml files, or unset it to use the checklists shipped with SafeRound."
+        )
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise ChecklistFileError(
+            f"The checklist folder {directory.absolute()} holds no .yaml files. Put the <category>.yaml "
+            f"checklists there, or unset SAFEROUND_CHECKLISTS_DIR to use the ones shipped with SafeRound."
+        )
     templates: dict[str, ChecklistTemplate] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in paths:
         template = load_template_file(path)
         templates[template.category] = template
     return templates

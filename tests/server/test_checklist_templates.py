@@ -33,10 +33,25 @@ def templates() -> dict[str, ChecklistTemplate]:
 # --------------------------------------------------------------------------- the real files
 
 
-def test_default_dir_is_repo_checklists():
+def test_default_dir_is_inside_the_package():
     directory = default_checklists_dir()
-    assert directory.name == "checklists"
-    assert (directory.parent / "server" / "checklists" / "templates.py").is_file()
+    assert directory.name == "data"
+    assert (directory.parent / "templates.py").is_file()
+    assert sorted(p.stem for p in directory.glob("*.yaml")) == sorted(CATEGORIES)
+
+
+def test_a_missing_folder_is_an_error_naming_it(tmp_path):
+    with pytest.raises(ChecklistFileError) as caught:
+        load_templates(tmp_path / "nowhere")
+    assert str(caught.value).startswith(f"The checklist folder {tmp_path / 'nowhere'} does not exist.")
+    assert "SAFEROUND_CHECKLISTS_DIR" in str(caught.value)
+
+
+def test_a_folder_without_yaml_files_is_an_error_naming_it(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a checklist")
+    with pytest.raises(ChecklistFileError) as caught:
+        load_templates(tmp_path)
+    assert str(caught.value).startswith(f"The checklist folder {tmp_path} holds no .yaml files.")
 
 
 def test_all_seven_categories_load(templates):
