@@ -1,4 +1,4 @@
-"""saferound serve | init-db | seed-demo | create-user"""
+"""saferound serve | init-db | seed-demo | create-user | escalate"""
 
 from __future__ import annotations
 
@@ -24,9 +24,14 @@ def init_db() -> None:
 @app.command("seed-demo")
 def seed_demo() -> None:
     """Load a small demo district (sites, companies, accounts, inspections) unless it is there already."""
+    from server.checklists.templates import ChecklistFileError
     from server.demo import DEMO_ACCOUNTS, seed
 
-    created = seed(get_settings())
+    try:
+        created = seed(get_settings())
+    except ChecklistFileError as exc:
+        typer.echo(f"Demo data not loaded: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo("Demo data loaded." if created else "Demo data is already there; nothing changed.")
     for username, password, role in DEMO_ACCOUNTS:
         typer.echo(f"  {role:<9} {username:<10} password: {password}")
@@ -75,12 +80,12 @@ def create_user(
 def escalate() -> None:
     """Update overdue hazards' escalation levels now (the server also does this every few minutes)."""
     from server.db import make_engine
-    from server.main import run_escalation
+    from server.jobs import escalate_overdue_hazards
 
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
-        changed = run_escalation(engine, settings)
+        changed = escalate_overdue_hazards(engine, settings)
     finally:
         engine.dispose()
     typer.echo(f"{changed} hazards changed escalation level.")
@@ -90,18 +95,32 @@ def escalate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (use PostgreSQL for more than one)")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes; background jobs run in one of them")] = 1,
 ) -> None:
     """Serve the API (docs at /docs)."""
     import uvicorn
 
-    typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
-    if workers > 1:
-        uvicorn.run("server.main:create_app", factory=True, host=host, port=port, workers=workers)
-    else:
-        from server.main import create_app
+    from server.checklists.templates import ChecklistFileError, load_templates
 
-        uvicorn.run(create_app(), host=host, port=port)
+    try:  # every worker would refuse to start; say why once, plainly
+        load_templates(get_settings().checklists_dir)
+    except ChecklistFileError as exc:
+        typer.echo(f"Not started: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
+    uvicorn.run("server.main:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=_log_config())
+
+
+def _log_config() -> dict:
+    """uvicorn's logging, plus SafeRound's own messages (which process runs the background jobs, …)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["saferound"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def _safe_url(url: str) -> str:
