@@ -52,21 +52,21 @@ SITES = [
 
 def seed(settings: Settings) -> bool:
     """Load the demo district; False if it is there already."""
+    registry = ChecklistRegistry.from_directory(settings.checklists_dir)  # no checklists: stop before writing
     engine = make_engine(settings.resolved_database_url)
     try:
         with Session(write_engine(engine), expire_on_commit=False) as session:
             if session.exec(select(User).where(User.username == "admin")).first():
                 return False
-            _seed(session, settings)
+            _seed(session, settings, registry)
             return True
     finally:
         engine.dispose()
 
 
-def _seed(session: Session, settings: Settings) -> None:
+def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> None:
     hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
                                            memory_kib=settings.argon2_memory_kib)
-    registry = ChecklistRegistry.from_directory(settings.checklists_dir)
     store_current_versions(session=session, registry=registry)
 
     admin = create_user(session=session, hasher=hasher, actor_id=None, data=UserCreate(
