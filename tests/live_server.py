@@ -71,11 +71,11 @@ class LiveServer:
         server.serve()
         return server
 
-    def serve(self, timeout: float = 30.0) -> None:
+    def serve(self, timeout: float = 30.0, workers: int = 1) -> None:
         self.log_path = self.data_dir / "server.log"
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [str(SAFEROUND), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(SAFEROUND), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
             env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout
