@@ -5,17 +5,34 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export SAFEROUND_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test app bench venv deps-system deps-run-system deps-test clean
+.PHONY: run test app bench venv lock deps-system deps-run-system deps-test clean
 
-$(VENV)/.server-installed: pyproject.toml
+# Installs come from the lock files (exact versions, resolved by `make lock`), then the project itself.
+UV_VERSION := 0.13.9
+LOCK_TARGET := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu
+LOCK_ARGS ?=
+
+$(PY):
 	@# Debian's python3 makes virtual environments only with python3-venv installed.
 	$(PYTHON) -m venv $(VENV) 2>/dev/null || { [ "$$(id -u)" = 0 ] && rm -rf $(VENV) && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+
+$(VENV)/.server-installed: $(PY) requirements.lock pyproject.toml
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.server-installed
+
+## lock: resolve requirements.lock (server) and requirements-dev.lock (+ dev, mobile) from pyproject.toml
+# Pins that still fit are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the newest versions.
+lock: $(PY)
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile -q pyproject.toml $(LOCK_TARGET) $(LOCK_ARGS) \
+	  --custom-compile-command "make lock" -o requirements.lock
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --extra mobile -c requirements.lock $(LOCK_TARGET) \
+	  $(LOCK_ARGS) --custom-compile-command "make lock" -o requirements-dev.lock
 
 ## run: install, migrate, seed demo data on first run, serve on 127.0.0.1:8000
 run: venv deps-run-system
@@ -40,8 +57,8 @@ deps-system:
 	  else echo "Missing system packages (install them as root): $$missing"; exit 1; fi; \
 	fi
 
-$(VENV)/.test-installed: $(VENV)/.server-installed pyproject.toml
-	$(PY) -m pip install -q -e '.[dev,mobile]'
+$(VENV)/.test-installed: $(VENV)/.server-installed requirements-dev.lock
+	$(PY) -m pip install -q -r requirements-dev.lock
 	touch $@
 
 deps-test: deps-system $(VENV)/.test-installed
