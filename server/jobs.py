@@ -156,15 +156,19 @@ class JobRunner:
                     log.warning("Process %d lost the background-jobs lease; another process will run them.",
                                 os.getpid())
                 leading = holds
-                for job, interval in self.jobs if leading else ():
-                    if self.stopping.is_set() or time.monotonic() < next_run[job.name]:
-                        continue
-                    next_run[job.name] = time.monotonic() + interval
-                    await self._run_once(job)
+                if leading:
+                    await self._run_due(next_run)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stopping.wait(), self.tick)
         finally:
             self.lease.release()
+
+    async def _run_due(self, next_run: dict[str, float]) -> None:
+        for job, interval in self.jobs:
+            if self.stopping.is_set() or time.monotonic() < next_run[job.name]:
+                continue
+            next_run[job.name] = time.monotonic() + interval
+            await self._run_once(job)
 
     async def _run_once(self, job: Job) -> None:
         try:

@@ -13,6 +13,7 @@ import httpx
 
 from server.common import utcnow
 from server.hazards.models import Hazard
+from server.jobs import make_lease
 from tests.live_server import LiveServer
 from tests.pg import free_port
 
@@ -90,3 +91,17 @@ def test_three_workers_escalate_each_hazard_once_and_a_survivor_takes_over(world
         assert len(leaders) == 2 and leaders[0] == leader and leaders[1] != leader
     finally:
         server.stop()
+
+
+def test_one_process_holds_the_lease_at_a_time_and_the_next_gets_it_when_freed(settings):
+    first, second = make_lease(settings), make_lease(settings)
+    try:
+        assert first.hold() and not second.hold()
+        assert first.hold() and not second.hold()  # each tick: the holder keeps it, the other keeps asking
+        if settings.resolved_database_url.startswith("sqlite"):
+            assert (settings.data_dir / "jobs.lock").read_text() == f"{os.getpid()}\n"  # who runs the jobs
+        first.release()
+        assert second.hold()
+    finally:
+        first.release()
+        second.release()
