@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_
 from sqlmodel import Session, select
 
 from server.audit import service as audit
@@ -16,6 +15,7 @@ from server.config import Settings
 from server.errors import Invalid, not_found
 from server.idempotency import check_same_request, commit_or_replay
 from server.hazards.models import FINISHED_STATUSES, Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Site
@@ -104,19 +104,6 @@ def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     return hazard
 
 
-def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{item_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        stamp, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(item_id)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("This cursor is not one the server gave out; start again without it.",
-                      code="bad_cursor") from None
-
-
 def list_hazards(*, session: Session, user: User, status: list[str] | None = None, site_id: uuid.UUID | None = None,
                  category: str | None = None, severity: str | None = None,
                  organization_id: uuid.UUID | None = None, overdue: bool | None = None, limit: int = 50,
@@ -136,9 +123,5 @@ def list_hazards(*, session: Session, user: User, status: list[str] | None = Non
     if overdue is not None:
         late = and_(Hazard.status.not_in(FINISHED_STATUSES), Hazard.deadline < now)
         query = query.where(late if overdue else ~late)
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(or_(Hazard.created_at < at, and_(Hazard.created_at == at, Hazard.id < last_id)))
-    rows = list(session.exec(query.order_by(Hazard.created_at.desc(), Hazard.id.desc()).limit(limit + 1)).all())
-    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return HazardPage(items=[to_public(h, now) for h in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = split_page(session.exec(newest_first(query, Hazard, cursor=cursor, limit=limit)).all(), limit)
+    return HazardPage(items=[to_public(h, now) for h in rows], next_cursor=next_cursor)

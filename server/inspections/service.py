@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from server.audit import service as audit
@@ -16,8 +15,9 @@ from server.config import Settings
 from server.errors import Invalid, not_found
 from server.idempotency import check_same_request, commit_or_replay
 from server.hazards.models import Hazard
-from server.hazards.service import decode_cursor, encode_cursor, new_hazard
+from server.hazards.service import new_hazard
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
+from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
@@ -154,11 +154,6 @@ def list_inspections(*, session: Session, user: User, site_id: uuid.UUID | None 
         query = query.where(Inspection.inspector_id == inspector_id)
     if since:
         query = query.where(Inspection.finished_at >= since)
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(or_(Inspection.created_at < at,
-                                and_(Inspection.created_at == at, Inspection.id < last_id)))
-    rows = list(session.exec(query.order_by(Inspection.created_at.desc(), Inspection.id.desc())
-                             .limit(limit + 1)).all())
-    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return InspectionPage(items=[to_public(r) for r in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = split_page(session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(),
+                                   limit)
+    return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
