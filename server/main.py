@@ -23,7 +23,7 @@ from server.checklists import service as checklists
 from server.checklists.routes import router as checklists_router
 from server.checklists.templates import default_checklists_dir
 from server.config import Settings, get_settings
-from server.db import make_engine, write_engine
+from server.db import make_engine
 from server.hazards.escalation import refresh_escalations
 from server.errors import DomainError
 from server.hazards.routes import router as hazards_router
@@ -135,7 +135,7 @@ async def escalate_periodically(engine: Engine, settings: Settings) -> None:
 
 
 def run_escalation(engine: Engine, settings: Settings) -> int:
-    with Session(write_engine(engine)) as session:
+    with Session(engine) as session:
         return refresh_escalations(session=session, settings=settings)
 
 
