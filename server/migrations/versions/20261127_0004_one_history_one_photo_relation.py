@@ -47,20 +47,29 @@ def _json(value):  # type: ignore[no-untyped-def]
 
 
 def _link_hazard_photos(conn) -> None:  # type: ignore[no-untyped-def]
-    """Every photo a hazard named gets a photo_link to it, in the order it was named."""
+    """Every photo a hazard named gets a photo_link to it; a missing link is dated just after the link of
+    the photo named before it, so links keep the order the hazard named its photos in."""
     known = {row[0] for row in conn.execute(sa.select(photo.c.id))}
-    linked = {(row[0], row[1]) for row in conn.execute(
-        sa.select(photo_link.c.hazard_id, photo_link.c.photo_id).where(photo_link.c.hazard_id.is_not(None)))}
+    linked: dict = {}
+    for hazard_id, photo_id, created_at in conn.execute(
+            sa.select(photo_link.c.hazard_id, photo_link.c.photo_id, photo_link.c.created_at)
+            .where(photo_link.c.hazard_id.is_not(None))):
+        key = (hazard_id, photo_id)
+        linked[key] = min(linked.get(key, created_at), created_at)
     rows = []
     for hazard_id, site_id, photo_ids, created_at in conn.execute(
             sa.select(hazard.c.id, hazard.c.site_id, hazard.c.photo_ids, hazard.c.created_at)):
-        for i, raw in enumerate(_json(photo_ids) or []):
+        last = created_at
+        for raw in _json(photo_ids) or []:
             photo_id = uuid.UUID(str(raw))
-            if photo_id in known and (hazard_id, photo_id) not in linked:
-                linked.add((hazard_id, photo_id))
+            if (hazard_id, photo_id) in linked:
+                last = linked[(hazard_id, photo_id)]
+            elif photo_id in known:
+                last = last + timedelta(microseconds=1)
+                linked[(hazard_id, photo_id)] = last
                 rows.append({"id": uuid.uuid5(hazard_id, f"photo:{photo_id}"), "photo_id": photo_id,
-                             "site_id": site_id, "hazard_id": hazard_id, "inspection_id": None, "training_id": None,
-                             "created_at": created_at + timedelta(microseconds=i)})
+                             "site_id": site_id, "hazard_id": hazard_id, "inspection_id": None,
+                             "training_id": None, "created_at": last})
     if rows:
         conn.execute(photo_link.insert(), rows)
 
