@@ -112,7 +112,6 @@ def test_stale_version_is_412_with_the_current_hazard(world, client):
     site = world.site(world.org())
     officer = world.officer(site)
     hazard_id = raise_hazard(world, client, officer, site)
-    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer)).json()
     issued = client.post("/api/v1/notices", json={"organization_id": str(site.property_org_id),
                                                   "hazard_ids": [hazard_id]}, headers=world.headers(officer))
     assert issued.status_code == 201, issued.text
