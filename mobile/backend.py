@@ -345,6 +345,12 @@ class Backend:
                                  "or ask the coordinator to give its site a company.")
             return self.services.issue_notice(organization_id=hazard["organization_id"], hazard_ids=[hazard_id],
                                               deadline=deadline, note=note)
+        if action == "acknowledge":  # the receipt (签收) is given on the hazard's notice, the one way to acknowledge
+            notice_id = (self.services.hazard(hazard_id) or {}).get("notice_id")
+            if not notice_id:
+                raise ValueError("This hazard's notice is not on the phone yet; sync once with a signal.")
+            self.services.acknowledge_notice(str(notice_id))
+            return str(notice_id)
         return self.services.transition(hazard_id, action, note=note, photo_ids=photo_ids, deadline=deadline)
 
     # ---- notices ----------------------------------------------------------------------------------------

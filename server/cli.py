@@ -50,7 +50,7 @@ def create_user(
     from sqlmodel import Session
 
     from server import security
-    from server.db import make_engine, write_engine
+    from server.db import make_engine
     from server.errors import DomainError
     from server.users.models import UserCreate
     from server.users.service import create_user as create
@@ -66,7 +66,7 @@ def create_user(
     hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
                                            memory_kib=settings.argon2_memory_kib)
     try:
-        with Session(write_engine(engine)) as session:
+        with Session(engine) as session:
             user = create(session=session, hasher=hasher, data=data, actor_id=None)
             typer.echo(f"Created {user.role} '{user.username}' ({user.id}).")
     except DomainError as exc:

@@ -1,5 +1,8 @@
-"""Engine and sessions. SQLite: WAL, foreign keys, and BEGIN IMMEDIATE for writes so
-concurrent writers queue on the lock instead of failing with "database is locked"."""
+"""Engine, sessions and units of work. SQLite: WAL, foreign keys, and BEGIN IMMEDIATE for a unit of work,
+so concurrent writers queue on the lock instead of failing with "database is locked".
+
+Sessions read (a deferred BEGIN: no lock on SQLite). A service writes inside `write_unit(session)`, which
+holds the write lock only for the statements it wraps; hashing, image work and rendering stay outside."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    import server.models  # noqa: F401  (every table, and the changes-feed stamping hook)
+    import server.models  # noqa: F401  (every table, so foreign keys resolve)
 
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///"):
@@ -47,15 +50,35 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def write_engine(engine: Engine) -> Engine:
-    """The same pool, with transactions that take SQLite's write lock up front."""
-    return engine.execution_options(sqlite_immediate=True)
+def end_read(session: Session) -> None:
+    """Finish whatever the session has read so far (keeping the objects it loaded), so slow work that
+    follows holds no transaction open. Inside a unit of work it does nothing."""
+    if session.info.get("write_unit") or not session.in_transaction():
+        return
+    session.commit()
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
-    with Session(write_engine(engine), expire_on_commit=False) as session:
+def write_unit(session: Session) -> Iterator[Session]:
+    """A unit of work: the statements inside are one transaction, committed at the end, rolled back on any
+    error (nothing half-written). It ends the session's read first and, on SQLite, begins with BEGIN
+    IMMEDIATE, so the write lock is held from here to the commit and no longer. Re-read (with_for_update)
+    inside it what you change. A unit opened inside another one joins it."""
+    if session.info.get("write_unit"):
         yield session
+        return
+    end_read(session)
+    # Options given with the first connection of a transaction apply before its BEGIN (see _on_begin).
+    session.connection(execution_options={"sqlite_immediate": True})
+    session.info["write_unit"] = True
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop("write_unit", None)
 
 
 def alembic_config(url: str) -> Config:

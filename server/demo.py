@@ -14,7 +14,7 @@ from server import security
 from server.checklists.service import ChecklistRegistry, store_current_versions
 from server.common import utcnow
 from server.config import Settings
-from server.db import make_engine, write_engine
+from server.db import make_engine
 from server.inspections.models import AnswerIn, InspectionIn
 from server.inspections.service import submit_inspection
 from server.photos.service import ingest_photo
@@ -55,7 +55,7 @@ def seed(settings: Settings) -> bool:
     registry = ChecklistRegistry.from_directory(settings.checklists_dir)  # no checklists: stop before writing
     engine = make_engine(settings.resolved_database_url)
     try:
-        with Session(write_engine(engine), expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as session:
             if session.exec(select(User).where(User.username == "admin")).first():
                 return False
             _seed(session, settings, registry)

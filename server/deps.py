@@ -11,24 +11,18 @@ from sqlmodel import Session
 
 from server import security
 from server.config import Settings
-from server.db import write_engine
 from server.errors import Forbidden, Unauthorized
 from server.users.models import Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-
 
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Reads share the database; writes take SQLite's write lock at BEGIN (a no-op on PostgreSQL)."""
-    engine = request.app.state.engine
-    bind = engine if request.method in READ_METHODS else write_engine(engine)
-    with Session(bind, expire_on_commit=False) as session:
+    """A session that reads; services write through server.db.write_unit, which takes the lock it needs."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -37,8 +31,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """Reads the user on a short read-only session of its own: a write request must not take SQLite's
-    write lock before its service runs (it would hold it while waiting for a worker thread)."""
+    """Reads the user on a short session of its own, closed before the route runs."""
     if not token:
         raise Unauthorized("Sign in first: this needs a bearer access token.", code="not_authenticated")
     user_id = security.read_token(secret=request.app.state.token_secret, token=token, kind="access")

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from server.db import write_unit
 from server.errors import Conflict
 
 T = TypeVar("T")
@@ -20,18 +21,16 @@ def check_same_request(stored_hash: str | None, request_hash: str, noun: str) ->
                        code="id_conflict")
 
 
-def commit_or_replay(session: Session, model: type, record_id: Any, replay: Callable[[Any], T],
-                     before_commit: Callable[[], None] | None = None) -> T | None:
-    """Commit a new record (after `before_commit`, e.g. a flush and its links). If another request
-    committed the same id first, roll back and return `replay(that record)`; None when ours went through."""
+def write_once(session: Session, model: type, record_id: Any, write: Callable[[], T],
+               replay: Callable[[Any], T]) -> tuple[T, bool]:
+    """Run `write` (which adds the record under `record_id`) as one unit of work: (its result, True).
+    If another request committed the same id first, nothing of ours is kept: (replay(that record), False)."""
     try:
-        if before_commit:
-            before_commit()
-        session.commit()
-        return None
+        with write_unit(session):
+            result = write()
+        return result, True
     except IntegrityError:
-        session.rollback()
         existing = session.get(model, record_id)
         if existing is None:
             raise
-        return replay(existing)
+        return replay(existing), False

@@ -25,7 +25,6 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from server.config import Settings
-from server.db import write_engine
 from server.hazards.escalation import refresh_escalations
 
 log = logging.getLogger("saferound.jobs")
@@ -38,7 +37,7 @@ ADVISORY_LOCK_KEY = 0x5346_524A_4F42_5331
 
 def escalate_overdue_hazards(engine: Engine, settings: Settings) -> int:
     """Bring overdue hazards' escalation levels up to date; the number that changed."""
-    with Session(write_engine(engine)) as session:
+    with Session(engine) as session:
         return refresh_escalations(session=session, settings=settings)
 
 

@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 from server import security
 from server.checklists.templates import ChecklistTemplate
 from server.common import utcnow
-from server.db import write_engine
 from server.sites.models import Assignment, Site, SiteProfile
 from server.users.models import Organization, User
 
@@ -42,7 +41,7 @@ class World:
         self.app = client.app
 
     def session(self) -> Session:
-        return Session(write_engine(self.app.state.engine), expire_on_commit=False)
+        return Session(self.app.state.engine, expire_on_commit=False)
 
     def _add(self, obj: Any) -> Any:
         with self.session() as s:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from server.checklists.models import ChecklistSummary, ChecklistVersion
 from server.checklists.templates import ChecklistFileError, ChecklistTemplate, load_templates
+from server.db import write_unit
 from server.errors import not_found
 
 
@@ -46,13 +47,12 @@ def store_current_versions(*, session: Session, registry: ChecklistRegistry) -> 
     for template in registry.current.values():
         stored = session.get(ChecklistVersion, (template.category, template.version))
         if stored is None:
-            session.add(ChecklistVersion(category=template.category, version=template.version,
-                                         content=template.model_dump(mode="json"),
-                                         content_hash=template.content_hash()))
             try:
-                session.commit()
+                with write_unit(session):
+                    session.add(ChecklistVersion(category=template.category, version=template.version,
+                                                 content=template.model_dump(mode="json"),
+                                                 content_hash=template.content_hash()))
             except IntegrityError:  # another worker stored it first
-                session.rollback()
                 stored = session.get(ChecklistVersion, (template.category, template.version))
         if stored is not None and stored.content_hash != template.content_hash():
             where = registry.directory / f"{template.category}.yaml" if registry.directory else f"{template.category}.yaml"

@@ -10,7 +10,10 @@ from sqlmodel import Session, select
 from server.audit import service as audit
 from server.common import utcnow
 from server.config import Settings
+from server.db import write_unit
+from server.hazards.history import escalation_step_id, record_step
 from server.hazards.models import FINISHED_STATUSES, Hazard
+from server.sync.changes import stamp_change
 
 
 def escalation_level(hazard: Hazard, *, now: datetime, level2_after: timedelta) -> int:
@@ -20,26 +23,30 @@ def escalation_level(hazard: Hazard, *, now: datetime, level2_after: timedelta) 
 
 
 def refresh_escalations(*, session: Session, settings: Settings, now: datetime | None = None) -> int:
-    """Bring every hazard's escalation level up to date; one audit event per change. Returns the count."""
+    """Bring every hazard's escalation level up to date, in one unit of work; each change is a step in the
+    hazard's history (from/to are levels), an audit event and a change in the feed. Returns the count."""
     now = now or utcnow()
     level2_after = timedelta(days=settings.escalation_level2_after_days)
-    candidates = session.exec(
-        select(Hazard).where(or_(
-            Hazard.escalation_level != 0,
-            Hazard.status.not_in(FINISHED_STATUSES) & (Hazard.deadline <= now),
-        )).with_for_update()
-    ).all()
     changed = 0
-    for hazard in candidates:
-        level = escalation_level(hazard, now=now, level2_after=level2_after)
-        if level == hazard.escalation_level:
-            continue
-        audit.record(session=session, actor_id=None, action="escalate", target_type="hazard", target_id=hazard.id,
-                     from_state=str(hazard.escalation_level), to_state=str(level),
-                     detail={"deadline": hazard.deadline.isoformat()})
-        hazard.escalation_level = level
-        hazard.updated_at = now
-        session.add(hazard)
-        changed += 1
-    session.commit()
+    with write_unit(session):
+        candidates = session.exec(
+            select(Hazard).where(or_(
+                Hazard.escalation_level != 0,
+                Hazard.status.not_in(FINISHED_STATUSES) & (Hazard.deadline <= now),
+            )).order_by(Hazard.id).with_for_update()
+        ).all()
+        for hazard in candidates:
+            level = escalation_level(hazard, now=now, level2_after=level2_after)
+            if level == hazard.escalation_level:
+                continue
+            record_step(session, step_id=escalation_step_id(hazard, hazard.escalation_level, level), hazard=hazard,
+                        action="escalate", from_status=str(hazard.escalation_level), to_status=str(level),
+                        actor_id=None)
+            audit.record(session=session, actor_id=None, action="escalate", target_type="hazard",
+                         target_id=hazard.id, from_state=str(hazard.escalation_level), to_state=str(level),
+                         detail={"deadline": hazard.deadline.isoformat()})
+            hazard.escalation_level = level
+            hazard.updated_at = now
+            stamp_change(session, hazard)
+            changed += 1
     return changed

@@ -45,7 +45,6 @@ class Hazard(SQLModel, table=True):
     deadline: datetime = Field(sa_type=UTCDateTime, index=True)
     organization_id: uuid.UUID | None = Field(default=None, foreign_key="organization.id")
     description: str = Field(default="", max_length=2000)
-    photo_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     reported_by: uuid.UUID = Field(foreign_key="user.id")
     found_at: datetime = Field(sa_type=UTCDateTime)
     escalation_level: int = 0
@@ -53,23 +52,30 @@ class Hazard(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Position in the changes feed; assigned on every write (see server/sync/changes.py).
+    # Position in the changes feed; stamped by every unit of work that writes it (server/sync/changes.py).
+    # Photos: PhotoLink rows (server/photos/models.py). History: HazardTransition rows.
     change_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class HazardTransition(SQLModel, table=True):
-    """One accepted transition, under the client's id: a replay answers the stored result."""
+    """The hazard's history: one row per accepted step, whatever path took it.
+
+    raise/report (creation; from_status is ""), a PUT transition (under the client's id, with its request
+    hash and stored result, so a replay answers the same), notify/acknowledge driven by a notice, and
+    escalate (by the server; from/to are escalation levels there, the status does not change).
+    Steps the server takes have deterministic ids (server/hazards/history.py) and no request hash."""
 
     __tablename__ = "hazard_transition"
+    __table_args__ = (Index("ix_hazard_transition_hazard_created", "hazard_id", "created_at"),)
     id: uuid.UUID = Field(primary_key=True)
     hazard_id: uuid.UUID = Field(foreign_key="hazard.id", index=True)
     action: str = Field(max_length=30)
     from_status: str = Field(max_length=30)
     to_status: str = Field(max_length=30)
-    actor_id: uuid.UUID = Field(foreign_key="user.id")
+    actor_id: uuid.UUID | None = Field(default=None, foreign_key="user.id")
     note: str | None = Field(default=None, max_length=2000)
     photo_ids: list[str] = Field(default_factory=list, sa_type=JSON)
-    request_hash: str = Field(max_length=64)
+    request_hash: str | None = Field(default=None, max_length=64)
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -108,7 +114,8 @@ class HazardPublic(BaseModel):
     deadline: datetime
     organization_id: uuid.UUID | None
     description: str
-    photo_ids: list[uuid.UUID]
+    photo_ids: list[uuid.UUID]  # the before photos (kinds problem and scene), in the order they were linked
+    notice_id: uuid.UUID | None = None  # the latest notice the hazard is on: acknowledge through it
     reported_by: uuid.UUID
     found_at: datetime
     overdue: bool

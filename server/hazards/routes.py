@@ -45,6 +45,9 @@ def get_hazard(hazard_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> 
 
 @router.put("/hazards/{hazard_id}/transitions/{transition_id}", response_model=HazardPublic, status_code=201,
             responses={200: {"description": "A replay: the stored result"},
+                       409: {"description": "Not allowed from this state; or code use_notices: notify and "
+                                            "acknowledge go through POST /notices and "
+                                            "POST /notices/{id}/acknowledge"},
                        412: {"description": "base_version is stale; the body carries the current hazard"}})
 def put_transition(response: Response, hazard_id: uuid.UUID, transition_id: uuid.UUID, body: TransitionIn,
                    user: CurrentUser, session: SessionDep, settings: SettingsDep,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_
 from sqlmodel import Session, select
 
 from server.audit import service as audit
@@ -14,11 +14,16 @@ from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Invalid, not_found
-from server.idempotency import check_same_request, commit_or_replay
+from server.hazards.history import creation_step_id, record_step
+from server.idempotency import check_same_request, write_once
 from server.hazards.models import FINISHED_STATUSES, Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.notices.models import Notice, NoticeHazard
+from server.paging import newest_first, split_page
+from server.photos.models import Photo, PhotoLink
 from server.photos.service import attach_photos, require_photos
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Site
+from server.sync.changes import stamp_change
 from server.users.models import User
 
 
@@ -32,27 +37,56 @@ def is_overdue(hazard: Hazard, now: datetime | None = None) -> bool:
     return hazard.status not in FINISHED_STATUSES and hazard.deadline < (now or utcnow())
 
 
-def to_public(hazard: Hazard, now: datetime | None = None) -> HazardPublic:
-    return HazardPublic(
-        **hazard.model_dump(exclude={"request_hash", "photo_ids"}),
-        photo_ids=[uuid.UUID(str(p)) for p in hazard.photo_ids],
-        overdue=is_overdue(hazard, now),
-    )
+BEFORE_PHOTO_KINDS = ("problem", "scene")
+
+
+def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | None = None) -> list[HazardPublic]:
+    """The wire shape: photo_ids are the before photos linked to each hazard, notice_id its latest notice."""
+    if not hazards:
+        return []
+    ids = [h.id for h in hazards]
+    photos: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    for hazard_id, photo_id in session.exec(
+            select(PhotoLink.hazard_id, PhotoLink.photo_id).join(Photo, Photo.id == PhotoLink.photo_id)
+            .where(PhotoLink.hazard_id.in_(ids), Photo.kind.in_(BEFORE_PHOTO_KINDS))
+            .order_by(PhotoLink.created_at, PhotoLink.id)).all():
+        if photo_id not in photos[hazard_id]:
+            photos[hazard_id].append(photo_id)
+    notices = dict(session.exec(select(NoticeHazard.hazard_id, Notice.id).join(Notice, Notice.id == NoticeHazard.notice_id)
+                                .where(NoticeHazard.hazard_id.in_(ids)).order_by(Notice.issued_at, Notice.id)).all())
+    return [HazardPublic(**h.model_dump(exclude={"request_hash"}), photo_ids=photos[h.id],
+                         notice_id=notices.get(h.id), overdue=is_overdue(h, now)) for h in hazards]
+
+
+def to_public(session: Session, hazard: Hazard, now: datetime | None = None) -> HazardPublic:
+    return to_public_many(session, [hazard], now)[0]
 
 
 def new_hazard(*, site: Site, category: str, severity: str, description: str, reported_by: uuid.UUID,
                found_at: datetime, settings: Settings, hazard_id: uuid.UUID, item_id: str | None = None,
-               inspection_id: uuid.UUID | None = None, photo_ids: list[uuid.UUID] | None = None,
-               deadline: datetime | None = None, request_hash: str | None = None) -> Hazard:
+               inspection_id: uuid.UUID | None = None, deadline: datetime | None = None,
+               request_hash: str | None = None) -> Hazard:
     now = utcnow()
     return Hazard(
         id=hazard_id, site_id=site.id, category=category, item_id=item_id, inspection_id=inspection_id,
         severity=severity, status=HazardStatus.open.value, version=1,
         deadline=deadline or default_deadline(found_at=found_at, severity=severity, settings=settings),
         organization_id=site.property_org_id, description=description,
-        photo_ids=[str(p) for p in (photo_ids or [])], reported_by=reported_by, found_at=found_at,
+        reported_by=reported_by, found_at=found_at,
         request_hash=request_hash, created_at=now, updated_at=now,
     )
+
+
+def record_new_hazard(*, session: Session, hazard: Hazard, action: str, detail: dict | None = None) -> None:
+    """Add a new hazard with its first history step, its audit event and its place in the changes feed
+    (inside the caller's unit of work)."""
+    session.add(hazard)
+    session.flush()  # the hazard row first: its history and photo links point at it
+    record_step(session, step_id=creation_step_id(hazard.id), hazard=hazard, action=action, from_status="",
+                to_status=hazard.status, actor_id=hazard.reported_by)
+    audit.record(session=session, actor_id=hazard.reported_by, action=action, target_type="hazard",
+                 target_id=hazard.id, to_state=hazard.status, detail=detail)
+    stamp_change(session, hazard)
 
 
 def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID,
@@ -61,7 +95,7 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     request_hash = canonical_hash(data.model_dump(mode="json"))
     existing = session.get(Hazard, hazard_id)
     if existing is not None:
-        return _replay(existing, request_hash), False
+        return _replay(session, existing, request_hash), False
     if data.category not in CATEGORIES:
         raise Invalid(f"Unknown category '{data.category}'; use one of {', '.join(CATEGORIES)}.",
                       code="unknown_category")
@@ -73,28 +107,25 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     if found_at > now + timedelta(hours=1):
         raise Invalid("found_at lies in the future; check the phone's clock.", code="time_in_future")
     require_photos(session=session, user=user, photo_ids=data.photo_ids)
-    hazard = new_hazard(site=site, category=data.category, severity=data.severity.value,
-                        description=data.description, reported_by=user.id, found_at=found_at, settings=settings,
-                        hazard_id=hazard_id, photo_ids=data.photo_ids, deadline=data.deadline,
-                        request_hash=request_hash)
-    session.add(hazard)
-    audit.record(session=session, actor_id=user.id, action="report", target_type="hazard", target_id=hazard.id,
-                 to_state=hazard.status)
+    site_id = site.id
 
-    def link_photos() -> None:
-        session.flush()  # the hazard row first: photo links point at it
-        attach_photos(session=session, photo_ids=data.photo_ids, site_id=site.id, hazard_id=hazard_id)
+    def write() -> Hazard:
+        hazard = new_hazard(site=site, category=data.category, severity=data.severity.value,
+                            description=data.description, reported_by=user.id, found_at=found_at,
+                            settings=settings, hazard_id=hazard_id, deadline=data.deadline, request_hash=request_hash)
+        record_new_hazard(session=session, hazard=hazard, action="report")
+        attach_photos(session=session, photo_ids=data.photo_ids, site_id=site_id, hazard_id=hazard_id)
+        return hazard
 
-    replayed = commit_or_replay(session, Hazard, hazard_id, lambda existing: _replay(existing, request_hash),
-                                before_commit=link_photos)
-    if replayed is not None:
-        return replayed, False
-    return to_public(hazard), True
+    hazard, created = write_once(session, Hazard, hazard_id, write, replay=lambda existing: existing)
+    if not created:
+        return _replay(session, hazard, request_hash), False
+    return to_public(session, hazard), True
 
 
-def _replay(existing: Hazard, request_hash: str) -> HazardPublic:
+def _replay(session: Session, existing: Hazard, request_hash: str) -> HazardPublic:
     check_same_request(existing.request_hash, request_hash, "hazard")
-    return to_public(existing)
+    return to_public(session, existing)
 
 
 def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
@@ -102,19 +133,6 @@ def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     if hazard is None:
         raise not_found("Hazard")
     return hazard
-
-
-def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{item_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        stamp, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(item_id)
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid("This cursor is not one the server gave out; start again without it.",
-                      code="bad_cursor") from None
 
 
 def list_hazards(*, session: Session, user: User, status: list[str] | None = None, site_id: uuid.UUID | None = None,
@@ -136,9 +154,5 @@ def list_hazards(*, session: Session, user: User, status: list[str] | None = Non
     if overdue is not None:
         late = and_(Hazard.status.not_in(FINISHED_STATUSES), Hazard.deadline < now)
         query = query.where(late if overdue else ~late)
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(or_(Hazard.created_at < at, and_(Hazard.created_at == at, Hazard.id < last_id)))
-    rows = list(session.exec(query.order_by(Hazard.created_at.desc(), Hazard.id.desc()).limit(limit + 1)).all())
-    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return HazardPage(items=[to_public(h, now) for h in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = split_page(session.exec(newest_first(query, Hazard, cursor=cursor, limit=limit)).all(), limit)
+    return HazardPage(items=to_public_many(session, rows, now), next_cursor=next_cursor)

@@ -1,21 +1,34 @@
-"""Applying a workflow transition to a stored hazard: idempotent by transition id, guarded by version."""
+"""Applying a workflow transition to a stored hazard: idempotent by transition id, guarded by version.
+
+Notify and acknowledge are not taken here: a notice does them (server/notices/service.py), so each state
+change has one way in."""
 
 from __future__ import annotations
 
 import uuid
+
 from sqlmodel import Session, select
 
 from server.audit import service as audit
 from server.common import canonical_hash, utcnow
-from server.errors import Invalid, PreconditionFailed, not_found
-from server.idempotency import check_same_request, commit_or_replay
-from server.hazards import workflow
-from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.config import Settings
+from server.errors import Conflict, Invalid, PreconditionFailed, not_found
+from server.hazards import workflow
+from server.hazards.history import record_step
+from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.hazards.service import default_deadline, to_public
+from server.idempotency import check_same_request, write_once
 from server.photos import service as photos
 from server.scope import hazard_condition
+from server.sync.changes import stamp_change
 from server.users.models import User
+
+# Taken through notices only: the step names the notice, which carries the number, deadline and receipt.
+NOTICE_ACTIONS = {
+    workflow.Action.notify.value: "issue a notice for it with POST /notices {organization_id, hazard_ids}",
+    workflow.Action.acknowledge.value: "acknowledge its notice with POST /notices/{notice_id}/acknowledge "
+                                       "(the hazard's notice_id names it)",
+}
 
 
 def lock_visible_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
@@ -26,8 +39,8 @@ def lock_visible_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -
     return hazard
 
 
-def apply_transition(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID, transition_id: uuid.UUID,
-                     data: TransitionIn) -> tuple[HazardPublic, bool]:
+def apply_transition(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID,
+                     transition_id: uuid.UUID, data: TransitionIn) -> tuple[HazardPublic, bool]:
     """Move a hazard along its lifecycle. Returns (hazard, created); a replay returns the stored result."""
     request_hash = canonical_hash({"hazard_id": str(hazard_id), **data.model_dump(mode="json")})
     stored = session.get(HazardTransition, transition_id)
@@ -36,47 +49,47 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
     if data.action not in workflow.Action.__members__:
         raise Invalid(f"Unknown action '{data.action}'; use one of {', '.join(workflow.Action.__members__)}.",
                       code="unknown_action")
-
-    hazard = lock_visible_hazard(session=session, user=user, hazard_id=hazard_id)
-    if data.base_version != hazard.version:
-        raise PreconditionFailed(
-            f"This hazard changed since you last saw it (you had version {data.base_version}, it is now "
-            f"{hazard.version}, {hazard.status}). Look at it again and decide.",
-            extra={"hazard": to_public(hazard).model_dump(mode="json")})
+    if data.action in NOTICE_ACTIONS:
+        raise Conflict(f"'{data.action}' goes through the hazard's rectification notice: "
+                       f"{NOTICE_ACTIONS[data.action]}. Nothing was changed.", code="use_notices")
+    if data.deadline is not None:
+        raise Invalid("Only a notice sets a deadline (POST /notices with 'deadline').", code="deadline_not_allowed")
     kinds = photos.require_photos(session=session, user=user, photo_ids=data.photo_ids)
-    new_status = workflow.transition(state=hazard.status, action=data.action, role=user.role,
-                                     photo_kinds=kinds.values(), note=data.note,
-                                     has_organization=hazard.organization_id is not None)
-    if data.deadline is not None and data.action != workflow.Action.notify.value:
-        raise Invalid("Only 'notify' sets a deadline.", code="deadline_not_allowed")
-    if data.deadline is not None and data.deadline <= utcnow():
-        raise Invalid("The deadline must lie in the future.", code="deadline_in_past")
 
-    deadline = data.deadline
-    if data.action == workflow.Action.reopen.value:  # found broken again: a fresh deadline from today
-        deadline = default_deadline(found_at=utcnow(), severity=hazard.severity, settings=settings)
-    from_status = hazard.status
-    move_hazard(session=session, hazard=hazard, to_status=new_status, deadline=deadline)
-    photos.attach_photos(session=session, photo_ids=data.photo_ids, site_id=hazard.site_id, hazard_id=hazard.id)
-    audit.record(session=session, actor_id=user.id, action=data.action, target_type="hazard", target_id=hazard.id,
-                 from_state=from_status, to_state=new_status.value,
-                 detail={"note": data.note, "photo_ids": [str(p) for p in data.photo_ids],
-                         "transition_id": str(transition_id)})
-    session.flush()
-    result = to_public(hazard)
-    session.add(HazardTransition(
-        id=transition_id, hazard_id=hazard.id, action=data.action, from_status=from_status,
-        to_status=new_status.value, actor_id=user.id, note=data.note, photo_ids=[str(p) for p in data.photo_ids],
-        request_hash=request_hash, result=result.model_dump(mode="json")))
-    replayed = commit_or_replay(session, HazardTransition, transition_id,
-                                lambda stored: _replay(stored, request_hash))
-    if replayed is not None:
-        return replayed, False
-    return result, True
+    def write() -> HazardPublic:
+        hazard = lock_visible_hazard(session=session, user=user, hazard_id=hazard_id)
+        if data.base_version != hazard.version:
+            raise PreconditionFailed(
+                f"This hazard changed since you last saw it (you had version {data.base_version}, it is now "
+                f"{hazard.version}, {hazard.status}). Look at it again and decide.",
+                extra={"hazard": to_public(session, hazard).model_dump(mode="json")})
+        new_status = workflow.transition(state=hazard.status, action=data.action, role=user.role,
+                                         photo_kinds=kinds.values(), note=data.note,
+                                         has_organization=hazard.organization_id is not None)
+        deadline = None
+        if data.action == workflow.Action.reopen.value:  # found broken again: a fresh deadline from today
+            deadline = default_deadline(found_at=utcnow(), severity=hazard.severity, settings=settings)
+        from_status = hazard.status
+        move_hazard(session=session, hazard=hazard, to_status=new_status, deadline=deadline)
+        photos.attach_photos(session=session, photo_ids=data.photo_ids, site_id=hazard.site_id, hazard_id=hazard.id)
+        audit.record(session=session, actor_id=user.id, action=data.action, target_type="hazard",
+                     target_id=hazard.id, from_state=from_status, to_state=new_status.value,
+                     detail={"note": data.note, "photo_ids": [str(p) for p in data.photo_ids],
+                             "transition_id": str(transition_id)})
+        session.flush()
+        result = to_public(session, hazard)
+        record_step(session, step_id=transition_id, hazard=hazard, action=data.action, from_status=from_status,
+                    to_status=new_status.value, actor_id=user.id, note=data.note, photo_ids=data.photo_ids,
+                    request_hash=request_hash, result=result.model_dump(mode="json"))
+        return result
+
+    return write_once(session, HazardTransition, transition_id, write,
+                      replay=lambda stored: _replay(stored, request_hash))
 
 
 def move_hazard(*, session: Session, hazard: Hazard, to_status: HazardStatus, deadline=None) -> None:  # type: ignore[no-untyped-def]
-    """The bookkeeping of a state change (the caller checked it against the workflow)."""
+    """The bookkeeping of a state change (the caller locked the hazard and checked the step against the
+    workflow, inside its unit of work); it puts the hazard at the end of the changes feed."""
     now = utcnow()
     hazard.status = to_status.value
     hazard.version += 1
@@ -92,7 +105,7 @@ def move_hazard(*, session: Session, hazard: Hazard, to_status: HazardStatus, de
         hazard.closed_at = None
     if deadline is not None and deadline > now:
         hazard.escalation_level = 0
-    session.add(hazard)
+    stamp_change(session, hazard)
 
 
 def _replay(stored: HazardTransition, request_hash: str) -> HazardPublic:

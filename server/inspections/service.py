@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from server.audit import service as audit
@@ -14,10 +13,11 @@ from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Invalid, not_found
-from server.idempotency import check_same_request, commit_or_replay
+from server.idempotency import check_same_request, write_once
 from server.hazards.models import Hazard
-from server.hazards.service import decode_cursor, encode_cursor, new_hazard
+from server.hazards.service import new_hazard, record_new_hazard
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
+from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
@@ -89,24 +89,28 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
     check_answers(template, site, data)
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
 
-    inspection = Inspection(id=inspection_id, **data.model_dump(mode="python", exclude={"answers"}),
-                            answers=[a.model_dump(mode="json") for a in data.answers],
-                            inspector_id=user.id, request_hash=request_hash, created_at=now)
-    session.add(inspection)
-    audit.record(session=session, actor_id=user.id, action="submit", target_type="inspection",
-                 target_id=inspection_id, detail={"category": data.category, "site_id": str(site.id)})
-    session.flush()
-    for hazard in raise_hazards_for_failed_items(inspection=inspection, template=template, site=site,
-                                                 settings=settings):
-        session.add(hazard)
-        audit.record(session=session, actor_id=user.id, action="raise", target_type="hazard",
-                     target_id=hazard.id, to_state=hazard.status, detail={"inspection_id": str(inspection_id)})
-    for answer in data.answers:  # a failed item's photos are the problem photos of the hazard it raised
-        attach_photos(session=session, photo_ids=answer.photo_ids, site_id=site.id, inspection_id=inspection_id,
-                      hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None)
-    replayed = commit_or_replay(session, Inspection, inspection_id, lambda existing: _replay(existing, request_hash))
-    if replayed is not None:
-        return replayed, False
+    site_id = site.id
+
+    def write() -> Inspection:
+        inspection = Inspection(id=inspection_id, **data.model_dump(mode="python", exclude={"answers"}),
+                                answers=[a.model_dump(mode="json") for a in data.answers],
+                                inspector_id=user.id, request_hash=request_hash, created_at=now)
+        session.add(inspection)
+        audit.record(session=session, actor_id=user.id, action="submit", target_type="inspection",
+                     target_id=inspection_id, detail={"category": data.category, "site_id": str(site_id)})
+        session.flush()
+        for hazard in raise_hazards_for_failed_items(inspection=inspection, template=template, site=site,
+                                                     settings=settings):
+            record_new_hazard(session=session, hazard=hazard, action="raise",
+                              detail={"inspection_id": str(inspection_id)})
+        for answer in data.answers:  # a failed item's photos are the problem photos of the hazard it raised
+            attach_photos(session=session, photo_ids=answer.photo_ids, site_id=site_id, inspection_id=inspection_id,
+                          hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None)
+        return inspection
+
+    inspection, created = write_once(session, Inspection, inspection_id, write, replay=lambda existing: existing)
+    if not created:
+        return _replay(inspection, request_hash), False
     return to_public(inspection), True
 
 
@@ -124,7 +128,6 @@ def raise_hazards_for_failed_items(*, inspection: Inspection, template: Checklis
             site=site, category=template.category, severity=item.severity_on_fail.value, description=description,
             reported_by=inspection.inspector_id, found_at=inspection.finished_at, settings=settings,
             hazard_id=hazard_id_for(inspection.id, item.id), item_id=item.id, inspection_id=inspection.id,
-            photo_ids=answer.get("photo_ids", []),
         ))
     return hazards
 
@@ -154,11 +157,6 @@ def list_inspections(*, session: Session, user: User, site_id: uuid.UUID | None 
         query = query.where(Inspection.inspector_id == inspector_id)
     if since:
         query = query.where(Inspection.finished_at >= since)
-    if cursor:
-        at, last_id = decode_cursor(cursor)
-        query = query.where(or_(Inspection.created_at < at,
-                                and_(Inspection.created_at == at, Inspection.id < last_id)))
-    rows = list(session.exec(query.order_by(Inspection.created_at.desc(), Inspection.id.desc())
-                             .limit(limit + 1)).all())
-    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return InspectionPage(items=[to_public(r) for r in rows[:limit]], next_cursor=next_cursor)
+    rows, next_cursor = split_page(session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(),
+                                   limit)
+    return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)

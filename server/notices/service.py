@@ -14,13 +14,16 @@ from server.checklists.service import ChecklistRegistry
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Forbidden, Invalid, not_found
-from server.idempotency import check_same_request, commit_or_replay
+from server.db import write_unit
+from server.idempotency import check_same_request, write_once
 from server.hazards import workflow
+from server.hazards.history import notice_step_id, record_step
 from server.hazards.models import Hazard, HazardStatus
 from server.hazards.service import default_deadline
 from server.hazards.transitions import move_hazard
 from server.notices.models import Notice, NoticeHazard, NoticeIn, NoticePublic
 from server.scope import assigned_site_ids, hazard_condition
+from server.sync.changes import stamp_change
 from server.users.models import Organization, Role, User
 
 if TYPE_CHECKING:
@@ -83,7 +86,7 @@ def _basis_for(hazards: list[Hazard], registry: ChecklistRegistry) -> str:
 
 def issue_notice(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
                  notice_id: uuid.UUID, data: NoticeIn) -> tuple[NoticePublic, bool]:
-    """Number a notice to one company and move its open hazards to notified, in one transaction."""
+    """Number a notice to one company and move its open hazards to notified, in one unit of work."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
     existing = session.get(Notice, notice_id)
     if existing is not None:
@@ -92,46 +95,60 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
     if org is None or org.kind != "property":
         raise Invalid(f"organization_id {data.organization_id} does not name a property company.",
                       code="unknown_organization")
-    wanted = list(dict.fromkeys(data.hazard_ids))
-    hazards = list(session.exec(select(Hazard).where(Hazard.id.in_(wanted), hazard_condition(user))
-                                .order_by(Hazard.id).with_for_update()).all())
-    found = {h.id for h in hazards}
-    missing = [str(h) for h in wanted if h not in found]
-    if missing:
-        raise Invalid(f"These hazards do not exist or are not yours: {', '.join(missing)}.",
-                      code="unknown_hazards", extra={"hazard_ids": missing})
-    others = [str(h.id) for h in hazards if h.organization_id != org.id]
-    if others:
-        raise Invalid(f"These hazards are not the responsibility of {org.name}: {', '.join(others)}.",
-                      code="wrong_organization", extra={"hazard_ids": others})
-    not_open = [f"{h.id} ({h.status})" for h in hazards if h.status != HazardStatus.open.value]
-    if not_open:
-        raise Conflict(f"Only open hazards can go on a notice; these are not open: {', '.join(not_open)}.",
-                       code="hazards_not_open")
-    now = utcnow()
-    deadline = data.deadline or min(default_deadline(found_at=now, severity=h.severity, settings=settings)
-                                    for h in hazards)
-    if deadline <= now:
+    if data.deadline is not None and data.deadline <= utcnow():
         raise Invalid("The deadline must lie in the future.", code="deadline_in_past")
+    wanted = list(dict.fromkeys(data.hazard_ids))
 
-    notice = Notice(id=notice_id, number=next_notice_number(session, now.astimezone(settings.tz).year),
-                    organization_id=org.id, deadline=deadline, basis=data.basis or _basis_for(hazards, registry),
-                    note=data.note, issued_by=user.id, issued_at=now, request_hash=request_hash)
-    session.add(notice)
-    audit.record(session=session, actor_id=user.id, action="issue", target_type="notice", target_id=notice.id,
-                 to_state="issued", detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]})
-    for hazard in hazards:
-        to = workflow.transition(state=hazard.status, action="notify", role=user.role,
-                                 has_organization=hazard.organization_id is not None)
-        audit.record(session=session, actor_id=user.id, action="notify", target_type="hazard", target_id=hazard.id,
-                     from_state=hazard.status, to_state=to.value,
-                     detail={"notice_id": str(notice.id), "number": notice.number})
-        move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
-        session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
-    replayed = commit_or_replay(session, Notice, notice_id, lambda existing: _replay(session, existing, request_hash))
-    if replayed is not None:
-        return replayed, False
+    def write() -> Notice:
+        hazards = list(session.exec(select(Hazard).where(Hazard.id.in_(wanted), hazard_condition(user))
+                                    .order_by(Hazard.id).with_for_update()).all())
+        found = {h.id for h in hazards}
+        missing = [str(h) for h in wanted if h not in found]
+        if missing:
+            raise Invalid(f"These hazards do not exist or are not yours: {', '.join(missing)}.",
+                          code="unknown_hazards", extra={"hazard_ids": missing})
+        others = [str(h.id) for h in hazards if h.organization_id != org.id]
+        if others:
+            raise Invalid(f"These hazards are not the responsibility of {org.name}: {', '.join(others)}.",
+                          code="wrong_organization", extra={"hazard_ids": others})
+        not_open = [f"{h.id} ({h.status})" for h in hazards if h.status != HazardStatus.open.value]
+        if not_open:
+            raise Conflict(f"Only open hazards can go on a notice; these are not open: {', '.join(not_open)}.",
+                           code="hazards_not_open")
+        now = utcnow()
+        deadline = data.deadline or min(default_deadline(found_at=now, severity=h.severity, settings=settings)
+                                        for h in hazards)
+        notice = Notice(id=notice_id, number=next_notice_number(session, now.astimezone(settings.tz).year),
+                        organization_id=org.id, deadline=deadline, basis=data.basis or _basis_for(hazards, registry),
+                        note=data.note, issued_by=user.id, issued_at=now, request_hash=request_hash)
+        session.add(notice)
+        session.flush()  # the notice row first: its hazard links and history steps name it
+        audit.record(session=session, actor_id=user.id, action="issue", target_type="notice", target_id=notice.id,
+                     to_state="issued", detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]})
+        for hazard in hazards:
+            to = workflow.transition(state=hazard.status, action="notify", role=user.role,
+                                     has_organization=hazard.organization_id is not None)
+            step_notice_hazard(session=session, notice=notice, hazard=hazard, action="notify", to=to,
+                               actor_id=user.id, deadline=deadline)
+            session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
+        stamp_change(session, notice)
+        return notice
+
+    notice, created = write_once(session, Notice, notice_id, write, replay=lambda existing: existing)
+    if not created:
+        return _replay(session, notice, request_hash), False
     return to_public(session, notice), True
+
+
+def step_notice_hazard(*, session: Session, notice: Notice, hazard: Hazard, action: str, to: HazardStatus,
+                       actor_id: uuid.UUID, deadline=None) -> None:  # type: ignore[no-untyped-def]
+    """One hazard moved by a notice: its state, its history step (id from notice, hazard and action), audit."""
+    from_status = hazard.status
+    audit.record(session=session, actor_id=actor_id, action=action, target_type="hazard", target_id=hazard.id,
+                 from_state=from_status, to_state=to.value, detail={"notice_id": str(notice.id), "number": notice.number})
+    move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
+    record_step(session, step_id=notice_step_id(notice.id, hazard.id, action), hazard=hazard, action=action,
+                from_status=from_status, to_status=to.value, actor_id=actor_id, note=notice.number)
 
 
 def _replay(session: Session, existing: Notice, request_hash: str) -> NoticePublic:
@@ -148,28 +165,32 @@ def get_notice(*, session: Session, user: User, notice_id: uuid.UUID, lock: bool
 
 
 def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) -> NoticePublic:
-    """签收: record the receipt and move the notice's notified hazards to rectifying. Idempotent."""
-    notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)  # scope first: else 404
+    """签收: record the receipt and move the notice's notified hazards to rectifying. Idempotent.
+
+    This is the one way a hazard is acknowledged (PUT .../transitions refuses it)."""
+    notice = get_notice(session=session, user=user, notice_id=notice_id)  # scope first: else 404
     if user.role != Role.property.value:
         raise Forbidden("Only the property company the notice is addressed to can acknowledge it.")
     if notice.acknowledged_at is not None:
-        return to_public(session, notice)
-    hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
-                           .where(NoticeHazard.notice_id == notice.id).order_by(Hazard.id).with_for_update()).all()
-    for hazard in hazards:
-        if hazard.status != HazardStatus.notified.value:
-            continue  # moved on already (evidence submitted, cancelled)
-        to = workflow.transition(state=hazard.status, action="acknowledge", role=user.role)
-        audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="hazard",
-                     target_id=hazard.id, from_state=hazard.status, to_state=to.value,
-                     detail={"notice_id": str(notice.id)})
-        move_hazard(session=session, hazard=hazard, to_status=to)
-    notice.acknowledged_at = utcnow()
-    notice.acknowledged_by = user.id
-    session.add(notice)
-    audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="notice",
-                 target_id=notice.id, from_state="issued", to_state="acknowledged")
-    session.commit()
+        return to_public(session, notice)  # a second tap: nothing to write, no lock taken
+
+    with write_unit(session):
+        notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)
+        if notice.acknowledged_at is None:
+            hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
+                                   .where(NoticeHazard.notice_id == notice.id).order_by(Hazard.id)
+                                   .with_for_update()).all()
+            for hazard in hazards:
+                if hazard.status != HazardStatus.notified.value:
+                    continue  # moved on already (evidence submitted, cancelled)
+                to = workflow.transition(state=hazard.status, action="acknowledge", role=user.role)
+                step_notice_hazard(session=session, notice=notice, hazard=hazard, action="acknowledge", to=to,
+                                   actor_id=user.id)
+            notice.acknowledged_at = utcnow()
+            notice.acknowledged_by = user.id
+            audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="notice",
+                         target_id=notice.id, from_state="issued", to_state="acknowledged")
+            stamp_change(session, notice)
     return to_public(session, notice)
 
 

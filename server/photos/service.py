@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from server.audit import service as audit
 from server.common import canonical_hash, utcnow
 from server.config import Settings
+from server.db import end_read, write_unit
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.hazards.models import Hazard
 from server.photos import imaging
@@ -62,7 +63,7 @@ def upload_photo(*, session: Session, settings: Settings, store: PhotoStore, use
     existing = session.get(Photo, photo_id)
     if existing is not None:
         return _replay(existing, request_hash), False
-    session.commit()  # end the read: the image work below must not hold the database's write lock
+    end_read(session)  # the image work below holds no transaction
 
     processed = imaging.process_photo(content, max_pixels=settings.photo_max_pixels, tz=settings.tz,
                                       display_px=settings.photo_display_px, thumb_px=settings.photo_thumb_px)
@@ -77,19 +78,17 @@ def upload_photo(*, session: Session, settings: Settings, store: PhotoStore, use
     )
     try:
         _put_all(store, files)
-        session.add(photo)
-        audit.record(session=session, actor_id=user_id, action="upload", target_type="photo", target_id=photo_id,
-                     detail={"sha256": processed.sha256, "kind": photo.kind})
-        session.commit()
+        with write_unit(session):
+            session.add(photo)
+            audit.record(session=session, actor_id=user_id, action="upload", target_type="photo",
+                         target_id=photo_id, detail={"sha256": processed.sha256, "kind": photo.kind})
     except IntegrityError:  # the same id written concurrently: answer as a replay would
-        session.rollback()
         existing = session.get(Photo, photo_id)
         _discard_files(session=session, store=store, sha256=processed.sha256, files=files)
         if existing is None:
             raise
         return _replay(existing, request_hash), False
     except BaseException:
-        session.rollback()
         _discard_files(session=session, store=store, sha256=processed.sha256, files=files)
         raise
     _put_missing(store, files)  # a failed upload of the same bytes may have removed them meanwhile
@@ -139,7 +138,7 @@ def _put_missing(store: PhotoStore, files: dict[str, bytes]) -> None:
 
 def _sha_in_use(session: Session, sha256: str) -> bool:
     in_use = session.exec(select(Photo.id).where(Photo.sha256 == sha256).limit(1)).first() is not None
-    session.commit()  # ends the short read (and SQLite's lock) without expiring what the caller holds
+    end_read(session)  # a fresh read next time: the second look must see what was committed meanwhile
     return in_use
 
 

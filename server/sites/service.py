@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from server.audit import service as audit
 from server.common import utcnow
+from server.db import write_unit
 from server.errors import Conflict, Invalid, not_found
 from server.scope import site_condition
 from server.sites.models import Assignment, AssignmentCreate, AssignmentUpdate, Site, SiteCreate, SiteUpdate
@@ -26,9 +27,9 @@ def _check_property_org(session: Session, org_id: uuid.UUID | None) -> None:
 def create_site(*, session: Session, data: SiteCreate, actor_id: uuid.UUID) -> Site:
     _check_property_org(session, data.property_org_id)
     site = Site(**data.model_dump(exclude={"profile"}), profile=data.profile.model_dump())
-    session.add(site)
-    audit.record(session=session, actor_id=actor_id, action="create", target_type="site", target_id=site.id)
-    session.commit()
+    with write_unit(session):
+        session.add(site)
+        audit.record(session=session, actor_id=actor_id, action="create", target_type="site", target_id=site.id)
     return site
 
 
@@ -39,13 +40,14 @@ def update_site(*, session: Session, site_id: uuid.UUID, data: SiteUpdate, actor
     changes = data.model_dump(exclude_unset=True)
     if "property_org_id" in changes:
         _check_property_org(session, changes["property_org_id"])
-    for key, value in changes.items():
-        setattr(site, key, value)
-    site.updated_at = utcnow()
-    session.add(site)
-    audit.record(session=session, actor_id=actor_id, action="update", target_type="site", target_id=site.id,
-                 detail={"fields": sorted(changes)})
-    session.commit()
+    with write_unit(session):
+        site = session.get(Site, site_id, with_for_update=True, populate_existing=True) or site
+        for key, value in changes.items():
+            setattr(site, key, value)
+        site.updated_at = utcnow()
+        session.add(site)
+        audit.record(session=session, actor_id=actor_id, action="update", target_type="site", target_id=site.id,
+                     detail={"fields": sorted(changes)})
     return site
 
 
@@ -67,13 +69,12 @@ def create_assignment(*, session: Session, data: AssignmentCreate, actor_id: uui
     if session.get(Site, data.site_id) is None:
         raise Invalid(f"site_id {data.site_id} does not name a site.", code="unknown_site")
     assignment = Assignment(**data.model_dump())
-    session.add(assignment)
-    audit.record(session=session, actor_id=actor_id, action="create", target_type="assignment",
-                 target_id=assignment.id)
     try:
-        session.commit()
+        with write_unit(session):
+            session.add(assignment)
+            audit.record(session=session, actor_id=actor_id, action="create", target_type="assignment",
+                         target_id=assignment.id)
     except IntegrityError:
-        session.rollback()
         raise Conflict("This officer is already assigned to this site; update that assignment instead.",
                        code="already_assigned") from None
     return assignment
@@ -81,26 +82,26 @@ def create_assignment(*, session: Session, data: AssignmentCreate, actor_id: uui
 
 def update_assignment(*, session: Session, assignment_id: uuid.UUID, data: AssignmentUpdate,
                       actor_id: uuid.UUID) -> Assignment:
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
-        raise not_found("Assignment")
-    assignment.visits_per_week = data.visits_per_week
-    assignment.updated_at = utcnow()
-    session.add(assignment)
-    audit.record(session=session, actor_id=actor_id, action="update", target_type="assignment",
-                 target_id=assignment.id)
-    session.commit()
+    with write_unit(session):
+        assignment = session.get(Assignment, assignment_id, with_for_update=True)
+        if assignment is None:
+            raise not_found("Assignment")
+        assignment.visits_per_week = data.visits_per_week
+        assignment.updated_at = utcnow()
+        session.add(assignment)
+        audit.record(session=session, actor_id=actor_id, action="update", target_type="assignment",
+                     target_id=assignment.id)
     return assignment
 
 
 def delete_assignment(*, session: Session, assignment_id: uuid.UUID, actor_id: uuid.UUID) -> None:
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
-        raise not_found("Assignment")
-    session.delete(assignment)
-    audit.record(session=session, actor_id=actor_id, action="delete", target_type="assignment",
-                 target_id=assignment_id)
-    session.commit()
+    with write_unit(session):
+        assignment = session.get(Assignment, assignment_id, with_for_update=True)
+        if assignment is None:
+            raise not_found("Assignment")
+        session.delete(assignment)
+        audit.record(session=session, actor_id=actor_id, action="delete", target_type="assignment",
+                     target_id=assignment_id)
 
 
 def list_assignments(*, session: Session, officer_id: uuid.UUID | None = None,

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from server.errors import Invalid
 from server.hazards.models import Hazard, HazardPublic
-from server.hazards.service import to_public as hazard_public
+from server.hazards.service import to_public_many as hazards_public
 from server.notices.models import Notice, NoticePublic
 from server.notices.service import notice_condition, to_public_many
 from server.scope import hazard_condition
@@ -49,7 +49,7 @@ def changes_since(*, session: Session, user: User, since: str | None, limit: int
     cursor = taken[-1][0] if has_more else max([horizon, after] + [seq for seq, _ in taken])
     return Changes(
         cursor=str(cursor),
-        hazards=[hazard_public(obj) for _, obj in taken if isinstance(obj, Hazard)],
+        hazards=hazards_public(session, [obj for _, obj in taken if isinstance(obj, Hazard)]),
         notices=to_public_many(session, [obj for _, obj in taken if isinstance(obj, Notice)]),
         has_more=has_more,
     )

@@ -11,7 +11,7 @@ from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.errors import Invalid
-from server.idempotency import check_same_request, commit_or_replay
+from server.idempotency import check_same_request, write_once
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
@@ -39,20 +39,20 @@ def log_training(*, session: Session, user: User, training_id: uuid.UUID,
     if data.held_at > utcnow() + timedelta(hours=1):
         raise Invalid("held_at lies in the future; log a session after it was held.", code="time_in_future")
     require_photos(session=session, user=user, photo_ids=data.photo_ids)
-    row = TrainingSession(id=training_id, **data.model_dump(exclude={"photo_ids", "topics"}),
-                          topics=sorted(set(data.topics)), photo_ids=[str(p) for p in data.photo_ids],
-                          officer_id=user.id, request_hash=request_hash)
-    session.add(row)
-    audit.record(session=session, actor_id=user.id, action="log", target_type="training", target_id=training_id)
 
-    def link_photos() -> None:
+    def write() -> TrainingSession:
+        row = TrainingSession(id=training_id, **data.model_dump(exclude={"photo_ids", "topics"}),
+                              topics=sorted(set(data.topics)), photo_ids=[str(p) for p in data.photo_ids],
+                              officer_id=user.id, request_hash=request_hash)
+        session.add(row)
+        audit.record(session=session, actor_id=user.id, action="log", target_type="training", target_id=training_id)
         session.flush()  # the training row first: photo links point at it
         attach_photos(session=session, photo_ids=data.photo_ids, site_id=data.site_id, training_id=training_id)
+        return row
 
-    replayed = commit_or_replay(session, TrainingSession, training_id, lambda existing: _replay(existing, request_hash),
-                                before_commit=link_photos)
-    if replayed is not None:
-        return replayed, False
+    row, created = write_once(session, TrainingSession, training_id, write, replay=lambda existing: existing)
+    if not created:
+        return _replay(row, request_hash), False
     return to_public(row), True
 
 

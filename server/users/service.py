@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from server.audit import service as audit
 from server.common import utcnow
+from server.db import end_read, write_unit
 from server.errors import Conflict, Invalid, TooManyRequests, Unauthorized, not_found
 from server.sites.models import Assignment
 from server.users.models import (
@@ -29,7 +30,10 @@ from server.users.models import (
 def authenticate(
     *, session: Session, hasher: PasswordHash, username: str, password: str, max_failures: int, window_seconds: int
 ) -> User:
-    """The user for these credentials; counts failures so guessing is throttled per username."""
+    """The user for these credentials; counts failures so guessing is throttled per username.
+
+    The password check runs outside any transaction; a sign-in writes only to record a failure, or to
+    clear earlier failures when there are some."""
     since = utcnow() - timedelta(seconds=window_seconds)
     failures = session.exec(
         select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username, LoginFailure.at >= since)
@@ -40,12 +44,16 @@ def authenticate(
             f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again.", code="login_throttled"
         )
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active or not hasher.verify(password, user.password_hash):
-        session.add(LoginFailure(username=username))
-        session.commit()
+    had_failures = session.exec(select(LoginFailure.id).where(LoginFailure.username == username).limit(1)).first()
+    password_hash = user.password_hash if user is not None and user.is_active else None
+    end_read(session)
+    if password_hash is None or not hasher.verify(password, password_hash):
+        with write_unit(session):
+            session.add(LoginFailure(username=username))
         raise Unauthorized("Wrong username or password.", code="bad_credentials")
-    session.exec(delete(LoginFailure).where(LoginFailure.username == username))
-    session.commit()
+    if had_failures is not None:
+        with write_unit(session):
+            session.exec(delete(LoginFailure).where(LoginFailure.username == username))
     return user
 
 
@@ -67,22 +75,22 @@ def _check_organization(session: Session, role: Role | str, organization_id: uui
 
 def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, actor_id: uuid.UUID | None) -> User:
     _check_organization(session, data.role, data.organization_id)
+    password_hash = hasher.hash(data.password)  # before the unit of work: hashing is slow on purpose
     user = User(
         username=data.username,
-        password_hash=hasher.hash(data.password),
+        password_hash=password_hash,
         role=data.role.value,
         organization_id=data.organization_id,
         display_name=data.display_name,
         language=data.language,
         phone=data.phone,
     )
-    session.add(user)
-    audit.record(session=session, actor_id=actor_id, action="create", target_type="user", target_id=user.id,
-                 to_state=user.role)
     try:
-        session.commit()
+        with write_unit(session):
+            session.add(user)
+            audit.record(session=session, actor_id=actor_id, action="create", target_type="user",
+                         target_id=user.id, to_state=user.role)
     except IntegrityError:
-        session.rollback()
         raise Conflict(f"The username '{data.username}' is taken; choose another.", code="username_taken") from None
     return user
 
@@ -97,18 +105,23 @@ def update_user(
     role = changes.get("role", user.role)
     org_id = changes.get("organization_id", user.organization_id)
     _check_organization(session, role, org_id)
-    for key, value in changes.items():
-        if key == "password":
-            user.password_hash = hasher.hash(value)
-        elif key == "role":
-            user.role = value.value if isinstance(value, Role) else value
-        else:
-            setattr(user, key, value)
-    user.updated_at = utcnow()
-    session.add(user)
-    audit.record(session=session, actor_id=actor_id, action="update", target_type="user", target_id=user.id,
-                 detail={"fields": sorted(k for k in changes if k != "password") + (["password"] if "password" in changes else [])})
-    session.commit()
+    password_hash = hasher.hash(changes["password"]) if "password" in changes else None  # outside the unit
+    with write_unit(session):
+        user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+        if user is None:
+            raise not_found("User")
+        for key, value in changes.items():
+            if key == "password":
+                user.password_hash = password_hash
+            elif key == "role":
+                user.role = value.value if isinstance(value, Role) else value
+            else:
+                setattr(user, key, value)
+        user.updated_at = utcnow()
+        session.add(user)
+        audit.record(session=session, actor_id=actor_id, action="update", target_type="user", target_id=user.id,
+                     detail={"fields": sorted(k for k in changes if k != "password")
+                             + (["password"] if "password" in changes else [])})
     return user
 
 
@@ -129,11 +142,12 @@ def get_user(*, session: Session, user_id: uuid.UUID) -> User:
 
 
 def update_self(*, session: Session, user: User, changes: dict) -> User:
-    for key, value in changes.items():
-        setattr(user, key, value)
-    user.updated_at = utcnow()
-    session.add(user)
-    session.commit()
+    with write_unit(session):
+        user = session.get(User, user.id, with_for_update=True, populate_existing=True) or user
+        for key, value in changes.items():
+            setattr(user, key, value)
+        user.updated_at = utcnow()
+        session.add(user)
     return user
 
 
@@ -142,12 +156,12 @@ def update_self(*, session: Session, user: User, changes: dict) -> User:
 
 def create_organization(*, session: Session, data: OrganizationCreate, actor_id: uuid.UUID) -> Organization:
     org = Organization(**data.model_dump())
-    session.add(org)
-    audit.record(session=session, actor_id=actor_id, action="create", target_type="organization", target_id=org.id)
     try:
-        session.commit()
+        with write_unit(session):
+            session.add(org)
+            audit.record(session=session, actor_id=actor_id, action="create", target_type="organization",
+                         target_id=org.id)
     except IntegrityError:
-        session.rollback()
         raise Conflict(f"An organization named '{data.name}' exists already.", code="name_taken") from None
     return org
 
@@ -161,16 +175,16 @@ def update_organization(
         in_use = session.exec(select(User.id).where(User.organization_id == org.id, User.role == Role.property.value)).first()
         if in_use:
             raise Conflict("This company still has property users; it cannot become a department.")
-    for key, value in changes.items():
-        setattr(org, key, value)
-    org.updated_at = utcnow()
-    session.add(org)
-    audit.record(session=session, actor_id=actor_id, action="update", target_type="organization", target_id=org.id,
-                 detail={"fields": sorted(changes)})
     try:
-        session.commit()
+        with write_unit(session):
+            org = session.get(Organization, organization_id, with_for_update=True, populate_existing=True) or org
+            for key, value in changes.items():
+                setattr(org, key, value)
+            org.updated_at = utcnow()
+            session.add(org)
+            audit.record(session=session, actor_id=actor_id, action="update", target_type="organization",
+                         target_id=org.id, detail={"fields": sorted(changes)})
     except IntegrityError:
-        session.rollback()
         raise Conflict(f"An organization named '{data.name}' exists already.", code="name_taken") from None
     return org
 

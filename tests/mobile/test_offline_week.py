@@ -71,7 +71,9 @@ def test_a_week_offline_syncs_when_the_server_comes_up(own_server, tmp_path):
     assert own_server.ids("hazard") == hexes(hazards)
     assert own_server.ids("photo") == hexes(photos)
     assert own_server.ids("training_session") == hexes([training_id])
-    assert own_server.ids("hazard_transition") == hexes([fix_id])
+    # The history: each hazard's creation, and the one step the phone sent (with its request hash).
+    assert own_server.ids("hazard_transition", "request_hash IS NOT NULL") == hexes([fix_id])
+    assert own_server.count("hazard_transition", "action = 'raise'") == len(hazards)
     assert own_server.count("photo", "uploaded_by = ?", (officer,)) == 20
     for photo_id in photos:
         assert own_server.count("photo", "id = ? AND sha256 = ?", (uuid.UUID(photo_id).hex,

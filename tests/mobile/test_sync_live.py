@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from mobile.backend import Backend
 from mobile.services import ApiError, IncompleteRun, PendingWork, Services, TransitionRefused
 from tests.mobile.helpers import answer_run
 
@@ -166,7 +167,7 @@ def test_a_stale_transition_becomes_a_conflict_the_officer_resolves(field):
 
     # Meanwhile someone else notifies the company (version 2) through another device.
     other = field.phone(name="other-device")
-    other.transition(hazard_id, "notify", deadline="2099-01-01T00:00:00+08:00")
+    other.issue_notice(organization_id=field.org["id"], hazard_ids=[hazard_id], deadline="2099-01-01T00:00:00+08:00")
     other.sync_now()
     assert server_get(field, f"/hazards/{hazard_id}")["status"] == "notified"
 
@@ -253,6 +254,31 @@ def test_notices_issued_on_the_phone_reach_the_company_who_acknowledges_on_their
     assert server_get(field, f"/notices/{notice_id}")["acknowledged_at"]
     officer_phone.sync_now()
     assert {officer_phone.hazard(h)["status"] for h in hazard_ids} == {"rectifying"}
+
+
+def test_the_company_acknowledges_from_the_hazard_screen_through_its_notice(field):
+    officer_phone = field.phone()
+    run = officer_phone.start_run(field.sites[0]["id"], "gas")
+    answer_run(officer_phone, run, fail=1, photos=field)
+    officer_phone.finish_run(run)
+    hazard_id = next(iter(run.hazard_ids().values()))
+    notice_id = officer_phone.issue_notice(organization_id=field.org["id"], hazard_ids=[hazard_id])
+    assert officer_phone.sync_now()["pending"] == 0, officer_phone.needs_attention()
+
+    staff = field.admin.user("property", field.org)
+    company_phone = Services(field.tmp / "company-screen", field.server.url, backoff_base=0.05)
+    field.phones.append(company_phone)
+    company_phone.sign_in(field.server.url, staff.username, staff.password)
+    screen = Backend(field.tmp / "company-screen-ui", services=company_phone)
+    shown = screen.hazard_detail(hazard_id)
+    assert shown["notice_id"] == notice_id and "acknowledge" in shown["allowed_actions"]
+
+    assert screen.transition(hazard_id, "acknowledge") == notice_id
+    assert company_phone.sync_now()["pending"] == 0, company_phone.needs_attention()
+    assert server_get(field, f"/notices/{notice_id}")["acknowledged_at"]
+    detail = server_get(field, f"/hazards/{hazard_id}")
+    assert detail["status"] == "rectifying"
+    assert [h["action"] for h in detail["history"]] == ["raise", "notify", "acknowledge"]
 
 
 def test_background_sync_sends_work_as_it_is_saved(field):

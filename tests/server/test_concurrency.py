@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from server.main import create_app
-from tests.factories import World
+from tests.factories import World, small_jpeg
 from tests.live import serve_in_thread
 
 
@@ -32,14 +32,23 @@ def raise_hazards(base_url, world, officer, site, count):
     return response.json()["hazard_ids"]
 
 
+def upload_photo(base_url, world, user, kind):
+    photo_id = str(uuid.uuid4())
+    response = httpx.put(f"{base_url}/api/v1/photos/{photo_id}", headers=world.headers(user),
+                         files={"file": ("photo.jpg", small_jpeg(), "image/jpeg")}, data={"kind": kind}, timeout=30)
+    assert response.status_code == 201, response.text
+    return photo_id
+
+
 def test_two_transitions_from_the_same_version_one_wins_one_412(live):
     base_url, world = live
     company = world.org()
     site = world.site(company)
     officer = world.officer(site)
+    fixed = upload_photo(base_url, world, officer, "verification")
     for hazard_id in raise_hazards(base_url, world, officer, site, 3):
         barrier = threading.Barrier(2)
-        bodies = [{"action": "notify", "base_version": 1},
+        bodies = [{"action": "fix_on_spot", "base_version": 1, "photo_ids": [fixed]},
                   {"action": "cancel", "base_version": 1, "note": "重复上报"}]
 
         def send(body):
@@ -100,10 +109,14 @@ def test_changes_feed_misses_nothing_under_concurrent_writes(live):
                 return cursor
 
     def notify_and_cancel(hazard_id):
-        for body in ({"action": "notify", "base_version": 1}, {"action": "cancel", "base_version": 2, "note": "误报"}):
-            r = httpx.put(f"{base_url}/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}", json=body,
-                          headers=world.headers(officer), timeout=30)
-            assert r.status_code == 201, r.text
+        r = httpx.post(f"{base_url}/api/v1/notices", json={"organization_id": str(company.id),
+                                                           "hazard_ids": [hazard_id]},
+                       headers=world.headers(officer), timeout=30)
+        assert r.status_code == 201, r.text
+        r = httpx.put(f"{base_url}/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
+                      json={"action": "cancel", "base_version": 2, "note": "误报"}, headers=world.headers(officer),
+                      timeout=30)
+        assert r.status_code == 201, r.text
 
     with ThreadPoolExecutor(4) as pool:
         reader = pool.submit(read_feed)

@@ -112,8 +112,9 @@ def test_stale_version_is_412_with_the_current_hazard(world, client):
     site = world.site(world.org())
     officer = world.officer(site)
     hazard_id = raise_hazard(world, client, officer, site)
-    hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer)).json()
-    step(world, client, officer, hazard, "notify")
+    issued = client.post("/api/v1/notices", json={"organization_id": str(site.property_org_id),
+                                                  "hazard_ids": [hazard_id]}, headers=world.headers(officer))
+    assert issued.status_code == 201, issued.text
     stale = client.put(f"/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
                        json={"action": "cancel", "base_version": 1, "note": "重复"}, headers=world.headers(officer))
     assert stale.status_code == 412
@@ -149,11 +150,13 @@ def test_property_user_cannot_see_or_move_another_companys_hazard(world, client)
     officer = world.officer(site)
     outsider = world.user("property", company_b)
     hazard_id = raise_hazard(world, client, officer, site)
-    response = client.put(f"/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
-                          json={"action": "acknowledge", "base_version": 1}, headers=world.headers(outsider))
+    evidence = world.photo(outsider, kind="rectification")
+    body = {"action": "submit_evidence", "base_version": 1, "note": "已整改", "photo_ids": [evidence]}
+    response = client.put(f"/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}", json=body,
+                          headers=world.headers(outsider))
     assert response.status_code == 404
-    missing = client.put(f"/api/v1/hazards/{uuid.uuid4()}/transitions/{uuid.uuid4()}",
-                         json={"action": "acknowledge", "base_version": 1}, headers=world.headers(outsider))
+    missing = client.put(f"/api/v1/hazards/{uuid.uuid4()}/transitions/{uuid.uuid4()}", json=body,
+                         headers=world.headers(outsider))
     assert response.json() == missing.json()
 
 
