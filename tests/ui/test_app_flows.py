@@ -133,8 +133,8 @@ def sync(app, timeout: float = 30.0) -> None:
     app.refresh_status()
     settle(app)
     assert app.pending_count == 0, [(r.kind, r.path, r.state, r.last_status, r.depends_on, r.next_attempt_at, r.attempts)
-                                    for r in app.backend.services.outbox.rows("pending", "sending")] + [
-                                    app.sync_message, app.backend.services.sync_status()]
+                                    for r in app.backend.outbox.rows("pending", "sending")] + [
+                                    app.sync_message, app.backend.sync_status()]
     assert not app.attention, app.attention
 
 
