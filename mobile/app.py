@@ -182,6 +182,7 @@ class SafeRoundApp(MDApp):
         self._build_nav()
         self.reset_to(HOME.get(self.role, "week"))
         self.refresh_status()
+        self.sync_now(quiet=True)
 
     def sign_out(self) -> None:
         def done(_result: Any) -> None:
@@ -311,15 +312,17 @@ class SafeRoundApp(MDApp):
         self.last_sync = status.get("last_sync") or ""
         self.attention = list(status.get("attention", []))
 
-    def sync_now(self) -> None:
-        """"Sync now": push the outbox and pull changes on the sync thread (after a sync already going on,
-        never beside it); the UI keeps running meanwhile and says how it went."""
+    def sync_now(self, quiet: bool = False) -> None:
+        """Ask the phone's scheduler for a sync now: it pushes the outbox and pulls changes on the sync thread
+        (after a sync already going on, never beside it); the UI keeps running meanwhile. Unless quiet, a
+        toast says how it went."""
         if not self.user:
             return
         self.syncing = True
         self.sync_progress = 0.0
         self.sync_message = ""
-        self.backend.request_sync(on_done=lambda status: Clock.schedule_once(lambda _dt: self._synced(status), 0))
+        self.backend.request_sync(on_done=None if quiet else
+                                  lambda status: Clock.schedule_once(lambda _dt: self._synced(status), 0))
 
     def _sync_progressed(self, progress: Any) -> None:  # called on the sync thread, for every sync
         Clock.schedule_once(lambda _dt: self._show_sync(progress), 0)

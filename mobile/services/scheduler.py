@@ -63,7 +63,7 @@ class SyncScheduler:
         with self._cond:
             self.interval = interval or self.interval
             self._automatic = True
-            self._ask(force=True)
+            self._ask(force=False)
 
     def saved(self) -> None:
         """Work was saved on the phone: send it soon (automatic syncing only)."""
@@ -141,7 +141,8 @@ class SyncScheduler:
                 if not self._wanted and not self._stopping:
                     if not self._cond.wait(wait) and self._automatic:
                         self._wanted = True  # the interval passed or a row fell due
-                if self._stopping:
+                # A thread that outlived a stop() (its run took longer than the wait) leaves to the new one.
+                if self._stopping or self._thread is not threading.current_thread():
                     return
                 if not self._wanted:
                     continue
@@ -150,13 +151,18 @@ class SyncScheduler:
                 self._wanted = self._force = self._refresh_reference = False
                 self._running = True
                 self.runs_started += 1
+            status: dict[str, Any] = {}
             try:
                 progress = self.engine.run_once(force=force, refresh_reference=refresh_reference)
+                with self._cond:
+                    self._running = False
+                self._emit(progress)
+                status = self.engine.status()
+            except Exception:  # noqa: BLE001 - e.g. the store closed under a run: whoever waits must hear
+                log.exception("sync run failed")
             finally:
                 with self._cond:
                     self._running = False
-            self._emit(progress)
-            status = self.engine.status()
             for waiter in waiters:
                 try:
                     waiter(status)
