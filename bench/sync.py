@@ -26,7 +26,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from mobile.services import Services  # noqa: E402
+from mobile.services import Phone  # noqa: E402
 from tests.live_server import LiveServer, free_port  # noqa: E402
 
 CATEGORIES = ("gas", "fire", "electricity", "elevator", "ebike", "structure", "falling_objects")
@@ -76,7 +76,7 @@ class PhotoMaker:
         return path
 
 
-def do_inspection(phone: Services, site_id: str, category: str, photos: PhotoMaker, fail: int,
+def do_inspection(phone: Phone, site_id: str, category: str, photos: PhotoMaker, fail: int,
                   scene: bool) -> tuple[str, list[str]]:
     run = phone.start_run(site_id, category)
     for index, item in enumerate(run.applicable_items()):
@@ -91,7 +91,7 @@ def do_inspection(phone: Services, site_id: str, category: str, photos: PhotoMak
     return run.inspection_id, list(run.hazard_ids().values())
 
 
-def officer_week(phone: Services, sites: list[str], photos: PhotoMaker) -> None:
+def officer_week(phone: Phone, sites: list[str], photos: PhotoMaker) -> None:
     """7 inspections (2 failed items with a photo each; 4 with a scene photo), a training session with
     2 photos, a fix on the spot with a verification photo: 21 photos, 30 calls."""
     hazards = []
@@ -100,17 +100,17 @@ def officer_week(phone: Services, sites: list[str], photos: PhotoMaker) -> None:
     training_photos = [phone.add_photo(photos.source(), "training") for _ in range(2)]
     phone.log_training(site_id=sites[0], held_at="2026-11-20T10:00:00+08:00", topics=["gas", "fire"],
                        trainer="社区民警", attendee_count=40, duration_minutes=60, photo_ids=training_photos)
-    phone.transition(hazards[0], "fix_on_spot", photo_ids=[phone.add_photo(photos.source(), "verification")])
+    phone.record_transition(hazards[0], "fix_on_spot", photo_ids=[phone.add_photo(photos.source(), "verification")])
 
 
-def phone_day(phone: Services, sites: list[str], photos: PhotoMaker, n_photos: int) -> None:
+def phone_day(phone: Phone, sites: list[str], photos: PhotoMaker, n_photos: int) -> None:
     """One inspection with failed items (a photo each, up to n_photos - 1) plus a scene photo."""
     do_inspection(phone, sites[0], "fire", photos, fail=max(n_photos - 1, 1), scene=n_photos > 1)
 
 
 # ---- measuring -----------------------------------------------------------------------------------
 
-def requests_of(phone: Services) -> list[tuple[str, dict]]:
+def requests_of(phone: Phone) -> list[tuple[str, dict]]:
     """The phone's queued calls as (method, httpx kwargs): what the trivial endpoint will receive."""
     out = []
     for row in phone.outbox.rows("pending"):
@@ -123,10 +123,10 @@ def requests_of(phone: Services) -> list[tuple[str, dict]]:
     return out
 
 
-def sync_all(phones: list[Services]) -> tuple[float, int]:
+def sync_all(phones: list[Phone]) -> tuple[float, int]:
     """Every phone syncs at once, each in its own thread, as its background sync would: again after a
     timeout or 5xx until its outbox is empty. Returns (seconds, calls that needed more than one try)."""
-    def one(phone: Services) -> dict:
+    def one(phone: Phone) -> dict:
         for _ in range(10):
             status = phone.sync_now()
             if status["state"] == "idle" and not status["pending"]:
@@ -171,7 +171,7 @@ def start_trivial_server(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the trivial server did not start")
 
 
-def report(name: str, phones: list[Services], server: LiveServer, trivial_url: str) -> None:
+def report(name: str, phones: list[Phone], server: LiveServer, trivial_url: str) -> None:
     calls = [requests_of(p) for p in phones]
     n_photos = sum(1 for c in calls for m, kw in c if "files" in kw)
     n_bytes = sum(len(kw["files"]["file"][1]) if "files" in kw else len(kw["content"]) for c in calls for m, kw in c)
@@ -217,11 +217,11 @@ def main() -> None:
             admin = server.admin()
             photos = PhotoMaker(tmp, args.photo_kb)
 
-            def new_phone(name: str, n_sites: int) -> tuple[Services, list[str]]:
+            def new_phone(name: str, n_sites: int) -> tuple[Phone, list[str]]:
                 org = admin.org()
                 sites = [admin.site(org) for _ in range(n_sites)]
                 officer = admin.officer(sites)
-                phone = Services(tmp / name, server.url)
+                phone = Phone(tmp / name, server.url)
                 phone.sign_in(server.url, officer.username, officer.password)
                 return phone, [s["id"] for s in sites]
 

@@ -1,4 +1,4 @@
-"""The MDApp: builds the services, registers the screens, keeps the app state screens bind to."""
+"""The MDApp: builds the phone's application layer, registers the screens, keeps the app state screens bind to."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
 log = logging.getLogger("saferound.app")
 
 HERE = Path(__file__).parent
-AUTO_SYNC_SECONDS = 120
 # Bottom-bar tabs per role: (screen, icon, label key).
 TABS = {
     "officer": (("week", "calendar-week", "nav.week"), ("hazards", "alert-octagon-outline", "nav.hazards"),
@@ -65,7 +64,8 @@ def default_data_dir() -> Path:
 
 
 class SafeRoundApp(MDApp):
-    """App state lives here as Kivy properties; screens bind to them and call `backend` through `tasks`."""
+    """App state lives here as Kivy properties; screens bind to them and call `backend` (the phone's one
+    application layer, mobile.services.Phone) through `tasks`."""
 
     lang = StringProperty(DEFAULT_LANGUAGE)
     user = DictProperty()
@@ -97,7 +97,6 @@ class SafeRoundApp(MDApp):
         self.auto_sync = auto_sync
         self._history: list[tuple[str, dict]] = []
         self._nav: MDNavigationBar | None = None
-        self._sync_again = False
 
     # ---- building -------------------------------------------------------------------------------------
 
@@ -106,12 +105,13 @@ class SafeRoundApp(MDApp):
         self.theme_cls.theme_style = "Light"
         install_cjk_font(self.theme_cls)
         from mobile import platform as device
-        from mobile.backend import Backend
         from mobile.screens import SCREENS, load_kv as load_screen_kv
+        from mobile.services import Phone
         from mobile.widgets import load_kv as load_widget_kv
 
-        self.backend = self._backend_given or Backend(self.data_dir, self.default_server_url,
-                                                         background_sync=self.auto_sync)
+        self.backend = self._backend_given or Phone(self.data_dir, self.default_server_url, auto_sync=self.auto_sync)
+        # Every sync moves the sync bar, whoever asked for it (the phone's scheduler decides when).
+        self.backend.add_sync_listener(self._sync_progressed)
         self.camera = self.camera or device.default_camera()
         self.location = self.location or device.default_location()
         load_widget_kv()
@@ -138,8 +138,6 @@ class SafeRoundApp(MDApp):
         self.screens.current = "signin"
         self.tasks.run(self.backend.restore_session, on_done=self._restored, on_error=lambda e: None)
         Clock.schedule_interval(lambda _dt: self.refresh_status(), 5)
-        if self.auto_sync:
-            Clock.schedule_interval(lambda _dt: self.sync_now(quiet=True), AUTO_SYNC_SECONDS)
 
     def on_stop(self) -> None:
         self.tasks.shutdown()
@@ -192,8 +190,11 @@ class SafeRoundApp(MDApp):
             self.role = ""
             self._remove_nav()
             self._history.clear()
+            self.syncing = False
+            self.sync_message = ""
             self.screens.current = "signin"
-        self.tasks.run(self.backend.sign_out, on_done=done, on_error=lambda e: done(None))
+        # The settings screen has asked before calling this when work is still unsent.
+        self.tasks.run(self.backend.sign_out, discard_unsent=True, on_done=done, on_error=lambda e: done(None))
 
     # ---- navigation -------------------------------------------------------------------------------------
 
@@ -297,57 +298,49 @@ class SafeRoundApp(MDApp):
     # ---- sync -------------------------------------------------------------------------------------------
 
     def local_change(self) -> None:
-        """Something was saved on the phone: show it everywhere and send it soon."""
+        """Something was saved on the phone: show it everywhere (the phone's scheduler sends it)."""
         self.data_version += 1
         self.refresh_status()
-        if self.auto_sync:
-            Clock.schedule_once(lambda _dt: self.sync_now(quiet=True), 0.5)
 
     def refresh_status(self) -> None:
         if not self.user:
             return
-        self.tasks.run(self.backend.sync_status, on_done=self._apply_status, on_error=lambda e: None)
+        self.tasks.run(self.backend.sync_summary, on_done=self._apply_status, on_error=lambda e: None)
 
     def _apply_status(self, status: dict) -> None:
         self.pending_count = status.get("pending", 0)
         self.last_sync = status.get("last_sync") or ""
-        self.attention = list(status.get("needs_attention", []))
+        self.attention = list(status.get("attention", []))
 
     def sync_now(self, quiet: bool = False) -> None:
-        """Push the outbox and pull changes on the sync lane; the UI keeps running meanwhile."""
+        """Ask the phone's scheduler for a sync now: it pushes the outbox and pulls changes on the sync thread
+        (after a sync already going on, never beside it); the UI keeps running meanwhile. Unless quiet, a
+        toast says how it went."""
         if not self.user:
-            return
-        if self.syncing:
-            self._sync_again = True
             return
         self.syncing = True
         self.sync_progress = 0.0
         self.sync_message = ""
+        self.backend.request_sync(on_done=None if quiet else
+                                  lambda status: Clock.schedule_once(lambda _dt: self._synced(status), 0))
 
-        def progress(done: int, total: int) -> None:  # called on the sync thread
-            value = done / total if total else 1.0
-            Clock.schedule_once(lambda _dt: setattr(self, "sync_progress", value), 0)
+    def _sync_progressed(self, progress: Any) -> None:  # called on the sync thread, for every sync
+        Clock.schedule_once(lambda _dt: self._show_sync(progress), 0)
 
-        def finished(result: dict | None) -> None:
-            self.syncing = False
-            self.sync_progress = 1.0
-            self.sync_message = ""
-            self._after_sync(quiet, result or {})
-
-        def failed(error: BaseException) -> None:
-            self.syncing = False
-            self.sync_message = self.explain(error)
-            if not quiet:
-                self.toast(self.sync_message)
-            self.refresh_status()
-
-        self.tasks.run(self.backend.sync, progress=progress, lane="sync", on_done=finished, on_error=failed)
-
-    def _after_sync(self, quiet: bool, result: dict) -> None:
-        self.data_version += 1
+    def _show_sync(self, progress: Any) -> None:
+        if progress.phase != "done":
+            self.syncing = True
+            self.sync_progress = progress.done / progress.total if progress.total else 1.0
+            return
+        self.syncing = self.backend.sync_busy()
+        self.sync_progress = 1.0
+        failure = self.backend.sync_failure(progress.state, progress.error)
+        self.sync_message = self.explain(failure) if failure else ""
+        if failure is None:
+            self.data_version += 1
         self.refresh_status()
-        if not quiet:
-            self.toast(self.tr("sync.done"))
-        if self._sync_again:
-            self._sync_again = False
-            Clock.schedule_once(lambda _dt: self.sync_now(quiet=True), 0)
+
+    def _synced(self, status: dict) -> None:
+        """The sync a person asked for has run: say how it went."""
+        failure = self.backend.sync_failure(status.get("state"), status.get("last_error"))
+        self.toast(self.explain(failure) if failure else self.tr("sync.done"))

@@ -14,14 +14,14 @@ log = logging.getLogger("saferound.app")
 
 
 class Background:
-    """Two lanes: `io` for quick local reads and writes, `sync` for the long network round trip.
+    """The `io` lane for local reads and writes and short server calls (sign-in, a hazard's detail). Syncs
+    do not run here: the phone's SyncScheduler has a thread of its own for them.
 
     Callbacks run on the UI thread (Clock.schedule_once), so they may touch widgets.
     """
 
     def __init__(self) -> None:
-        self._lanes = {"io": ThreadPoolExecutor(1, thread_name_prefix="saferound-io"),
-                       "sync": ThreadPoolExecutor(1, thread_name_prefix="saferound-sync")}
+        self._lanes = {"io": ThreadPoolExecutor(1, thread_name_prefix="saferound-io")}
         self._busy = {lane: 0 for lane in self._lanes}
         self._lock = threading.Lock()
 

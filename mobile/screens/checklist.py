@@ -67,7 +67,7 @@ class RunScreenMixin:
             return
         item.update({k: v for k, v in changes.items() if v is not None})
         self.app.run_changed()
-        self.app.tasks.run(self.app.backend.save_answer, self.app.current_run["inspection_id"], item_id,
+        self.app.tasks.run(self.app.backend.answer_item, self.app.current_run["inspection_id"], item_id,
                            on_done=self.app.set_run, on_error=lambda e: self.app.toast(self.app.explain(e)),
                            **changes)
 

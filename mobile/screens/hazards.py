@@ -36,7 +36,7 @@ class HazardsScreen(BaseScreen):
     show_closed = BooleanProperty(False)
 
     def refresh(self) -> None:
-        self.load(self.app.backend.hazards, closed=self.show_closed, then=self.show)
+        self.load(self.app.backend.hazard_list, closed=self.show_closed, then=self.show)
 
     def set_filter(self, severity: str | None = None, overdue: bool | None = None,
                    closed: bool | None = None) -> None:

@@ -20,10 +20,10 @@ class NoticesScreen(BaseScreen):
         box = self.ids.notices
         box.clear_widgets()
         # Not yet acknowledged first: those are the ones waiting on this user.
-        for notice in sorted(notices, key=lambda n: (bool(n.get("acknowledged_at") or n.get("ack_pending")),
+        for notice in sorted(notices, key=lambda n: (bool(n.get("acknowledged_at") or n.get("pending_acknowledgement")),
                                                      n.get("deadline") or "")):
-            acknowledged = bool(notice.get("acknowledged_at") or notice.get("ack_pending"))
-            if notice.get("ack_pending"):
+            acknowledged = bool(notice.get("acknowledged_at") or notice.get("pending_acknowledgement"))
+            if notice.get("pending_acknowledgement"):
                 state = tr("notice.ack_waiting_sync")
             elif acknowledged:
                 state = tr("notice.acknowledged_at", when=short_time(notice["acknowledged_at"]))
@@ -59,8 +59,8 @@ class NoticeScreen(BaseScreen):
                              (tr("notice.note"), notice.get("note") or "")):
             if value:
                 info.add_widget(Factory.InfoLine(label=label, value=value))
-        acknowledged = bool(notice.get("acknowledged_at") or notice.get("ack_pending"))
-        self.ids.ack_state.text = (tr("notice.ack_waiting_sync") if notice.get("ack_pending") else
+        acknowledged = bool(notice.get("acknowledged_at") or notice.get("pending_acknowledgement"))
+        self.ids.ack_state.text = (tr("notice.ack_waiting_sync") if notice.get("pending_acknowledgement") else
                                    tr("notice.acknowledged_at", when=short_time(notice.get("acknowledged_at")))
                                    if acknowledged else tr("notice.ack_explain"))
         can_ack = not acknowledged and self.app.role == "property"

@@ -58,9 +58,9 @@ class SettingsScreen(BaseScreen):
             card = Factory.AttentionCard(
                 entry_id=str(entry["id"]), title=entry.get("label") or tr(f"kind.{entry.get('kind')}"),
                 message=entry.get("message") or "", waiting=entry.get("state") == "waiting")
-            card.bind(on_retry=lambda w: self.act(self.app.backend.retry, w.entry_id,
+            card.bind(on_retry=lambda w: self.act(self.app.backend.retry_item, w.entry_id,
                                                   then=lambda _r: self.app.sync_now()),
-                      on_discard=lambda w: self.act(self.app.backend.discard, w.entry_id,
+                      on_discard=lambda w: self.act(self.app.backend.discard_item, w.entry_id,
                                                     then=lambda _r: self.app.local_change()))
             box.add_widget(card)
         self.ids.attention_empty.opacity = 0 if self.app.attention else 1

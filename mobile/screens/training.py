@@ -87,5 +87,5 @@ class TrainingScreen(PhotoFormMixin, BaseScreen):
         record = self.collect()
         if record is None:
             return
-        self.save_in_background(self.ids.save, self.app.backend.log_training, record, list(self.photos),
+        self.save_in_background(self.ids.save, self.app.backend.log_training, **record, photo_paths=list(self.photos),
                                 saved=self.app.tr("training.saved"))

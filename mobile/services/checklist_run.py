@@ -53,7 +53,7 @@ class Answer:
 
 class ChecklistRun:
     """The state of one run. Create with `ChecklistRun.new(site, template)`; the facade saves it as a draft
-    after every change (`Services.save_answer`)."""
+    after every change (`Phone.save_answer`)."""
 
     def __init__(self, *, inspection_id: str, site: dict[str, Any], template: dict[str, Any], started_at: str,
                  answers: dict[str, Answer] | None = None, lat: float | None = None, lon: float | None = None):

@@ -48,6 +48,7 @@ class SyncProgress:
     bytes_done: int = 0
     bytes_total: int = 0
     current: str = ""     # label of the item being sent
+    error: str = ""       # when a run ends offline | error | signed_out: the sentence why
 
     @property
     def fraction(self) -> float:
@@ -66,11 +67,7 @@ class SyncEngine:
         self._run_lock = threading.Lock()
         self._listeners: list[Callable[[SyncProgress], None]] = []
         self._progress = SyncProgress("idle", "done")
-        self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
-        self._wake = threading.Event()
-        self._force = False
-        self._interval = 60.0
 
     # ---- one run -----------------------------------------------------------------------------------
 
@@ -107,6 +104,8 @@ class SyncEngine:
                 self._record(last_error=f"{type(exc).__name__}: {exc}")
             progress.phase = "done"
             progress.current = ""
+            if progress.state != "idle":
+                progress.error = self._status().get("last_error") or ""
             self._emit(progress)
             return progress
 
@@ -225,7 +224,6 @@ class SyncEngine:
                 self.outbox.discard(conflict_id)
             tx.execute("UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
                        (now_iso(), "retried" if retry else "dropped", conflict_id))
-        self.request_sync(force=True)
         return new_id
 
     @staticmethod
@@ -287,52 +285,24 @@ class SyncEngine:
     def _reference_stale(self) -> bool:
         return time.time() - float(self._status().get("reference_at") or 0) > REFERENCE_REFRESH_SECONDS
 
-    # ---- background ---------------------------------------------------------------------------------
-
-    def start_background(self, interval: float = 60.0) -> None:
-        """Run in a daemon thread: every `interval` seconds, when request_sync() is called, and when a
-        backed-off row becomes due."""
-        self._interval = interval
-        if self._thread and self._thread.is_alive():
-            self._wake.set()
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="saferound-sync", daemon=True)
-        self._thread.start()
+    # ---- stopping ------------------------------------------------------------------------------------
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop the background thread and any run in flight (after its current call). Afterwards the
-        engine is idle, not dead: run_once() and start_background() work again (e.g. after a new sign-in)."""
+        """End a run in flight after its current call. Afterwards the engine is idle, not dead: run_once()
+        works again (e.g. after a new sign-in). When to run is the SyncScheduler's business."""
         self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        if self._run_lock.acquire(timeout=timeout):  # a manual run in flight ends its push, then we re-arm
+        if self._run_lock.acquire(timeout=timeout):  # a run in flight ends its push, then we re-arm
             try:
                 self._stopping.clear()
             finally:
                 self._run_lock.release()
 
-    def request_sync(self, *, force: bool = False) -> None:
-        """Wake the background thread now (force: ignore backoff). No-op without a background thread."""
-        self._force = self._force or force
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            force, self._force = self._force, False
-            self._wake.clear()
-            self.run_once(force=force)
-            if self._stopping.is_set():
-                break
-            self._wake.wait(self._next_wait())
-
-    def _next_wait(self) -> float:
+    def seconds_until_due(self) -> float | None:
+        """How long until a backed-off row may be sent again; None when none waits or the link is down."""
         soonest = self.store.scalar("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         if soonest is None or self._progress.state in ("offline", "signed_out"):
-            return self._interval
-        return max(0.2, min(self._interval, soonest - time.time()))
+            return None
+        return max(0.2, soonest - time.time())
 
     # ---- status ---------------------------------------------------------------------------------------
 

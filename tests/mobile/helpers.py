@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from mobile.services import ChecklistRun, Services
+from mobile.services import ChecklistRun, Phone
 from tests.live_server import Admin, LiveServer, Officer
 
 
@@ -38,7 +38,7 @@ class Field:
     org: dict[str, Any]
     sites: list[dict[str, Any]]
     officer: Officer
-    phones: list[Services] = field(default_factory=list)
+    phones: list[Phone] = field(default_factory=list)
     _photo_seq: int = 0
 
     @classmethod
@@ -47,16 +47,16 @@ class Field:
         sites = [admin.site(org) for _ in range(n_sites)]
         return cls(server, admin, tmp, org, sites, admin.officer(sites))
 
-    def phone(self, url: str | None = None, name: str = "phone", sign_in: bool = True, **kwargs: Any) -> Services:
+    def phone(self, url: str | None = None, name: str = "phone", sign_in: bool = True, **kwargs: Any) -> Phone:
         """A phone with its own data dir, signed in as the officer (through `url`, e.g. a proxy)."""
         kwargs.setdefault("backoff_base", 0.05)
-        phone = Services(self.tmp / name, url or self.server.url, **kwargs)
+        phone = Phone(self.tmp / name, url or self.server.url, **kwargs)
         if sign_in:
             phone.sign_in(url or self.server.url, self.officer.username, self.officer.password)
         self.phones.append(phone)
         return phone
 
-    def photo(self, phone: Services, kind: str = "problem", size: tuple[int, int] = (64, 48)) -> str:
+    def photo(self, phone: Phone, kind: str = "problem", size: tuple[int, int] = (64, 48)) -> str:
         self._photo_seq += 1
         source = camera_jpeg(self.tmp / f"camera-{self._photo_seq}.jpg", size, seed=self._photo_seq)
         return phone.add_photo(source, kind)
@@ -66,7 +66,7 @@ class Field:
             phone.close()
 
 
-def answer_run(phone: Services, run: ChecklistRun, *, fail: int = 0, photos: Field | None = None,
+def answer_run(phone: Phone, run: ChecklistRun, *, fail: int = 0, photos: Field | None = None,
                photo_size: tuple[int, int] = (64, 48)) -> list[str]:
     """Answer every applicable item: the first `fail` items fail (with a problem photo), the rest pass.
     Returns the failed item ids."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from mobile.services import Services
+from mobile.services import Phone
 
 
 def main(data_dir: str) -> int:
-    phone = Services(data_dir, backoff_base=0.01)
+    phone = Phone(data_dir, backoff_base=0.01)
     # Rows a killed predecessor left mid-call; the engine sends them again.
     print(f"interrupted {len(phone.outbox.rows('sending'))}", flush=True)
     phone.add_sync_listener(lambda p: print(f"done {p.done}", flush=True) if p.phase == "push" else None)

@@ -55,7 +55,7 @@ def queue_some_work(field, phone, rng, n, hazards):
     if n % 3 == 1:
         open_ones = [h for h in hazards if phone.hazard(h)["status"] == "open"]
         photo = field.photo(phone, "verification", (48, 36))
-        phone.transition(rng.choice(open_ones), "fix_on_spot", photo_ids=[photo])
+        phone.record_transition(rng.choice(open_ones), "fix_on_spot", photo_ids=[photo])
         rows += 2
     return rows
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from mobile.services import Services
+from mobile.services import Phone
 from tests.live_server import LiveServer
 from tests.mobile.helpers import Field, answer_run
 
@@ -37,7 +37,7 @@ def test_a_week_offline_syncs_when_the_server_comes_up(own_server, tmp_path):
     for n, (site_index, category) in enumerate(PLAN):
         if n == 3:  # the app is killed and started again mid-week: nothing is lost
             phone.close()
-            phone = Services(tmp_path / "phone", backoff_base=0.05)
+            phone = Phone(tmp_path / "phone", backoff_base=0.05)
             field.phones.append(phone)
         run = phone.start_run(field.sites[site_index]["id"], category)
         answer_run(phone, run, fail=2, photos=field)
@@ -53,7 +53,7 @@ def test_a_week_offline_syncs_when_the_server_comes_up(own_server, tmp_path):
                                      duration_minutes=60, notes="签到表见照片", photo_ids=training_photos)
     fixed = hazards[0]
     verification = field.photo(phone, "verification")
-    fix_id = phone.transition(fixed, "fix_on_spot", note="当场更换软管", photo_ids=[verification])
+    fix_id = phone.record_transition(fixed, "fix_on_spot", note="当场更换软管", photo_ids=[verification])
     photos += training_photos + [verification]
     assert len(inspections) == 7 and len(photos) == 20 and len(hazards) == 14
     assert phone.hazard(fixed)["status"] == "closed" and phone.hazard(fixed)["pending_actions"] == ["fix_on_spot"]

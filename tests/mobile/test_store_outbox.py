@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from mobile.services import Services
+from mobile.services import Phone
 from mobile.services.api import Tokens
 from mobile.services.outbox import Outbox
 from mobile.services.store import SCHEMA_VERSION, Store
@@ -23,7 +23,7 @@ PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_undergr
 @pytest.fixture
 def phone(tmp_path):
     """A phone that synced once (sites and checklists cached) and is now offline."""
-    services = Services(tmp_path / "phone", "http://127.0.0.1:9", backoff_base=0.01)
+    services = Phone(tmp_path / "phone", "http://127.0.0.1:9", backoff_base=0.01)
     services.store.replace_sites([{"id": str(uuid.uuid4()), "name": "和平社区", "profile": PROFILE,
                                    "property_org_id": str(uuid.uuid4())}])
     for template in WIRE.values():
@@ -78,7 +78,7 @@ def test_records_wait_for_their_photos_and_transitions_for_their_inspection(phon
     inspection_id = phone.finish_run(run)
     hazard_id = next(iter(run.hazard_ids().values()))
     fixed = phone.add_photo(camera_jpeg(tmp_path / "fixed.jpg"), "verification")
-    fix_id = phone.transition(hazard_id, "fix_on_spot", photo_ids=[fixed])
+    fix_id = phone.record_transition(hazard_id, "fix_on_spot", photo_ids=[fixed])
     outbox = phone.outbox
     order = []
     while (row := outbox.next_due(ignore_backoff=True)) is not None:
@@ -126,7 +126,7 @@ def test_drafts_autosave_every_answer(phone, tmp_path):
     first = run.applicable_items()[0]["id"]
     phone.save_answer(run, first, "na", note="无消防控制室")
     phone.close()
-    again = Services(tmp_path / "phone")
+    again = Phone(tmp_path / "phone")
     try:
         resumed = again.start_run(again.sites()[0]["id"], "fire")  # resumes the draft
         assert resumed.inspection_id == run.inspection_id

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from mobile.backend import Backend
-from mobile.services import ApiError, IncompleteRun, PendingWork, Services, TransitionRefused
+from mobile.services import ApiError, IncompleteRun, PendingWork, Phone, TransitionRefused
 from tests.mobile.helpers import answer_run
 
 
@@ -30,7 +29,7 @@ def test_sign_in_keeps_what_the_phone_needs_to_work_offline(field, proxy):
 
     # The app restarts in a basement: the same data dir still knows the user, sites and checklists.
     proxy.default = "reset"
-    offline = Services(field.tmp / "phone")
+    offline = Phone(field.tmp / "phone")
     try:
         assert offline.signed_in_user()["id"] == me["id"]
         run = offline.start_run(field.sites[0]["id"], "gas")
@@ -71,7 +70,7 @@ def test_sign_out_forgets_the_user_but_remembers_where_to_sign_in(field):
 
 
 def test_wrong_password_says_so(field):
-    phone = Services(field.tmp / "p", field.server.url)
+    phone = Phone(field.tmp / "p", field.server.url)
     with pytest.raises(ApiError) as refused:
         phone.sign_in(field.server.url, field.officer.username, "not-the-password")
     assert refused.value.status == 401 and not refused.value.retryable and refused.value.message
@@ -130,7 +129,7 @@ def test_a_422_needs_attention_with_its_message_and_blocks_only_what_depends_on_
     refused_id = phone.finish_run(refused_run)
     hazard_id = next(iter(refused_run.hazard_ids().values()))
     fixed_photo = field.photo(phone, "verification")
-    fix_id = phone.transition(hazard_id, "fix_on_spot", note="当场更换软管", photo_ids=[fixed_photo])
+    fix_id = phone.record_transition(hazard_id, "fix_on_spot", note="当场更换软管", photo_ids=[fixed_photo])
     good_run = phone.start_run(kept_site["id"], "gas")
     answer_run(phone, good_run)
     good_id = phone.finish_run(good_run)
@@ -171,7 +170,7 @@ def test_a_stale_transition_becomes_a_conflict_the_officer_resolves(field):
     other.sync_now()
     assert server_get(field, f"/hazards/{hazard_id}")["status"] == "notified"
 
-    cancel_id = phone.transition(hazard_id, "cancel", note="重复上报")
+    cancel_id = phone.record_transition(hazard_id, "cancel", note="重复上报")
     assert phone.hazard(hazard_id)["status"] == "cancelled"  # as it will be, shown at once
     status = phone.sync_now()
     assert status["conflicts"] == 1
@@ -193,10 +192,10 @@ def test_impossible_transitions_are_refused_on_the_phone(field):
     phone.finish_run(run)
     hazard_id = next(iter(run.hazard_ids().values()))
     with pytest.raises(TransitionRefused) as refused:
-        phone.transition(hazard_id, "fix_on_spot", photo_ids=[field.photo(phone, "problem")])
+        phone.record_transition(hazard_id, "fix_on_spot", photo_ids=[field.photo(phone, "problem")])
     assert refused.value.code == "photo_required"
     with pytest.raises(TransitionRefused) as refused:
-        phone.transition(hazard_id, "verify")
+        phone.record_transition(hazard_id, "verify")
     assert refused.value.code == "invalid_transition"
     assert phone.hazard(hazard_id)["allowed_actions"] == ["notify", "fix_on_spot", "cancel"]
 
@@ -242,7 +241,7 @@ def test_notices_issued_on_the_phone_reach_the_company_who_acknowledges_on_their
     assert notice["number"] and notice["acknowledged_at"] is None
 
     staff = field.admin.user("property", field.org)
-    company_phone = Services(field.tmp / "company", field.server.url, backoff_base=0.05)
+    company_phone = Phone(field.tmp / "company", field.server.url, backoff_base=0.05)
     field.phones.append(company_phone)
     company_phone.sign_in(field.server.url, staff.username, staff.password)
     assert notice_id in {n["id"] for n in company_phone.notices()}
@@ -266,14 +265,13 @@ def test_the_company_acknowledges_from_the_hazard_screen_through_its_notice(fiel
     assert officer_phone.sync_now()["pending"] == 0, officer_phone.needs_attention()
 
     staff = field.admin.user("property", field.org)
-    company_phone = Services(field.tmp / "company-screen", field.server.url, backoff_base=0.05)
+    company_phone = Phone(field.tmp / "company-screen", field.server.url, backoff_base=0.05)
     field.phones.append(company_phone)
     company_phone.sign_in(field.server.url, staff.username, staff.password)
-    screen = Backend(field.tmp / "company-screen-ui", services=company_phone)
-    shown = screen.hazard_detail(hazard_id)
+    shown = company_phone.hazard_detail(hazard_id)
     assert shown["notice_id"] == notice_id and "acknowledge" in shown["allowed_actions"]
 
-    assert screen.transition(hazard_id, "acknowledge") == notice_id
+    assert company_phone.transition(hazard_id, "acknowledge") == notice_id
     assert company_phone.sync_now()["pending"] == 0, company_phone.needs_attention()
     assert server_get(field, f"/notices/{notice_id}")["acknowledged_at"]
     detail = server_get(field, f"/hazards/{hazard_id}")

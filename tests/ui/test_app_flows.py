@@ -133,8 +133,8 @@ def sync(app, timeout: float = 30.0) -> None:
     app.refresh_status()
     settle(app)
     assert app.pending_count == 0, [(r.kind, r.path, r.state, r.last_status, r.depends_on, r.next_attempt_at, r.attempts)
-                                    for r in app.backend.services.outbox.rows("pending", "sending")] + [
-                                    app.sync_message, app.backend.services.sync_status()]
+                                    for r in app.backend.outbox.rows("pending", "sending")] + [
+                                    app.sync_message, app.backend.sync_status()]
     assert not app.attention, app.attention
 
 
@@ -295,6 +295,27 @@ def test_the_ui_keeps_running_while_the_server_does_not_answer(app, proxy):
     d.wait_until(lambda: not app.syncing, 30, "the sync to finish once the server answers")
     settle(app)
     assert not app.sync_message
+
+
+def test_a_sync_nobody_tapped_shows_on_the_sync_bar(app, proxy):
+    """The phone's scheduler syncs by itself too (after saving, every minute); the bar shows those syncs."""
+    go_tab(app, "week")
+    bar = d.find(screen(app), "SyncBar")
+    indicator = d.find(bar, "MDLinearProgressIndicator")
+    assert indicator.opacity == 0
+    proxy.gate.clear()
+    try:
+        app.backend.request_sync()  # as the scheduler's own timer does: not through the app or a button
+        d.wait_until(lambda: proxy.held, 10, "the sync's first request to reach the server")
+        d.wait_until(lambda: indicator.opacity == 1, 5, "the progress bar to show")
+        assert bar.ids.status.text == app.tr("sync.running")
+        d.screenshot("07b-week-syncing.en" if app.lang == "en" else "07b-week-syncing.zh")
+    finally:
+        proxy.gate.set()
+    d.wait_until(lambda: not app.syncing, 30, "the sync to finish once the server answers")
+    settle(app)
+    assert indicator.opacity == 0 and indicator.value == 100
+    assert bar.ids.status.text.startswith(app.tr("sync.all_sent"))
 
 
 def test_hazard_list_and_detail_and_the_officer_issues_a_notice(app, server):
