@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from server.audit import service as audit
 from server.common import utcnow
 from server.config import Settings
-from server.hazards.models import FINISHED_STATUSES, Hazard
+from rulebook.lifecycle import FINISHED_STATUSES
+from server.hazards.models import Hazard
 
 
 def escalation_level(hazard: Hazard, *, now: datetime, level2_after: timedelta) -> int:

@@ -9,7 +9,7 @@ from server.audit import service as audit
 from server.common import canonical_hash, utcnow
 from server.errors import Invalid, PreconditionFailed, not_found
 from server.idempotency import check_same_request, commit_or_replay
-from server.hazards import workflow
+from rulebook import lifecycle
 from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.config import Settings
 from server.hazards.service import default_deadline, to_public
@@ -22,7 +22,7 @@ def lock_visible_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -
     hazard = session.exec(select(Hazard).where(Hazard.id == hazard_id, hazard_condition(user))
                           .with_for_update()).first()
     if hazard is None:
-        raise not_found("Hazard")
+        raise not_found("hazard")
     return hazard
 
 
@@ -33,40 +33,37 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
     stored = session.get(HazardTransition, transition_id)
     if stored is not None:
         return _replay(stored, request_hash), False
-    if data.action not in workflow.Action.__members__:
-        raise Invalid(f"Unknown action '{data.action}'; use one of {', '.join(workflow.Action.__members__)}.",
-                      code="unknown_action")
+    if data.action not in lifecycle.ACTIONS:
+        raise Invalid("unknown_action", action=data.action, allowed=list(lifecycle.ACTIONS))
 
     hazard = lock_visible_hazard(session=session, user=user, hazard_id=hazard_id)
     if data.base_version != hazard.version:
-        raise PreconditionFailed(
-            f"This hazard changed since you last saw it (you had version {data.base_version}, it is now "
-            f"{hazard.version}, {hazard.status}). Look at it again and decide.",
-            extra={"hazard": to_public(hazard).model_dump(mode="json")})
+        raise PreconditionFailed(yours=data.base_version, current=hazard.version, status=hazard.status,
+                                 extra={"hazard": to_public(hazard).model_dump(mode="json")})
     kinds = photos.require_photos(session=session, user=user, photo_ids=data.photo_ids)
-    new_status = workflow.transition(state=hazard.status, action=data.action, role=user.role,
+    new_status = lifecycle.transition(state=hazard.status, action=data.action, role=user.role,
                                      photo_kinds=kinds.values(), note=data.note,
                                      has_organization=hazard.organization_id is not None)
-    if data.deadline is not None and data.action != workflow.Action.notify.value:
-        raise Invalid("Only 'notify' sets a deadline.", code="deadline_not_allowed")
+    if data.deadline is not None and not lifecycle.TRANSITIONS[(hazard.status, data.action)].sets_deadline:
+        raise Invalid("deadline_not_allowed")
     if data.deadline is not None and data.deadline <= utcnow():
-        raise Invalid("The deadline must lie in the future.", code="deadline_in_past")
+        raise Invalid("deadline_in_past")
 
     deadline = data.deadline
-    if data.action == workflow.Action.reopen.value:  # found broken again: a fresh deadline from today
+    if data.action == "reopen":  # found broken again: a fresh deadline from today
         deadline = default_deadline(found_at=utcnow(), severity=hazard.severity, settings=settings)
     from_status = hazard.status
     move_hazard(session=session, hazard=hazard, to_status=new_status, deadline=deadline)
     photos.attach_photos(session=session, photo_ids=data.photo_ids, site_id=hazard.site_id, hazard_id=hazard.id)
     audit.record(session=session, actor_id=user.id, action=data.action, target_type="hazard", target_id=hazard.id,
-                 from_state=from_status, to_state=new_status.value,
+                 from_state=from_status, to_state=new_status,
                  detail={"note": data.note, "photo_ids": [str(p) for p in data.photo_ids],
                          "transition_id": str(transition_id)})
     session.flush()
     result = to_public(hazard)
     session.add(HazardTransition(
         id=transition_id, hazard_id=hazard.id, action=data.action, from_status=from_status,
-        to_status=new_status.value, actor_id=user.id, note=data.note, photo_ids=[str(p) for p in data.photo_ids],
+        to_status=new_status, actor_id=user.id, note=data.note, photo_ids=[str(p) for p in data.photo_ids],
         request_hash=request_hash, result=result.model_dump(mode="json")))
     replayed = commit_or_replay(session, HazardTransition, transition_id,
                                 lambda stored: _replay(stored, request_hash))
@@ -75,10 +72,10 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
     return result, True
 
 
-def move_hazard(*, session: Session, hazard: Hazard, to_status: HazardStatus, deadline=None) -> None:  # type: ignore[no-untyped-def]
-    """The bookkeeping of a state change (the caller checked it against the workflow)."""
+def move_hazard(*, session: Session, hazard: Hazard, to_status: str, deadline=None) -> None:  # type: ignore[no-untyped-def]
+    """The bookkeeping of a state change (the caller checked it against rulebook.lifecycle)."""
     now = utcnow()
-    hazard.status = to_status.value
+    hazard.status = HazardStatus(to_status).value
     hazard.version += 1
     hazard.updated_at = now
     if deadline is not None:

@@ -15,7 +15,7 @@ from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.idempotency import check_same_request, commit_or_replay
-from server.hazards import workflow
+from rulebook import lifecycle
 from server.hazards.models import Hazard, HazardStatus
 from server.hazards.service import default_deadline
 from server.hazards.transitions import move_hazard
@@ -90,29 +90,25 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
         return _replay(session, existing, request_hash), False
     org = session.get(Organization, data.organization_id)
     if org is None or org.kind != "property":
-        raise Invalid(f"organization_id {data.organization_id} does not name a property company.",
-                      code="unknown_organization")
+        raise Invalid("unknown_organization", field="organization_id")
     wanted = list(dict.fromkeys(data.hazard_ids))
     hazards = list(session.exec(select(Hazard).where(Hazard.id.in_(wanted), hazard_condition(user))
                                 .order_by(Hazard.id).with_for_update()).all())
     found = {h.id for h in hazards}
     missing = [str(h) for h in wanted if h not in found]
     if missing:
-        raise Invalid(f"These hazards do not exist or are not yours: {', '.join(missing)}.",
-                      code="unknown_hazards", extra={"hazard_ids": missing})
+        raise Invalid("unknown_hazards", hazard_ids=missing)
     others = [str(h.id) for h in hazards if h.organization_id != org.id]
     if others:
-        raise Invalid(f"These hazards are not the responsibility of {org.name}: {', '.join(others)}.",
-                      code="wrong_organization", extra={"hazard_ids": others})
+        raise Invalid("wrong_organization", organization=org.name, hazard_ids=others)
     not_open = [f"{h.id} ({h.status})" for h in hazards if h.status != HazardStatus.open.value]
     if not_open:
-        raise Conflict(f"Only open hazards can go on a notice; these are not open: {', '.join(not_open)}.",
-                       code="hazards_not_open")
+        raise Conflict("hazards_not_open", hazard_ids=not_open)
     now = utcnow()
     deadline = data.deadline or min(default_deadline(found_at=now, severity=h.severity, settings=settings)
                                     for h in hazards)
     if deadline <= now:
-        raise Invalid("The deadline must lie in the future.", code="deadline_in_past")
+        raise Invalid("deadline_in_past")
 
     notice = Notice(id=notice_id, number=next_notice_number(session, now.astimezone(settings.tz).year),
                     organization_id=org.id, deadline=deadline, basis=data.basis or _basis_for(hazards, registry),
@@ -121,10 +117,10 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
     audit.record(session=session, actor_id=user.id, action="issue", target_type="notice", target_id=notice.id,
                  to_state="issued", detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]})
     for hazard in hazards:
-        to = workflow.transition(state=hazard.status, action="notify", role=user.role,
-                                 has_organization=hazard.organization_id is not None)
+        to = lifecycle.transition(state=hazard.status, action="notify", role=user.role,
+                                  has_organization=hazard.organization_id is not None, through_notice=True)
         audit.record(session=session, actor_id=user.id, action="notify", target_type="hazard", target_id=hazard.id,
-                     from_state=hazard.status, to_state=to.value,
+                     from_state=hazard.status, to_state=to,
                      detail={"notice_id": str(notice.id), "number": notice.number})
         move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
         session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
@@ -143,7 +139,7 @@ def get_notice(*, session: Session, user: User, notice_id: uuid.UUID, lock: bool
     query = select(Notice).where(Notice.id == notice_id, notice_condition(user))
     notice = session.exec(query.with_for_update() if lock else query).first()
     if notice is None:
-        raise not_found("Notice")
+        raise not_found("notice")
     return notice
 
 
@@ -151,7 +147,7 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
     """签收: record the receipt and move the notice's notified hazards to rectifying. Idempotent."""
     notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)  # scope first: else 404
     if user.role != Role.property.value:
-        raise Forbidden("Only the property company the notice is addressed to can acknowledge it.")
+        raise Forbidden("not_addressee")
     if notice.acknowledged_at is not None:
         return to_public(session, notice)
     hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
@@ -159,9 +155,9 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
     for hazard in hazards:
         if hazard.status != HazardStatus.notified.value:
             continue  # moved on already (evidence submitted, cancelled)
-        to = workflow.transition(state=hazard.status, action="acknowledge", role=user.role)
+        to = lifecycle.transition(state=hazard.status, action="acknowledge", role=user.role, through_notice=True)
         audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="hazard",
-                     target_id=hazard.id, from_state=hazard.status, to_state=to.value,
+                     target_id=hazard.id, from_state=hazard.status, to_state=to,
                      detail={"notice_id": str(notice.id)})
         move_hazard(session=session, hazard=hazard, to_status=to)
     notice.acknowledged_at = utcnow()
