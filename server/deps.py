@@ -33,14 +33,14 @@ SessionDep = Annotated[Session, Depends(get_session)]
 def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
     """Reads the user on a short session of its own, closed before the route runs."""
     if not token:
-        raise Unauthorized("Sign in first: this needs a bearer access token.", code="not_authenticated")
+        raise Unauthorized("not_authenticated")
     user_id = security.read_token(secret=request.app.state.token_secret, token=token, kind="access")
     user = None
     if user_id:
         with Session(request.app.state.engine, expire_on_commit=False) as session:
             user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("Your session has expired or is not valid; sign in again.", code="invalid_token")
+        raise Unauthorized("invalid_token")
     return user
 
 
@@ -52,8 +52,7 @@ def require_role(*roles: Role):  # type: ignore[no-untyped-def]
 
     def check(user: CurrentUser) -> User:
         if user.role not in allowed:
-            names = " or ".join(sorted(allowed))
-            raise Forbidden(f"Only a user with the role {names} can do this; you are signed in as {user.role}.")
+            raise Forbidden("role_required", roles=sorted(allowed), role=user.role)
         return user
 
     return check

@@ -1,20 +1,30 @@
-"""Domain errors: services raise these; one handler turns them into {"detail", "code"}."""
+"""Domain errors: services raise these; server/error_handlers.py answers them as {"detail", "code", "params"}.
+
+Services raise a DomainError with a code from `rulebook.messages` and the parameters of its sentence;
+the handler writes `detail` in the language of the request's Accept-Language (Chinese unless English is
+asked for). Clients that know the code render it in their own language from the same templates."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from rulebook.messages import MESSAGES, RuleViolation, render
 
 
 class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, extra: dict[str, Any] | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        if code:
-            self.code = code
-        self.extra = extra or {}
+    def __init__(self, code: str | None = None, /, *, extra: dict[str, Any] | None = None, **params: Any):
+        self.code = code or self.code
+        if self.code not in MESSAGES:
+            raise ValueError(f"no message for error code {self.code!r}: add it to rulebook/messages.py")
+        self.params = params
+        self.extra = extra or {}  # further fields of the body, e.g. the current hazard with a 412
+        super().__init__(render(self.code, params, "en"))
+
+    def detail(self, lang: str) -> str:
+        return render(self.code, self.params, lang)
 
 
 class NotFound(DomainError):
@@ -24,7 +34,7 @@ class NotFound(DomainError):
 
 class Unauthorized(DomainError):
     status_code = 401
-    code = "unauthorized"
+    code = "not_authenticated"
 
 
 class Forbidden(DomainError):
@@ -34,7 +44,7 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     status_code = 409
-    code = "conflict"
+    code = "id_conflict"
 
 
 class InvalidTransition(Conflict):
@@ -48,12 +58,12 @@ class PreconditionFailed(DomainError):
 
 class Invalid(DomainError):
     status_code = 422
-    code = "invalid"
+    code = "bad_request"
 
 
 class TooManyRequests(DomainError):
     status_code = 429
-    code = "too_many_requests"
+    code = "login_throttled"
 
 
 class PayloadTooLarge(DomainError):
@@ -63,9 +73,20 @@ class PayloadTooLarge(DomainError):
 
 class UnsupportedMediaType(DomainError):
     status_code = 415
-    code = "unsupported_media_type"
+    code = "unsupported_format"
 
 
-def not_found(what: str) -> NotFound:
-    """The one sentence for 'missing or outside your scope' — both must look the same."""
-    return NotFound(f"{what} not found.")
+def not_found(record: str) -> NotFound:
+    """The one answer for 'missing or outside your scope' — both must look the same. `record`: hazard, notice…"""
+    return NotFound(record=record)
+
+
+# How the server answers a rule the rulebook enforces: a step the state does not allow is a conflict,
+# a role that may not take it is forbidden, missing evidence is an invalid request.
+RULE_STATUS = {"invalid_transition": 409, "use_notices": 409, "no_organization": 409, "role_not_allowed": 403}
+
+
+def from_rule(violation: RuleViolation) -> DomainError:
+    error = DomainError(violation.code, **violation.params)
+    error.status_code = RULE_STATUS.get(violation.code, 422)
+    return error

@@ -17,8 +17,7 @@ T = TypeVar("T")
 
 def check_same_request(stored_hash: str | None, request_hash: str, noun: str) -> None:
     if stored_hash != request_hash:
-        raise Conflict(f"A different {noun} was already recorded under this id; nothing was changed.",
-                       code="id_conflict")
+        raise Conflict("id_conflict", record=noun)
 
 
 def write_once(session: Session, model: type, record_id: Any, write: Callable[[], T],

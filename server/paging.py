@@ -24,8 +24,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         stamp, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         return datetime.fromisoformat(stamp), uuid.UUID(item_id)
     except (ValueError, UnicodeDecodeError):
-        raise Invalid("This cursor is not one the server gave out; start again without it.",
-                      code="bad_cursor") from None
+        raise Invalid("bad_cursor") from None
 
 
 def newest_first(query: Any, model: Any, *, cursor: str | None, limit: int) -> Any:

@@ -77,5 +77,5 @@ def get_template(*, session: Session, registry: ChecklistRegistry, category: str
     else:
         template = registry.version(session=session, category=category, version=version)
     if template is None:
-        raise not_found("Checklist" if version is None else f"Checklist {category} version {version}")
+        raise not_found("checklist")
     return template

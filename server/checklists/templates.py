@@ -36,6 +36,8 @@ from pydantic import (
     model_validator,
 )
 
+from rulebook.categories import CATEGORIES, PROFILE_FLAGS, SEVERITIES, applies
+
 __all__ = [
     "CATEGORIES",
     "PROFILE_FLAGS",
@@ -49,32 +51,10 @@ __all__ = [
     "default_checklists_dir",
 ]
 
-CATEGORIES: tuple[str, ...] = (
-    "gas",
-    "electricity",
-    "elevator",
-    "falling_objects",
-    "fire",
-    "ebike",
-    "structure",
-)
-
-PROFILE_FLAGS: tuple[str, ...] = (
-    "has_gas",
-    "has_elevators",
-    "has_high_rise",
-    "has_underground_garage",
-    "has_ebike_charging",
-    "has_fire_control_room",
-)
+# Str enum of the severities, for pydantic models and query parameters; the list lives in the rulebook.
+Severity = Enum("Severity", {s: s for s in SEVERITIES}, type=str)  # type: ignore[misc]
 
 _ITEM_ID_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
-
-
-class Severity(str, Enum):
-    red = "red"
-    yellow = "yellow"
-    blue = "blue"
 
 
 class _ItemProblem(ValueError):
@@ -134,10 +114,7 @@ class ChecklistItem(BaseModel):
         """True when every ``applies_if`` flag equals the site's (missing flags count as False)."""
         if not isinstance(profile, Mapping) and isinstance(profile, BaseModel):
             profile = profile.model_dump()
-        return all(
-            bool(profile.get(key, False)) == expected
-            for key, expected in self.applies_if.items()
-        )
+        return applies(self.applies_if, profile)
 
 
 class ChecklistTemplate(BaseModel):

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from server.hazards.history import hazard_history
 from server.hazards.models import HazardDetail
 from server.hazards.service import get_hazard, to_public
-from server.hazards.workflow import allowed_actions
+from rulebook.lifecycle import allowed_actions
 from server.photos import service as photos
 from server.sites.models import Site
 from server.users.models import Organization, User
@@ -23,7 +23,7 @@ def hazard_detail(*, session: Session, user: User, hazard_id: uuid.UUID) -> Haza
         **to_public(session, hazard).model_dump(),
         site_name=site.name if site else "",
         organization_name=org.name if org else None,
-        allowed_actions=[a.value for a in allowed_actions(hazard.status, user.role)],
+        allowed_actions=allowed_actions(hazard.status, user.role),
         history=hazard_history(session=session, hazard_id=hazard.id),
         photos=photos.photos_by_kind(session=session, hazard_id=hazard.id),
     )

@@ -12,7 +12,8 @@ from server.common import utcnow
 from server.config import Settings
 from server.db import write_unit
 from server.hazards.history import escalation_step_id, record_step
-from server.hazards.models import FINISHED_STATUSES, Hazard
+from rulebook.lifecycle import FINISHED_STATUSES
+from server.hazards.models import Hazard
 from server.sync.changes import stamp_change
 
 

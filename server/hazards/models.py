@@ -11,20 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 from sqlalchemy import JSON, BigInteger, Index
 from sqlmodel import Field, SQLModel
 
+from rulebook.lifecycle import STATUSES
 from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
 
 
-class HazardStatus(str, Enum):
-    open = "open"
-    notified = "notified"
-    rectifying = "rectifying"
-    awaiting_verification = "awaiting_verification"
-    closed = "closed"
-    cancelled = "cancelled"
-
-
-FINISHED_STATUSES = (HazardStatus.closed.value, HazardStatus.cancelled.value)
+# Str enum of the statuses, for pydantic models and query parameters; the lifecycle lives in the rulebook.
+HazardStatus = Enum("HazardStatus", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
 
 
 class Hazard(SQLModel, table=True):

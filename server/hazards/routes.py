@@ -53,8 +53,7 @@ def put_transition(response: Response, hazard_id: uuid.UUID, transition_id: uuid
                    user: CurrentUser, session: SessionDep, settings: SettingsDep,
                    if_match: Annotated[str | None, Header()] = None) -> HazardPublic:
     if if_match and if_match.strip('"W/ ') != str(body.base_version):
-        raise Invalid("If-Match and base_version name different versions; send the same one.",
-                      code="version_mismatch")
+        raise Invalid("version_mismatch")
     hazard, created = transitions.apply_transition(session=session, settings=settings, user=user,
                                                    hazard_id=hazard_id, transition_id=transition_id, data=body)
     response.status_code = 201 if created else 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_
 from sqlmodel import Session, select
@@ -16,7 +16,9 @@ from server.config import Settings
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
 from server.idempotency import check_same_request, write_once
-from server.hazards.models import FINISHED_STATUSES, Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from rulebook import hazards as hazard_rules
+from rulebook.lifecycle import FINISHED_STATUSES
+from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
 from server.notices.models import Notice, NoticeHazard
 from server.paging import newest_first, split_page
 from server.photos.models import Photo, PhotoLink
@@ -28,9 +30,8 @@ from server.users.models import User
 
 
 def default_deadline(*, found_at: datetime, severity: str, settings: Settings) -> datetime:
-    """End of the local day, N days after the hazard was found (N by severity)."""
-    local_day = found_at.astimezone(settings.tz).date() + timedelta(days=settings.deadline_days(severity))
-    return datetime.combine(local_day, time(23, 59, 59), settings.tz)
+    """End of the local day, N days after the hazard was found (N by severity, a setting)."""
+    return hazard_rules.default_deadline(found_at=found_at, days=settings.deadline_days(severity), tz=settings.tz)
 
 
 def is_overdue(hazard: Hazard, now: datetime | None = None) -> bool:
@@ -97,15 +98,14 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     if existing is not None:
         return _replay(session, existing, request_hash), False
     if data.category not in CATEGORIES:
-        raise Invalid(f"Unknown category '{data.category}'; use one of {', '.join(CATEGORIES)}.",
-                      code="unknown_category")
+        raise Invalid("unknown_category", category=data.category, allowed=list(CATEGORIES))
     site = session.exec(select(Site).where(Site.id == data.site_id, site_condition(user))).first()
     if site is None:
-        raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
+        raise Invalid("unknown_site", site_id=str(data.site_id))
     now = utcnow()
     found_at = data.found_at or now
     if found_at > now + timedelta(hours=1):
-        raise Invalid("found_at lies in the future; check the phone's clock.", code="time_in_future")
+        raise Invalid("time_in_future", field="found_at")
     require_photos(session=session, user=user, photo_ids=data.photo_ids)
     site_id = site.id
 
@@ -131,7 +131,7 @@ def _replay(session: Session, existing: Hazard, request_hash: str) -> HazardPubl
 def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     hazard = session.exec(select(Hazard).where(Hazard.id == hazard_id, hazard_condition(user))).first()
     if hazard is None:
-        raise not_found("Hazard")
+        raise not_found("hazard")
     return hazard
 
 

@@ -13,7 +13,7 @@ from server.audit import service as audit
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Invalid, PreconditionFailed, not_found
-from server.hazards import workflow
+from rulebook import lifecycle
 from server.hazards.history import record_step
 from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.hazards.service import default_deadline, to_public
@@ -23,19 +23,11 @@ from server.scope import hazard_condition
 from server.sync.changes import stamp_change
 from server.users.models import User
 
-# Taken through notices only: the step names the notice, which carries the number, deadline and receipt.
-NOTICE_ACTIONS = {
-    workflow.Action.notify.value: "issue a notice for it with POST /notices {organization_id, hazard_ids}",
-    workflow.Action.acknowledge.value: "acknowledge its notice with POST /notices/{notice_id}/acknowledge "
-                                       "(the hazard's notice_id names it)",
-}
-
-
 def lock_visible_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     hazard = session.exec(select(Hazard).where(Hazard.id == hazard_id, hazard_condition(user))
                           .with_for_update()).first()
     if hazard is None:
-        raise not_found("Hazard")
+        raise not_found("hazard")
     return hazard
 
 
@@ -46,40 +38,36 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
     stored = session.get(HazardTransition, transition_id)
     if stored is not None:
         return _replay(stored, request_hash), False
-    if data.action not in workflow.Action.__members__:
-        raise Invalid(f"Unknown action '{data.action}'; use one of {', '.join(workflow.Action.__members__)}.",
-                      code="unknown_action")
-    if data.action in NOTICE_ACTIONS:
-        raise Conflict(f"'{data.action}' goes through the hazard's rectification notice: "
-                       f"{NOTICE_ACTIONS[data.action]}. Nothing was changed.", code="use_notices")
+    if data.action not in lifecycle.ACTIONS:
+        raise Invalid("unknown_action", action=data.action, allowed=list(lifecycle.ACTIONS))
+    if lifecycle.rule_for(data.action).by_notice:  # the notice carries the number, the deadline and the receipt
+        raise Conflict("use_notices", action=data.action)
     if data.deadline is not None:
-        raise Invalid("Only a notice sets a deadline (POST /notices with 'deadline').", code="deadline_not_allowed")
+        raise Invalid("deadline_not_allowed")
     kinds = photos.require_photos(session=session, user=user, photo_ids=data.photo_ids)
 
     def write() -> HazardPublic:
         hazard = lock_visible_hazard(session=session, user=user, hazard_id=hazard_id)
         if data.base_version != hazard.version:
-            raise PreconditionFailed(
-                f"This hazard changed since you last saw it (you had version {data.base_version}, it is now "
-                f"{hazard.version}, {hazard.status}). Look at it again and decide.",
-                extra={"hazard": to_public(session, hazard).model_dump(mode="json")})
-        new_status = workflow.transition(state=hazard.status, action=data.action, role=user.role,
-                                         photo_kinds=kinds.values(), note=data.note,
-                                         has_organization=hazard.organization_id is not None)
+            raise PreconditionFailed(yours=data.base_version, current=hazard.version, status=hazard.status,
+                                     extra={"hazard": to_public(session, hazard).model_dump(mode="json")})
+        new_status = lifecycle.transition(state=hazard.status, action=data.action, role=user.role,
+                                          photo_kinds=kinds.values(), note=data.note,
+                                          has_organization=hazard.organization_id is not None)
         deadline = None
-        if data.action == workflow.Action.reopen.value:  # found broken again: a fresh deadline from today
+        if data.action == "reopen":  # found broken again: a fresh deadline from today
             deadline = default_deadline(found_at=utcnow(), severity=hazard.severity, settings=settings)
         from_status = hazard.status
         move_hazard(session=session, hazard=hazard, to_status=new_status, deadline=deadline)
         photos.attach_photos(session=session, photo_ids=data.photo_ids, site_id=hazard.site_id, hazard_id=hazard.id)
         audit.record(session=session, actor_id=user.id, action=data.action, target_type="hazard",
-                     target_id=hazard.id, from_state=from_status, to_state=new_status.value,
+                     target_id=hazard.id, from_state=from_status, to_state=new_status,
                      detail={"note": data.note, "photo_ids": [str(p) for p in data.photo_ids],
                              "transition_id": str(transition_id)})
         session.flush()
         result = to_public(session, hazard)
         record_step(session, step_id=transition_id, hazard=hazard, action=data.action, from_status=from_status,
-                    to_status=new_status.value, actor_id=user.id, note=data.note, photo_ids=data.photo_ids,
+                    to_status=new_status, actor_id=user.id, note=data.note, photo_ids=data.photo_ids,
                     request_hash=request_hash, result=result.model_dump(mode="json"))
         return result
 
@@ -87,11 +75,11 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
                       replay=lambda stored: _replay(stored, request_hash))
 
 
-def move_hazard(*, session: Session, hazard: Hazard, to_status: HazardStatus, deadline=None) -> None:  # type: ignore[no-untyped-def]
+def move_hazard(*, session: Session, hazard: Hazard, to_status: str, deadline=None) -> None:  # type: ignore[no-untyped-def]
     """The bookkeeping of a state change (the caller locked the hazard and checked the step against the
     workflow, inside its unit of work); it puts the hazard at the end of the changes feed."""
     now = utcnow()
-    hazard.status = to_status.value
+    hazard.status = HazardStatus(to_status).value
     hazard.version += 1
     hazard.updated_at = now
     if deadline is not None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from rulebook.hazards import failed_item_description, hazard_id_for
 from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
@@ -24,11 +25,6 @@ from server.sites.models import Site
 from server.users.models import User
 
 
-def hazard_id_for(inspection_id: uuid.UUID, item_id: str) -> uuid.UUID:
-    """The id of the hazard a failed item raises; the phone computes the same offline."""
-    return uuid.uuid5(inspection_id, item_id)
-
-
 def to_public(inspection: Inspection) -> InspectionPublic:
     return InspectionPublic(
         **inspection.model_dump(exclude={"request_hash", "answers"}),
@@ -37,31 +33,23 @@ def to_public(inspection: Inspection) -> InspectionPublic:
     )
 
 
-def _names(ids: list[str]) -> str:
-    return ", ".join(ids)
-
-
 def check_answers(template: ChecklistTemplate, site: Site, data: InspectionIn) -> None:
     """Every problem named at once, so the officer can fix them all in one go."""
     known = {item.id: item for item in template.items}
     given = [a.item_id for a in data.answers]
     unknown = [i for i in given if i not in known]
     if unknown:
-        raise Invalid(f"These items are not in the {template.category} checklist version {template.version}: "
-                      f"{_names(unknown)}.", code="unknown_items", extra={"items": unknown})
+        raise Invalid("unknown_items", category=template.category, version=template.version, items=unknown)
     duplicated = sorted({i for i in given if given.count(i) > 1})
     if duplicated:
-        raise Invalid(f"These items are answered more than once: {_names(duplicated)}.", code="duplicate_answers",
-                      extra={"items": duplicated})
+        raise Invalid("duplicate_answers", items=duplicated)
     missing = [item.id for item in template.items_for(site.profile) if item.id not in given]
     if missing:
-        raise Invalid(f"These items apply to {site.name} and have no answer: {_names(missing)}.",
-                      code="missing_answers", extra={"items": missing})
+        raise Invalid("missing_answers", site=site.name, items=missing)
     no_photo = [a.item_id for a in data.answers
                 if a.result == "fail" and known[a.item_id].photo_required_on_fail and not a.photo_ids]
     if no_photo:
-        raise Invalid(f"These failed items need a photo of the problem: {_names(no_photo)}.",
-                      code="photo_required", extra={"items": no_photo})
+        raise Invalid("photo_required", items=no_photo)
 
 
 def submit_inspection(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
@@ -76,16 +64,15 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
 
     site = session.exec(select(Site).where(Site.id == data.site_id, site_condition(user))).first()
     if site is None:
-        raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
+        raise Invalid("unknown_site", site_id=str(data.site_id))
     template = registry.version(session=session, category=data.category, version=data.template_version)
     if template is None:
-        raise Invalid(f"The server does not know checklist '{data.category}' version {data.template_version}; "
-                      "refresh the checklists on the phone.", code="unknown_template")
+        raise Invalid("unknown_template", category=data.category, version=data.template_version)
     now = utcnow()
     if data.finished_at < data.started_at:
-        raise Invalid("finished_at is before started_at.", code="bad_times")
+        raise Invalid("bad_times")
     if data.finished_at > now + timedelta(hours=1):
-        raise Invalid("finished_at lies in the future; check the phone's clock.", code="time_in_future")
+        raise Invalid("time_in_future", field="finished_at")
     check_answers(template, site, data)
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
 
@@ -122,8 +109,7 @@ def raise_hazards_for_failed_items(*, inspection: Inspection, template: Checklis
             continue
         item = template.item(answer["item_id"])
         assert item is not None  # check_answers ran
-        # Prompts state the safe condition; a hazard reads as its failure, with the officer's note.
-        description = f"不符合：{item.prompt.zh}" + (f"\n{answer['note']}" if answer.get("note") else "")
+        description = failed_item_description(item.prompt.zh, answer.get("note"))
         hazards.append(new_hazard(
             site=site, category=template.category, severity=item.severity_on_fail.value, description=description,
             reported_by=inspection.inspector_id, found_at=inspection.finished_at, settings=settings,
@@ -141,7 +127,7 @@ def get_inspection(*, session: Session, user: User, inspection_id: uuid.UUID) ->
     row = session.exec(select(Inspection).where(Inspection.id == inspection_id,
                                                 fieldwork_condition(user, Inspection.site_id))).first()
     if row is None:
-        raise not_found("Inspection")
+        raise not_found("inspection")
     return to_public(row)
 
 

@@ -16,7 +16,7 @@ from server.config import Settings
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.db import write_unit
 from server.idempotency import check_same_request, write_once
-from server.hazards import workflow
+from rulebook import lifecycle
 from server.hazards.history import notice_step_id, record_step
 from server.hazards.models import Hazard, HazardStatus
 from server.hazards.service import default_deadline
@@ -93,10 +93,9 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
         return _replay(session, existing, request_hash), False
     org = session.get(Organization, data.organization_id)
     if org is None or org.kind != "property":
-        raise Invalid(f"organization_id {data.organization_id} does not name a property company.",
-                      code="unknown_organization")
+        raise Invalid("unknown_organization", field="organization_id")
     if data.deadline is not None and data.deadline <= utcnow():
-        raise Invalid("The deadline must lie in the future.", code="deadline_in_past")
+        raise Invalid("deadline_in_past")
     wanted = list(dict.fromkeys(data.hazard_ids))
 
     def write() -> Notice:
@@ -105,16 +104,13 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
         found = {h.id for h in hazards}
         missing = [str(h) for h in wanted if h not in found]
         if missing:
-            raise Invalid(f"These hazards do not exist or are not yours: {', '.join(missing)}.",
-                          code="unknown_hazards", extra={"hazard_ids": missing})
+            raise Invalid("unknown_hazards", hazard_ids=missing)
         others = [str(h.id) for h in hazards if h.organization_id != org.id]
         if others:
-            raise Invalid(f"These hazards are not the responsibility of {org.name}: {', '.join(others)}.",
-                          code="wrong_organization", extra={"hazard_ids": others})
+            raise Invalid("wrong_organization", organization=org.name, hazard_ids=others)
         not_open = [f"{h.id} ({h.status})" for h in hazards if h.status != HazardStatus.open.value]
         if not_open:
-            raise Conflict(f"Only open hazards can go on a notice; these are not open: {', '.join(not_open)}.",
-                           code="hazards_not_open")
+            raise Conflict("hazards_not_open", hazard_ids=not_open)
         now = utcnow()
         deadline = data.deadline or min(default_deadline(found_at=now, severity=h.severity, settings=settings)
                                         for h in hazards)
@@ -126,7 +122,7 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
         audit.record(session=session, actor_id=user.id, action="issue", target_type="notice", target_id=notice.id,
                      to_state="issued", detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]})
         for hazard in hazards:
-            to = workflow.transition(state=hazard.status, action="notify", role=user.role,
+            to = lifecycle.transition(state=hazard.status, action="notify", role=user.role, through_notice=True,
                                      has_organization=hazard.organization_id is not None)
             step_notice_hazard(session=session, notice=notice, hazard=hazard, action="notify", to=to,
                                actor_id=user.id, deadline=deadline)
@@ -145,10 +141,10 @@ def step_notice_hazard(*, session: Session, notice: Notice, hazard: Hazard, acti
     """One hazard moved by a notice: its state, its history step (id from notice, hazard and action), audit."""
     from_status = hazard.status
     audit.record(session=session, actor_id=actor_id, action=action, target_type="hazard", target_id=hazard.id,
-                 from_state=from_status, to_state=to.value, detail={"notice_id": str(notice.id), "number": notice.number})
+                 from_state=from_status, to_state=to, detail={"notice_id": str(notice.id), "number": notice.number})
     move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
     record_step(session, step_id=notice_step_id(notice.id, hazard.id, action), hazard=hazard, action=action,
-                from_status=from_status, to_status=to.value, actor_id=actor_id, note=notice.number)
+                from_status=from_status, to_status=to, actor_id=actor_id, note=notice.number)
 
 
 def _replay(session: Session, existing: Notice, request_hash: str) -> NoticePublic:
@@ -160,7 +156,7 @@ def get_notice(*, session: Session, user: User, notice_id: uuid.UUID, lock: bool
     query = select(Notice).where(Notice.id == notice_id, notice_condition(user))
     notice = session.exec(query.with_for_update() if lock else query).first()
     if notice is None:
-        raise not_found("Notice")
+        raise not_found("notice")
     return notice
 
 
@@ -170,7 +166,7 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
     This is the one way a hazard is acknowledged (PUT .../transitions refuses it)."""
     notice = get_notice(session=session, user=user, notice_id=notice_id)  # scope first: else 404
     if user.role != Role.property.value:
-        raise Forbidden("Only the property company the notice is addressed to can acknowledge it.")
+        raise Forbidden("not_addressee")
     if notice.acknowledged_at is not None:
         return to_public(session, notice)  # a second tap: nothing to write, no lock taken
 
@@ -183,7 +179,8 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
             for hazard in hazards:
                 if hazard.status != HazardStatus.notified.value:
                     continue  # moved on already (evidence submitted, cancelled)
-                to = workflow.transition(state=hazard.status, action="acknowledge", role=user.role)
+                to = lifecycle.transition(state=hazard.status, action="acknowledge", role=user.role,
+                                          through_notice=True)
                 step_notice_hazard(session=session, notice=notice, hazard=hazard, action="acknowledge", to=to,
                                    actor_id=user.id)
             notice.acknowledged_at = utcnow()

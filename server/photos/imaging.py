@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
-import re
 import struct
 import threading
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from rulebook import exif as exif_rules
 from server.errors import Invalid, UnsupportedMediaType
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -23,15 +22,13 @@ DISPLAY_QUALITY = 82
 THUMB_QUALITY = 78
 
 # EXIF tags (Pillow's Image.Exif speaks numbers).
-ORIENTATION, DATETIME, EXIF_IFD, GPS_IFD = 0x0112, 0x0132, 0x8769, 0x8825
-DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x9003, 0x9011
+ORIENTATION = 0x0112
 # Orientation -> the transpose that stands the stored pixels upright.
 UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
            8: Image.Transpose.ROTATE_90}
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
                  TypeError, KeyError, ZeroDivisionError, MemoryError)
-ACCEPTED = "Send the photo as a JPEG, PNG or WebP image."
 _WARNINGS_LOCK = threading.Lock()
 
 
@@ -59,7 +56,7 @@ class ProcessedPhoto:
 def sniff_format(data: bytes) -> str:
     """The image format by its magic bytes; names and Content-Type headers are not trusted."""
     if not data:
-        raise Invalid("The file is empty; take or choose the photo again and resend it.", code="empty_file")
+        raise Invalid("empty_file")
     if data[:3] == b"\xff\xd8\xff":
         return "JPEG"
     if data[:8] == b"\x89PNG\r\n\x1a\n":
@@ -67,34 +64,33 @@ def sniff_format(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
     what = _describe(data)
-    if what == "a HEIC/HEIF/AVIF photo":
-        raise UnsupportedMediaType("HEIC/HEIF photos are not accepted: set the camera to save JPEG "
-                                   "(\"Most Compatible\") or let the app convert the photo.", code="unsupported_format")
-    raise UnsupportedMediaType(f"This file is {what}, not a photo the server accepts. {ACCEPTED}",
-                               code="unsupported_format")
+    if what == "heic":
+        raise UnsupportedMediaType("heic_not_accepted")
+    raise UnsupportedMediaType("unsupported_format", what=what)
 
 
 def _describe(data: bytes) -> str:
+    """What a file that is not an accepted photo is (a key of rulebook.messages.FILE_KINDS)."""
     head = data[:64]
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "a GIF image"
+        return "gif"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "a TIFF image"
+        return "tiff"
     if head[4:8] == b"ftyp":
-        return "a HEIC/HEIF/AVIF photo" if head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif") \
-            else "a video or MP4-family file"
+        return "heic" if head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif") \
+            else "video"
     if head[:4] == b"%PDF":
-        return "a PDF document"
+        return "pdf"
     if head[:4] == b"PK\x03\x04":
-        return "a ZIP archive"
+        return "zip"
     if head[:2] == b"BM":
-        return "a BMP image"
+        return "bmp"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<svg", b"<?xml")):
-        return "an SVG or XML document"
+        return "svg"
     if text.startswith((b"<!doctype", b"<html", b"<")):
-        return "an HTML document"
-    return "of an unknown type"
+        return "html"
+    return "unknown"
 
 
 def fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
@@ -130,11 +126,11 @@ def process_photo(data: bytes, *, max_pixels: int, tz: tzinfo = timezone.utc, di
     thumb = display.resize(fit(display.size, thumb_px), Image.Resampling.LANCZOS, reducing_gap=2.0)
 
     width, height = stored_size if orientation < 5 else (stored_size[1], stored_size[0])
-    lat, lon = _exif_gps(exif)
+    lat, lon = exif_rules.position(exif)
     return ProcessedPhoto(
         sha256=hashlib.sha256(data).hexdigest(), format=image_format, width=width, height=height,
         display=encode_jpeg(display, DISPLAY_QUALITY), thumb=encode_jpeg(thumb, THUMB_QUALITY),
-        taken_at=_exif_taken_at(exif, tz), lat=lat, lon=lon,
+        taken_at=exif_rules.taken_at(exif, tz), lat=lat, lon=lon,
     )
 
 
@@ -166,15 +162,12 @@ def _load(image: Image.Image) -> None:
 
 
 def _too_many_pixels(size: tuple[int, int] | None, max_pixels: int) -> Invalid:
-    said = f"{size[0]} × {size[1]} pixels" if size else "far too many pixels"
-    limit = f" (the limit is {max_pixels / 1e6:.0f} megapixels)" if max_pixels else ""
-    return Invalid(f"This image has {said}{limit}; it is not a camera photo the server can take. "
-                   "Send the photo as the camera took it.", code="too_many_pixels")
+    return Invalid("too_many_pixels", pixels=f"{size[0]} × {size[1]}" if size else "…",
+                   limit=f"{max_pixels / 1e6:.0f} MP" if max_pixels else "…")
 
 
 def _damaged(image_format: str) -> Invalid:
-    return Invalid(f"This {image_format} file is damaged or incomplete (perhaps cut off during the transfer); "
-                   "take or choose the photo again and resend it.", code="damaged_image")
+    return Invalid("damaged_image", format=image_format)
 
 
 def flatten_to_rgb_or_cmyk(image: Image.Image) -> Image.Image:
@@ -230,57 +223,3 @@ def _read_exif(image: Image.Image) -> Image.Exif:
         return image.getexif()
     except Exception:  # hostile metadata only costs us the metadata, never the photo
         return Image.Exif()
-
-
-_EXIF_TIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
-
-
-def _exif_taken_at(exif: Image.Exif, tz: tzinfo) -> datetime | None:
-    """DateTimeOriginal with its offset; without one, the camera's clock is taken as local time."""
-    try:
-        sub = exif.get_ifd(EXIF_IFD)
-        raw = _text(sub.get(DATETIME_ORIGINAL)) or _text(exif.get(DATETIME))
-        match = _EXIF_TIME.match(raw or "")
-        if not match:
-            return None
-        local = datetime(*(int(part) for part in match.groups()))  # type: ignore[misc]
-        offset = _EXIF_OFFSET.match(_text(sub.get(OFFSET_TIME_ORIGINAL)) or "")
-        if offset:
-            sign = -1 if offset.group(1) == "-" else 1
-            zone: tzinfo = timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3))))
-        else:
-            zone = tz
-        if not 1990 <= local.year <= 2200:
-            return None
-        return local.replace(tzinfo=zone).astimezone(timezone.utc)
-    except Exception:  # any nonsense in the tags means "unknown", never an error
-        return None
-
-
-def _exif_gps(exif: Image.Exif) -> tuple[float | None, float | None]:
-    try:
-        gps = exif.get_ifd(GPS_IFD)
-        lat = _degrees(gps.get(2), gps.get(1), negative="S")
-        lon = _degrees(gps.get(4), gps.get(3), negative="W")
-    except Exception:
-        return None, None
-    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
-        return None, None  # 0,0 is what phones without a fix write
-    return round(lat, 7), round(lon, 7)
-
-
-def _degrees(values, ref, *, negative: str) -> float | None:  # type: ignore[no-untyped-def]
-    if not isinstance(values, tuple) or len(values) != 3:
-        return None
-    degrees, minutes, seconds = (float(v) for v in values)
-    value = degrees + minutes / 60 + seconds / 3600
-    if not math.isfinite(value):
-        return None
-    return -value if (_text(ref) or "").upper().startswith(negative) else value
-
-
-def _text(value) -> str | None:  # type: ignore[no-untyped-def]
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    return value.strip("\x00 ").strip() if isinstance(value, str) else None

@@ -120,8 +120,7 @@ def rendition_files(processed: imaging.ProcessedPhoto, original: bytes) -> dict[
 
 def _replay(existing: Photo, request_hash: str) -> PhotoPublic:
     if existing.request_hash != request_hash:
-        raise Conflict("A different photo (other bytes or other details) was already stored under this id; "
-                       "nothing was changed. Give a new photo a new id.", code="id_conflict")
+        raise Conflict("id_conflict", record="photo")
     return to_public(existing)
 
 
@@ -171,12 +170,10 @@ def find_photo_file(*, session: Session, user: User, photo_id: uuid.UUID, size: 
     """Which stored file answers GET /photos/{id}?size=…; out of scope looks exactly like missing."""
     photo = session.exec(select(Photo).where(Photo.id == photo_id, photo_condition(user))).first()
     if photo is None:
-        raise not_found("Photo")
+        raise not_found("photo")
     if size == PhotoSize.original:
         if user.role == Role.property:
-            raise Forbidden("The original file is kept as evidence for officers and administrators; "
-                            "ask for size=display, the full photo without its metadata.",
-                            code="original_restricted")
+            raise Forbidden("original_restricted")
         extension = imaging.EXTENSIONS.get(_format_of(photo.content_type), "jpg")
         return PhotoFile(key=photo_key(photo.sha256, "original", extension), content_type=photo.content_type,
                          etag=f'"{photo.sha256}-original"', filename=f"{photo.id}.{extension}")
@@ -200,10 +197,7 @@ def require_photos(*, session: Session, user: User, photo_ids: list[uuid.UUID]) 
     kinds = {row[0]: row[1] for row in rows}
     missing = [photo_id for photo_id in wanted if photo_id not in kinds]
     if missing:
-        names = ", ".join(str(photo_id) for photo_id in missing)
-        raise Invalid(f"These photos are not on the server (or not yours to use): {names}. Upload each photo "
-                      "before the record that names it.", code="unknown_photos",
-                      extra={"photo_ids": [str(photo_id) for photo_id in missing]})
+        raise Invalid("unknown_photos", photo_ids=[str(photo_id) for photo_id in missing])
     return kinds
 
 

@@ -48,8 +48,7 @@ class _FormCollector:
 
     def on_part_begin(self) -> None:
         if len(self.parts) >= MAX_PARTS:
-            raise Invalid(f"The form has more than {MAX_PARTS} parts; send just file, kind, taken_at, lat and lon.",
-                          code="invalid_form")
+            raise Invalid("invalid_form", problem="too_many_parts")
         self.parts.append(_Part())
         self._disposition = b""
 
@@ -77,16 +76,14 @@ class _FormCollector:
         if part.is_file and len(part.data) > self.max_file_bytes:
             raise too_large(self.max_file_bytes)
         if not part.is_file and len(part.data) > MAX_FIELD_BYTES:
-            raise Invalid(f"The form field '{part.name}' is longer than {MAX_FIELD_BYTES} bytes.",
-                          code="invalid_form")
+            raise Invalid("invalid_form", problem="field_too_long")
 
     def on_end(self) -> None:
         self.finished = True
 
 
 def too_large(max_file_bytes: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The photo is larger than {max_file_bytes / 1024 / 1024:.0f} MB, the most the server "
-                           "accepts; let the app downscale it and send it again.", code="too_large")
+    return PayloadTooLarge("too_large", limit_mb=f"{max_file_bytes / 1024 / 1024:.0f}")
 
 
 @dataclass(frozen=True)
@@ -99,8 +96,7 @@ async def read_photo_upload(request: Request, *, max_file_bytes: int) -> PhotoUp
     """The file and its fields, or a clear 4xx; an oversized body is refused before it is read in full."""
     content_type, options = parse_options_header(request.headers.get("content-type"))
     if content_type != b"multipart/form-data" or not options.get(b"boundary"):
-        raise UnsupportedMediaType("Send the photo as multipart/form-data with a 'file' part and a 'kind' field.",
-                                   code="not_multipart")
+        raise UnsupportedMediaType("not_multipart")
     limit = max_file_bytes + FORM_OVERHEAD
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -117,14 +113,11 @@ async def read_photo_upload(request: Request, *, max_file_bytes: int) -> PhotoUp
             parser.write(chunk)
         parser.finalize()
     except ClientDisconnect:
-        raise DomainError("The upload was cut off before the whole photo arrived; send it again.",
-                          code="upload_incomplete") from None
+        raise DomainError("upload_incomplete") from None
     except MultipartParseError:
-        raise Invalid("The multipart form is malformed; send the photo as multipart/form-data.",
-                      code="invalid_form") from None
+        raise Invalid("invalid_form", problem="malformed") from None
     if not collector.finished:
-        raise DomainError("The upload ended before the whole form arrived; send it again.",
-                          code="upload_incomplete")
+        raise DomainError("upload_incomplete")
     return _validate(collector.parts)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
+
+from rulebook import weeks
 
 from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
@@ -17,28 +18,12 @@ from server.rounds.models import SiteRound, WeekRounds
 from server.sites.models import Assignment, Site
 from server.users.models import Role, User
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-
-
 def parse_week(week: str) -> date:
     """Monday of an ISO week written like 2026-W48."""
-    match = WEEK_RE.match(week)
     try:
-        if not match:
-            raise ValueError
-        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        return weeks.parse_week(week)
     except ValueError:
-        raise Invalid(f"'{week}' is not an ISO week; write it like 2026-W48.", code="bad_week") from None
-
-
-def week_of(moment: datetime, settings: Settings) -> str:
-    year, week, _ = moment.astimezone(settings.tz).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_bounds(monday: date, settings: Settings) -> tuple[datetime, datetime]:
-    start = datetime.combine(monday, time(0), settings.tz)
-    return start, datetime.combine(monday + timedelta(days=7), time(0), settings.tz)
+        raise Invalid("bad_week", week=week) from None
 
 
 def due_categories(registry: ChecklistRegistry, profile: dict) -> list[str]:
@@ -47,9 +32,9 @@ def due_categories(registry: ChecklistRegistry, profile: dict) -> list[str]:
 
 def rounds_for_week(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
                     week: str | None) -> WeekRounds:
-    week = week or week_of(utcnow(), settings)
+    week = week or weeks.week_of(utcnow(), settings.tz)
     monday = parse_week(week)
-    start, end = week_bounds(monday, settings)
+    start, end = weeks.week_bounds(monday, settings.tz)
 
     if user.role == Role.officer:
         rows = session.exec(select(Site, Assignment.visits_per_week).join(Assignment, Assignment.site_id == Site.id)

@@ -21,7 +21,7 @@ def _check_property_org(session: Session, org_id: uuid.UUID | None) -> None:
         return
     org = session.get(Organization, org_id)
     if org is None or org.kind != "property":
-        raise Invalid(f"property_org_id {org_id} does not name a property company.", code="unknown_organization")
+        raise Invalid("unknown_organization", field="property_org_id")
 
 
 def create_site(*, session: Session, data: SiteCreate, actor_id: uuid.UUID) -> Site:
@@ -36,7 +36,7 @@ def create_site(*, session: Session, data: SiteCreate, actor_id: uuid.UUID) -> S
 def update_site(*, session: Session, site_id: uuid.UUID, data: SiteUpdate, actor_id: uuid.UUID) -> Site:
     site = session.get(Site, site_id)
     if site is None:
-        raise not_found("Site")
+        raise not_found("site")
     changes = data.model_dump(exclude_unset=True)
     if "property_org_id" in changes:
         _check_property_org(session, changes["property_org_id"])
@@ -58,16 +58,16 @@ def list_sites(*, session: Session, user: User) -> list[Site]:
 def get_site(*, session: Session, user: User, site_id: uuid.UUID) -> Site:
     site = session.exec(select(Site).where(Site.id == site_id, site_condition(user))).first()
     if site is None:
-        raise not_found("Site")
+        raise not_found("site")
     return site
 
 
 def create_assignment(*, session: Session, data: AssignmentCreate, actor_id: uuid.UUID) -> Assignment:
     officer = session.get(User, data.officer_id)
     if officer is None or officer.role != Role.officer.value:
-        raise Invalid(f"officer_id {data.officer_id} does not name an officer.", code="unknown_officer")
+        raise Invalid("unknown_officer")
     if session.get(Site, data.site_id) is None:
-        raise Invalid(f"site_id {data.site_id} does not name a site.", code="unknown_site")
+        raise Invalid("unknown_site", site_id=str(data.site_id))
     assignment = Assignment(**data.model_dump())
     try:
         with write_unit(session):
@@ -75,8 +75,7 @@ def create_assignment(*, session: Session, data: AssignmentCreate, actor_id: uui
             audit.record(session=session, actor_id=actor_id, action="create", target_type="assignment",
                          target_id=assignment.id)
     except IntegrityError:
-        raise Conflict("This officer is already assigned to this site; update that assignment instead.",
-                       code="already_assigned") from None
+        raise Conflict("already_assigned") from None
     return assignment
 
 
@@ -85,7 +84,7 @@ def update_assignment(*, session: Session, assignment_id: uuid.UUID, data: Assig
     with write_unit(session):
         assignment = session.get(Assignment, assignment_id, with_for_update=True)
         if assignment is None:
-            raise not_found("Assignment")
+            raise not_found("assignment")
         assignment.visits_per_week = data.visits_per_week
         assignment.updated_at = utcnow()
         session.add(assignment)
@@ -98,7 +97,7 @@ def delete_assignment(*, session: Session, assignment_id: uuid.UUID, actor_id: u
     with write_unit(session):
         assignment = session.get(Assignment, assignment_id, with_for_update=True)
         if assignment is None:
-            raise not_found("Assignment")
+            raise not_found("assignment")
         session.delete(assignment)
         audit.record(session=session, actor_id=actor_id, action="delete", target_type="assignment",
                      target_id=assignment_id)
@@ -117,5 +116,5 @@ def list_assignments(*, session: Session, officer_id: uuid.UUID | None = None,
 def get_assignment(*, session: Session, assignment_id: uuid.UUID) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
-        raise not_found("Assignment")
+        raise not_found("assignment")
     return assignment

@@ -30,7 +30,7 @@ def parse_cursor(since: str | None) -> int:
     except ValueError:
         value = -1
     if value < 0:
-        raise Invalid("This cursor is not one the server gave out; sync again without 'since'.", code="bad_cursor")
+        raise Invalid("bad_cursor")
     return value
 
 

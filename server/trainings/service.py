@@ -32,12 +32,11 @@ def log_training(*, session: Session, user: User, training_id: uuid.UUID,
         return _replay(existing, request_hash), False
     unknown = [t for t in data.topics if t not in CATEGORIES]
     if unknown:
-        raise Invalid(f"Unknown topics: {', '.join(unknown)}; topics are the categories "
-                      f"{', '.join(CATEGORIES)}.", code="unknown_topics")
+        raise Invalid("unknown_topics", topics=unknown, allowed=list(CATEGORIES))
     if session.exec(select(Site.id).where(Site.id == data.site_id, site_condition(user))).first() is None:
-        raise Invalid(f"Site {data.site_id} is not one of your sites.", code="unknown_site")
+        raise Invalid("unknown_site", site_id=str(data.site_id))
     if data.held_at > utcnow() + timedelta(hours=1):
-        raise Invalid("held_at lies in the future; log a session after it was held.", code="time_in_future")
+        raise Invalid("time_in_future", field="held_at")
     require_photos(session=session, user=user, photo_ids=data.photo_ids)
 
     def write() -> TrainingSession:

@@ -57,7 +57,7 @@ def refresh(request: Request, body: RefreshRequest, session: SessionDep, setting
     user_id = security.read_token(secret=request.app.state.token_secret, token=body.refresh_token, kind="refresh")
     user = session.get(User, user_id) if user_id else None
     if user is None or not user.is_active:
-        raise Unauthorized("This sign-in has expired; sign in again with your password.", code="invalid_token")
+        raise Unauthorized("invalid_token")
     return _tokens(request, settings, user)
 
 

@@ -40,9 +40,7 @@ def authenticate(
     ).one()
     if failures >= max_failures:
         minutes = max(1, window_seconds // 60)
-        raise TooManyRequests(
-            f"Too many failed sign-ins for this account. Wait {minutes} minutes and try again.", code="login_throttled"
-        )
+        raise TooManyRequests("login_throttled", minutes=minutes)
     user = session.exec(select(User).where(User.username == username)).first()
     had_failures = session.exec(select(LoginFailure.id).where(LoginFailure.username == username).limit(1)).first()
     password_hash = user.password_hash if user is not None and user.is_active else None
@@ -50,7 +48,7 @@ def authenticate(
     if password_hash is None or not hasher.verify(password, password_hash):
         with write_unit(session):
             session.add(LoginFailure(username=username))
-        raise Unauthorized("Wrong username or password.", code="bad_credentials")
+        raise Unauthorized("bad_credentials")
     if had_failures is not None:
         with write_unit(session):
             session.exec(delete(LoginFailure).where(LoginFailure.username == username))
@@ -66,11 +64,11 @@ def site_ids_for(*, session: Session, user: User) -> list[uuid.UUID]:
 
 def _check_organization(session: Session, role: Role | str, organization_id: uuid.UUID | None) -> None:
     if organization_id is not None and session.get(Organization, organization_id) is None:
-        raise Invalid(f"Organization {organization_id} does not exist.", code="unknown_organization")
+        raise Invalid("unknown_organization", field="organization_id")
     if role == Role.property:
         org = session.get(Organization, organization_id) if organization_id else None
         if org is None or org.kind != "property":
-            raise Invalid("A property user needs organization_id naming a property company.", code="organization_required")
+            raise Invalid("organization_required")
 
 
 def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, actor_id: uuid.UUID | None) -> User:
@@ -91,7 +89,7 @@ def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, act
             audit.record(session=session, actor_id=actor_id, action="create", target_type="user",
                          target_id=user.id, to_state=user.role)
     except IntegrityError:
-        raise Conflict(f"The username '{data.username}' is taken; choose another.", code="username_taken") from None
+        raise Conflict("username_taken", username=data.username) from None
     return user
 
 
@@ -100,7 +98,7 @@ def update_user(
 ) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise not_found("User")
+        raise not_found("user")
     changes = data.model_dump(exclude_unset=True)
     role = changes.get("role", user.role)
     org_id = changes.get("organization_id", user.organization_id)
@@ -109,7 +107,7 @@ def update_user(
     with write_unit(session):
         user = session.get(User, user_id, with_for_update=True, populate_existing=True)
         if user is None:
-            raise not_found("User")
+            raise not_found("user")
         for key, value in changes.items():
             if key == "password":
                 user.password_hash = password_hash
@@ -137,7 +135,7 @@ def list_users(*, session: Session, role: Role | None = None, organization_id: u
 def get_user(*, session: Session, user_id: uuid.UUID) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise not_found("User")
+        raise not_found("user")
     return user
 
 
@@ -162,7 +160,7 @@ def create_organization(*, session: Session, data: OrganizationCreate, actor_id:
             audit.record(session=session, actor_id=actor_id, action="create", target_type="organization",
                          target_id=org.id)
     except IntegrityError:
-        raise Conflict(f"An organization named '{data.name}' exists already.", code="name_taken") from None
+        raise Conflict("name_taken", name=data.name) from None
     return org
 
 
@@ -174,7 +172,7 @@ def update_organization(
     if changes.get("kind") == "department" and org.kind == "property":
         in_use = session.exec(select(User.id).where(User.organization_id == org.id, User.role == Role.property.value)).first()
         if in_use:
-            raise Conflict("This company still has property users; it cannot become a department.")
+            raise Conflict("organization_in_use")
     try:
         with write_unit(session):
             org = session.get(Organization, organization_id, with_for_update=True, populate_existing=True) or org
@@ -185,7 +183,7 @@ def update_organization(
             audit.record(session=session, actor_id=actor_id, action="update", target_type="organization",
                          target_id=org.id, detail={"fields": sorted(changes)})
     except IntegrityError:
-        raise Conflict(f"An organization named '{data.name}' exists already.", code="name_taken") from None
+        raise Conflict("name_taken", name=data.name) from None
     return org
 
 
@@ -196,7 +194,7 @@ def list_organizations(*, session: Session) -> list[Organization]:
 def get_organization(*, session: Session, organization_id: uuid.UUID) -> Organization:
     org = session.get(Organization, organization_id)
     if org is None:
-        raise not_found("Organization")
+        raise not_found("organization")
     return org
 
 

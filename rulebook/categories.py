@@ -1,0 +1,66 @@
+"""The seven inspection categories, severities, roles and site-profile flags, with their names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# Order is the order officers see them in: the rounds screen, checklists, reports.
+CATEGORY_NAMES: dict[str, dict[str, str]] = {
+    "gas": {"zh": "燃气", "en": "Gas"},
+    "electricity": {"zh": "用电", "en": "Electricity"},
+    "elevator": {"zh": "电梯", "en": "Elevators"},
+    "falling_objects": {"zh": "高空坠物", "en": "Falling objects"},
+    "fire": {"zh": "消防", "en": "Fire"},
+    "ebike": {"zh": "电动自行车充电", "en": "E-bike charging"},
+    "structure": {"zh": "房屋结构", "en": "Building structure"},
+}
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY_NAMES)
+
+# Severity on a failed item; red is the worst. The names are the deployment's usual ones.
+SEVERITY_NAMES: dict[str, dict[str, str]] = {
+    "red": {"zh": "红色", "en": "Red"},
+    "yellow": {"zh": "黄色", "en": "Yellow"},
+    "blue": {"zh": "蓝色", "en": "Blue"},
+}
+SEVERITIES: tuple[str, ...] = tuple(SEVERITY_NAMES)
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+ROLE_NAMES: dict[str, dict[str, str]] = {
+    "officer": {"zh": "安全员", "en": "officer"},
+    "property": {"zh": "物业", "en": "property company"},
+    "admin": {"zh": "管理员", "en": "administrator"},
+}
+ROLES: tuple[str, ...] = tuple(ROLE_NAMES)
+
+PHOTO_KIND_NAMES: dict[str, dict[str, str]] = {
+    "scene": {"zh": "现场", "en": "scene"},
+    "problem": {"zh": "问题", "en": "problem"},
+    "rectification": {"zh": "整改", "en": "rectification"},
+    "verification": {"zh": "复查", "en": "verification"},
+    "training": {"zh": "培训", "en": "training"},
+}
+PHOTO_KINDS: tuple[str, ...] = tuple(PHOTO_KIND_NAMES)
+
+# What a site has; checklist items name these in `applies_if`.
+PROFILE_FLAG_NAMES: dict[str, dict[str, str]] = {
+    "has_gas": {"zh": "通燃气", "en": "has piped gas"},
+    "has_elevators": {"zh": "有电梯", "en": "has elevators"},
+    "has_high_rise": {"zh": "有高层建筑", "en": "has high-rise buildings"},
+    "has_underground_garage": {"zh": "有地下车库", "en": "has an underground garage"},
+    "has_ebike_charging": {"zh": "有电动车充电设施", "en": "has e-bike charging"},
+    "has_fire_control_room": {"zh": "有消防控制室", "en": "has a fire control room"},
+}
+PROFILE_FLAGS: tuple[str, ...] = tuple(PROFILE_FLAG_NAMES)
+
+
+def applies(applies_if: Mapping[str, Any] | None, profile: Mapping[str, Any] | None) -> bool:
+    """True when every `applies_if` flag equals the site's (a flag the site does not state counts as False)."""
+    profile = profile or {}
+    return all(bool(profile.get(flag, False)) == bool(expected) for flag, expected in (applies_if or {}).items())
+
+
+def name(names: Mapping[str, Mapping[str, str]], key: str | None, lang: str) -> str:
+    """The name of a category, severity, role… in `lang` ('zh' or 'en'); the key itself when unknown."""
+    entry = names.get(key or "")
+    return entry.get(lang) or entry["zh"] if entry else (key or "")
