@@ -23,7 +23,8 @@ from kivymd.uix.navigationbar import MDNavigationBar, MDNavigationItem, MDNaviga
 
 from mobile.background import Background
 from mobile.fonts import install_cjk_font
-from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, localized, translate
+from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, explain_code, explain_violation, localized, translate
+from rulebook.messages import RuleViolation
 
 log = logging.getLogger("saferound.app")
 
@@ -289,11 +290,14 @@ class SafeRoundApp(MDApp):
         Toast(text).open()
 
     def explain(self, error: BaseException) -> str:
-        """A sentence for a person: the server's own message if it sent one, else what to do."""
-        message = getattr(error, "message", None) or getattr(error, "detail", None)
+        """A sentence for a person, in the app's language: a rule the phone or the server applied (by its code
+        and values, from the rulebook), else what to do."""
         if getattr(error, "retryable", False) or isinstance(error, (ConnectionError, TimeoutError, OSError)):
             return self.tr("error.offline")
-        return str(message or error) or self.tr("error.unknown")
+        if isinstance(error, RuleViolation):
+            return explain_violation(error, self.lang)
+        said = explain_code(getattr(error, "code", None), getattr(error, "params", None), self.lang)
+        return said or self.tr("error.unknown")
 
     # ---- sync -------------------------------------------------------------------------------------------
 

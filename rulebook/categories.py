@@ -27,9 +27,9 @@ SEVERITIES: tuple[str, ...] = tuple(SEVERITY_NAMES)
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 ROLE_NAMES: dict[str, dict[str, str]] = {
-    "officer": {"zh": "安全员", "en": "officer"},
+    "officer": {"zh": "安全员", "en": "safety officer"},
     "property": {"zh": "物业", "en": "property company"},
-    "admin": {"zh": "管理员", "en": "administrator"},
+    "admin": {"zh": "管理员", "en": "coordinator"},
 }
 ROLES: tuple[str, ...] = tuple(ROLE_NAMES)
 

@@ -21,13 +21,10 @@ def failed_item_description(prompt_zh: str, note: str | None) -> str:
     return f"{headline}\n{note}" if note and note.strip() else headline
 
 
-def officer_note(description: str | None, *, from_item: bool) -> str:
-    """The officer's own words in a hazard's description: after the headline for a failed item, all of a
-    hazard reported directly."""
-    text = description or ""
-    if not from_item:
-        return text.strip()
-    _headline, _newline, note = text.partition("\n")
+def officer_note(description: str | None) -> str:
+    """The officer's own words in a failed item's hazard: everything after the headline, exactly as written
+    (a note that quotes the prompt keeps the quote)."""
+    _headline, _newline, note = (description or "").partition("\n")
     return note.strip()
 
 

@@ -12,12 +12,6 @@ MESSAGES: dict[str, str] = {
     "signin.submit": "登录", "signin.working": "正在登录…",
     "signin.fill_all": "请填写服务器地址、用户名和密码。",
     # categories, severities, statuses, roles
-    "cat.gas": "燃气", "cat.electricity": "用电", "cat.elevator": "电梯", "cat.falling_objects": "高空坠物",
-    "cat.fire": "消防", "cat.ebike": "电动车充电", "cat.structure": "房屋结构",
-    "sev.red": "红色", "sev.yellow": "黄色", "sev.blue": "蓝色",
-    "status.open": "待处理", "status.notified": "已下发通知", "status.rectifying": "整改中",
-    "status.awaiting_verification": "待复查", "status.closed": "已销号", "status.cancelled": "已撤销",
-    "role.officer": "安全员", "role.property": "物业", "role.admin": "管理员", "role.": "",
     # sync
     "sync.running": "正在同步…", "sync.pending": "{count} 项待上传", "sync.all_sent": "已全部上传",
     "sync.last": "上次同步", "sync.never": "从未", "sync.today_at": "今天 {time}",
@@ -102,6 +96,10 @@ MESSAGES: dict[str, str] = {
     "settings.sign_out": "退出登录", "settings.sign_out_anyway": "仍然退出（未上传的会丢失）",
     "settings.sign_out_warning": "还有 {count} 项没有上传。现在退出，这些记录会从手机上删除。",
     "attention.retry": "重试", "attention.discard": "放弃",
+    "attention.waiting": "等待“{label}”处理完毕后才能上传。",
+    "label.photo": "照片（{kind}）", "label.inspection": "{category}检查 · {site}", "label.training": "培训 · {trainer}",
+    "label.hazard": "隐患 · {text}", "label.transition": "{action} · {text}", "label.notice": "整改通知书 · {count} 项隐患",
+    "label.acknowledge": "签收整改通知书",
     "kind.photo": "照片", "kind.inspection": "检查记录", "kind.training": "培训记录", "kind.transition": "隐患处理",
     "kind.notice": "整改通知书", "kind.acknowledge": "签收", "kind.hazard_report": "隐患上报",
     # photos

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-SEVERITY_ORDER = {"red": 0, "yellow": 1, "blue": 2}
-FINISHED = ("closed", "cancelled")
+from rulebook.categories import SEVERITY_RANK
+from rulebook.hazards import NOT_MET
+from rulebook.lifecycle import FINISHED_STATUSES as FINISHED
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -62,10 +63,7 @@ def hazard_sort_key(hazard: dict[str, Any]) -> tuple:
     """Overdue first, then the nearest deadline, then the most severe."""
     deadline = parse_time(hazard.get("deadline"))
     return (hazard.get("status") in FINISHED, not is_overdue(hazard),
-            deadline.timestamp() if deadline else float("inf"), SEVERITY_ORDER.get(hazard.get("severity"), 9))
-
-
-NOT_MET = {"zh": "不符合：", "en": "Not met: "}
+            deadline.timestamp() if deadline else float("inf"), SEVERITY_RANK.get(hazard.get("severity"), 9))
 
 
 def hazard_title(hazard: dict[str, Any], pick: Any) -> str:

@@ -11,23 +11,14 @@ from kivy.properties import BooleanProperty, StringProperty
 from mobile.screens.base import BaseScreen, PhotoFormMixin
 from mobile.screens.format import deadline_text, hazard_row, hazard_sort_key, hazard_title, is_overdue, short_time
 from mobile.widgets.colors import on_severity_color, severity_color
+from rulebook import lifecycle
 
-# What each action needs from the user: (note required, photo kind or None, asks for a deadline).
-ACTION_NEEDS = {
-    "notify": (False, None, True),
-    "acknowledge": (False, None, False),
-    "submit_evidence": (False, "rectification", False),
-    "verify": (False, "verification", False),
-    "reject": (True, None, False),
-    "fix_on_spot": (False, "verification", False),
-    "reopen": (True, None, False),
-    "cancel": (True, None, False),
-}
-ACTION_ICONS = {"notify": "file-send-outline", "acknowledge": "draw-pen", "submit_evidence": "camera-enhance-outline",
-                "verify": "check-decagram-outline", "reject": "close-octagon-outline",
-                "fix_on_spot": "wrench-check-outline", "reopen": "restore", "cancel": "cancel"}
-# The main action is a filled button; the rest are outlined so a thumb finds the usual next step first.
-PRIMARY_ACTIONS = ("notify", "acknowledge", "submit_evidence", "verify")
+# Each action's button: its icon, and whether it is the usual next step (a filled button a thumb finds first;
+# the rest are outlined).
+ACTION_BUTTONS = {"notify": ("file-send-outline", True), "acknowledge": ("draw-pen", True),
+                  "submit_evidence": ("camera-enhance-outline", True), "verify": ("check-decagram-outline", True),
+                  "reject": ("close-octagon-outline", False), "fix_on_spot": ("wrench-check-outline", False),
+                  "reopen": ("restore", False), "cancel": ("cancel", False)}
 
 
 class HazardsScreen(BaseScreen):
@@ -115,9 +106,9 @@ class HazardScreen(BaseScreen):
         actions = self.ids.actions
         actions.clear_widgets()
         for action in hazard.get("allowed_actions", []):
-            button = Factory.HazardActionButton(action=action, icon=ACTION_ICONS.get(action, "gesture-tap"),
-                                          label=tr(f"action.{action}"),
-                                          style="filled" if action in PRIMARY_ACTIONS else "outlined")
+            icon, primary = ACTION_BUTTONS.get(action, ("gesture-tap", False))
+            button = Factory.HazardActionButton(action=action, icon=icon, label=tr(f"action.{action}"),
+                                                style="filled" if primary else "outlined")
             button.bind(on_release=lambda w: self.start_action(w.action))
             actions.add_widget(button)
         self.ids.no_actions.opacity = 0 if hazard.get("allowed_actions") else 1
@@ -149,17 +140,18 @@ class HazardActionScreen(PhotoFormMixin, BaseScreen):
 
     def show_labels(self) -> None:
         action = self.params.get("action", "")
-        needs_note, photo_kind, asks_deadline = ACTION_NEEDS.get(action, (False, None, False))
+        rule = lifecycle.rule_for(action)
         tr = self.app.tr
         self.ids.bar_title.text = tr(f"action.{action}")
         self.ids.explain.text = tr(f"action.{action}.explain")
-        self.ids.note_hint.text = tr("action.reason") if needs_note else tr("action.note")
-        self.wants_photo = bool(photo_kind)
-        self.asks_deadline = asks_deadline
+        self.ids.note_hint.text = tr("action.reason") if rule and rule.needs_note else tr("action.note")
+        self.wants_photo = bool(rule and rule.photo_kind)
+        self.asks_deadline = bool(rule and rule.sets_deadline)
 
     def submit(self) -> None:
         action = self.params["action"]
-        needs_note, photo_kind, asks_deadline = ACTION_NEEDS.get(action, (False, None, False))
+        rule = lifecycle.rule_for(action)
+        needs_note, photo_kind, asks_deadline = rule.needs_note, rule.photo_kind, rule.sets_deadline
         note = self.ids.note.text.strip()
         if needs_note and not note:
             self.error = self.app.tr("action.reason_needed")

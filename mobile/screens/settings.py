@@ -8,6 +8,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 from kivymd.uix.card import MDCard
 
+from mobile.i18n import describe_label, explain_code
 from mobile.screens.base import BaseScreen
 from mobile.widgets.sync_bar import format_last_sync
 
@@ -51,19 +52,29 @@ class SettingsScreen(BaseScreen):
     def show_attention(self) -> None:
         if "attention" not in self.ids:
             return
-        tr = self.app.tr
         box = self.ids.attention
         box.clear_widgets()
         for entry in self.app.attention:
             card = Factory.AttentionCard(
-                entry_id=str(entry["id"]), title=entry.get("label") or tr(f"kind.{entry.get('kind')}"),
-                message=entry.get("message") or "", waiting=entry.get("state") == "waiting")
+                entry_id=str(entry["id"]), title=self.describe(entry), message=self.reason(entry),
+                waiting=entry.get("state") == "waiting")
             card.bind(on_retry=lambda w: self.act(self.app.backend.retry_item, w.entry_id,
                                                   then=lambda _r: self.app.sync_now()),
                       on_discard=lambda w: self.act(self.app.backend.discard_item, w.entry_id,
                                                     then=lambda _r: self.app.local_change()))
             box.add_widget(card)
         self.ids.attention_empty.opacity = 0 if self.app.attention else 1
+
+    def describe(self, entry: dict) -> str:
+        return describe_label(entry.get("label"), self.app.lang) or self.app.tr(f"kind.{entry.get('kind')}")
+
+    def reason(self, entry: dict) -> str:
+        """Why the item waits, in the app's language: the rule the server applied, by its code and values."""
+        if entry.get("state") == "waiting":
+            return self.app.tr("attention.waiting",
+                               label=describe_label(entry.get("waiting_on_label"), self.app.lang))
+        return (explain_code(entry.get("code"), entry.get("params"), self.app.lang)
+                or self.app.tr("error.unknown"))
 
     def sign_out(self) -> None:
         if self.app.pending_count and not self.confirm_sign_out:

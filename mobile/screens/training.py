@@ -8,8 +8,8 @@ from typing import Any
 from kivy.factory import Factory
 
 from mobile.screens.base import BaseScreen, PhotoFormMixin
+from rulebook.categories import CATEGORIES
 
-CATEGORIES = ("gas", "electricity", "elevator", "falling_objects", "fire", "ebike", "structure")
 
 
 class TrainingScreen(PhotoFormMixin, BaseScreen):

@@ -37,6 +37,12 @@ class ApiError(Exception):
         self.body = body or {}
 
     @property
+    def params(self) -> dict[str, Any]:
+        """The values of the server's sentence, to say it again in the phone's language (rulebook.messages)."""
+        params = self.body.get("params")
+        return params if isinstance(params, dict) else {}
+
+    @property
     def is_network(self) -> bool:
         """True when the server could not be reached at all (the link is down)."""
         return self.status == 0

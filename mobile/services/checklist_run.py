@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from rulebook.categories import applies
+from rulebook.hazards import hazard_id_for as rulebook_hazard_id_for
+from rulebook.messages import RuleViolation
+
 RESULTS = ("pass", "fail", "na")
 
 
@@ -35,13 +39,12 @@ class IncompleteRun(ValueError):
 
 
 def applies_to(item: dict[str, Any], profile: dict[str, Any]) -> bool:
-    """The server's rule: every applies_if flag equals the site's (a missing flag counts as False)."""
-    return all(bool(profile.get(key, False)) == bool(expected) for key, expected in (item.get("applies_if") or {}).items())
+    return applies(item.get("applies_if"), profile)
 
 
 def hazard_id_for(inspection_id: str | uuid.UUID, item_id: str) -> str:
     """The id the server gives the hazard a failed item raises — known on the phone before any sync."""
-    return str(uuid.uuid5(uuid.UUID(str(inspection_id)), item_id))
+    return str(rulebook_hazard_id_for(inspection_id, item_id))
 
 
 @dataclass
@@ -105,9 +108,9 @@ class ChecklistRun:
         """Set what is given (result, note, photos); leave the rest as it was. result None keeps it."""
         item = self.item(item_id)
         if not applies_to(item, self.site.get("profile") or {}):
-            raise ValueError(f"{item_id} does not apply to {self.site.get('name', 'this site')}.")
+            raise RuleViolation("item_not_applicable", site=self.site.get("name", ""))
         if result is not None and result not in RESULTS:
-            raise ValueError(f"An answer is pass, fail or na (got {result!r}).")
+            raise RuleViolation("bad_answer")
         current = self.answers.setdefault(item_id, Answer())
         if result is not None:
             current.result = result

@@ -13,7 +13,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mobile.services.store import Store, dumps, now_iso
@@ -43,6 +43,7 @@ class OutboxRow:
     last_code: str | None
     last_error: str | None
     response: Any
+    last_params: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OutboxRow:
@@ -53,7 +54,8 @@ class OutboxRow:
                    bytes=row["bytes"], state=row["state"], attempts=row["attempts"],
                    next_attempt_at=row["next_attempt_at"], last_status=row["last_status"],
                    last_code=row["last_code"], last_error=row["last_error"],
-                   response=json.loads(row["response"]) if row["response"] else None)
+                   response=json.loads(row["response"]) if row["response"] else None,
+                   last_params=json.loads(row["last_params"]) if row["last_params"] else {})
 
 
 # A pending row is due when its time has come and every dependency that is still in the outbox is done.
@@ -133,10 +135,10 @@ class Outbox:
                        "WHERE id = ? AND state = 'sending'", (now_iso(), row_id))
 
     def mark_needs_attention(self, row_id: str, *, status: int, code: str, message: str,
-                             conn: sqlite3.Connection | None = None) -> None:
+                             params: dict[str, Any] | None = None, conn: sqlite3.Connection | None = None) -> None:
         sql = ("UPDATE outbox SET state = 'needs_attention', last_status = ?, last_code = ?, last_error = ?, "
-               "updated_at = ? WHERE id = ?")
-        args = (status, code, message, now_iso(), row_id)
+               "last_params = ?, updated_at = ? WHERE id = ?")
+        args = (status, code, message, dumps(params or {}), now_iso(), row_id)
         if conn is not None:
             conn.execute(sql, args)
         else:
@@ -199,15 +201,15 @@ class Outbox:
         refused = self.rows(NEEDS_ATTENTION)
         labels = {r.id: r.label or r.kind for r in refused}
         items = [{"id": r.id, "kind": r.kind, "label": r.label, "state": r.state, "status": r.last_status,
-                  "code": r.last_code, "message": r.last_error, "waiting_on": None} for r in refused]
+                  "code": r.last_code, "params": r.last_params, "message": r.last_error, "waiting_on": None}
+                 for r in refused]
         for row_id, cause in self.blocked().items():
             row = self.get(row_id)
             if row is None:
                 continue
             items.append({"id": row.id, "kind": row.kind, "label": row.label, "state": "waiting",
-                          "status": None, "code": "waiting_on_needs_attention",
-                          "message": f"Waits for “{labels.get(cause, cause)}”, which needs your attention.",
-                          "waiting_on": cause})
+                          "status": None, "code": "waiting_on_needs_attention", "params": {},
+                          "message": None, "waiting_on": cause, "waiting_on_label": labels.get(cause, cause)})
         return items
 
     def retry(self, row_id: str) -> None:

@@ -13,16 +13,13 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageOps
 
+from rulebook import exif as exif_rules
+
 MAX_SIDE = 1600
 JPEG_QUALITY = 85
-PHOTO_KINDS = ("scene", "problem", "rectification", "verification", "training")
-
-_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
-_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _DATETIME = 0x9003, 0x9011, 0x0132
 
 
 @dataclass(frozen=True)
@@ -59,57 +56,15 @@ def prepare_photo(source: str | Path, dest: str | Path, *, max_side: int = MAX_S
 
 
 def read_capture_facts(image: Image.Image) -> tuple[str | None, float | None, float | None]:
-    """(taken_at, lat, lon) from EXIF, each None when absent or unreadable."""
+    """(taken_at, lat, lon) from EXIF by the rulebook's rules, each None when absent or unreadable.
+
+    A camera time without an offset is the phone's own local time."""
     try:
         exif = image.getexif()
     except Exception:  # noqa: BLE001 - a broken EXIF block must not stop a photo
         return None, None, None
-    return _taken_at(exif), *_gps(exif)
-
-
-def _taken_at(exif: Image.Exif) -> str | None:
-    sub = _ifd(exif, _EXIF_IFD)
-    stamp = sub.get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
-    if not isinstance(stamp, str):
-        return None
-    try:
-        moment = datetime.strptime(stamp.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    offset = sub.get(_OFFSET_TIME_ORIGINAL)
-    if isinstance(offset, str):
-        try:
-            return datetime.fromisoformat(moment.isoformat() + offset.strip("\x00 ")).isoformat()
-        except ValueError:
-            pass
-    # EXIF times without an offset are the camera's local time: the phone's own zone.
-    return moment.astimezone().isoformat()
-
-
-def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
-    gps = _ifd(exif, _GPS_IFD)
-    try:
-        lat = _degrees(gps[2], gps.get(1, "N"), "S")
-        lon = _degrees(gps[4], gps.get(3, "E"), "W")
-    except (KeyError, TypeError, ValueError, ZeroDivisionError):
-        return None, None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None, None
-    return round(lat, 7), round(lon, 7)
-
-
-def _degrees(dms: Any, ref: Any, negative: str) -> float:
-    d, m, s = (float(x) for x in dms)
-    value = d + m / 60 + s / 3600
-    ref = ref.decode() if isinstance(ref, bytes) else str(ref)
-    return -value if ref.strip("\x00 ").upper() == negative else value
-
-
-def _ifd(exif: Image.Exif, tag: int) -> dict[int, Any]:
-    try:
-        return dict(exif.get_ifd(tag))
-    except Exception:  # noqa: BLE001
-        return {}
+    moment = exif_rules.taken_at(exif, datetime.now().astimezone().tzinfo or timezone.utc)
+    return (moment.astimezone().isoformat() if moment else None), *exif_rules.position(exif)
 
 
 def now_iso() -> str:

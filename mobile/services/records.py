@@ -14,13 +14,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mobile.services import hazard_rules
 from mobile.services.checklist_run import ChecklistRun
 from mobile.services.outbox import OPEN_STATES, Outbox
-from mobile.services.photos import PHOTO_KINDS, prepare_photo
+from mobile.services.photos import prepare_photo
+from rulebook import lifecycle
+from rulebook.categories import CATEGORIES, PHOTO_KINDS
+from rulebook.hazards import failed_item_description
+from rulebook.messages import RuleViolation
 from mobile.services.store import Store, dumps, now_iso
 
-CATEGORIES = ("gas", "electricity", "elevator", "falling_objects", "fire", "ebike", "structure")
+
+
+def label(key: str, **params: Any) -> str:
+    """What an outbox row is, for the 'needs attention' list: a catalog key and its values, shown in the
+    language the screen is in when it is shown (mobile.i18n.describe_label)."""
+    return dumps({"key": key, **params})
 
 
 def iso(moment: datetime | str | None) -> str | None:
@@ -48,7 +56,7 @@ class Recorder:
     def add_photo(self, source: str | Path, kind: str, *, taken_at: datetime | str | None = None,
                   lat: float | None = None, lon: float | None = None, photo_id: str | None = None) -> str:
         if kind not in PHOTO_KINDS:
-            raise ValueError(f"A photo's kind is one of {', '.join(PHOTO_KINDS)} (got {kind!r}).")
+            raise RuleViolation("unknown_photo_kind", kind=kind, allowed=list(PHOTO_KINDS))
         photo_id = str(photo_id or uuid.uuid4())
         dest = self.store.photos_dir / f"{photo_id}.jpg"
         # The small JPEG is on disk (fsynced) before the row naming it is committed; a file without a
@@ -66,7 +74,7 @@ class Recorder:
                        (photo_id, kind, dest.name, prepared.sha256, prepared.size, prepared.width, prepared.height,
                         taken, lat, lon, now_iso()))
             self.outbox.enqueue(tx, id=photo_id, kind="photo", method="PUT", path=f"/photos/{photo_id}",
-                                file_path=dest.name, form=form, label=f"Photo ({kind})", size=prepared.size)
+                                file_path=dest.name, form=form, label=label("label.photo", kind=kind), size=prepared.size)
         return photo_id
 
     def prune_orphan_photos(self) -> int:
@@ -83,7 +91,7 @@ class Recorder:
             f"SELECT id FROM photo WHERE id IN ({','.join('?' * len(photo_ids))})", photo_ids)} if photo_ids else set()
         unknown = [p for p in photo_ids if p not in known]
         if unknown:
-            raise ValueError(f"These photos are not on this phone: {', '.join(unknown)}.")
+            raise RuleViolation("photos_not_on_phone", photo_ids=unknown)
         return self.outbox.open_ids(tx, photo_ids)
 
     # ---- inspections ------------------------------------------------------------------------------
@@ -92,13 +100,13 @@ class Recorder:
         body = run.to_body(iso(finished_at) or local_now())  # raises IncompleteRun
         photo_ids = run.photo_ids()
         hazards = self._provisional_hazards(run, body)
-        label = f"{(run.template.get('title') or {}).get('zh', run.category)} · {run.site.get('name', '')}"
         with self.store.write() as tx:
             deps = self._photo_deps(tx, photo_ids)
             tx.execute("INSERT INTO record (id, kind, data, created_at) VALUES (?, 'inspection', ?, ?)",
                        (run.inspection_id, dumps({"id": run.inspection_id, **body}), now_iso()))
             self.outbox.enqueue(tx, id=run.inspection_id, kind="inspection", method="PUT",
-                                path=f"/inspections/{run.inspection_id}", body=body, depends_on=deps, label=label)
+                                path=f"/inspections/{run.inspection_id}", body=body, depends_on=deps,
+                                label=label("label.inspection", category=run.category, site=run.site.get("name", "")))
             self.store.upsert_hazards(hazards, tx, provisional=True)
             tx.execute("DELETE FROM draft WHERE id = ?", (run.inspection_id,))
         return run.inspection_id
@@ -110,7 +118,7 @@ class Recorder:
             if answer["result"] != "fail":
                 continue
             item = run.item(answer["item_id"])
-            description = item["prompt"]["zh"] + (f"\n{answer['note']}" if answer.get("note") else "")
+            description = failed_item_description(item["prompt"]["zh"], answer.get("note"))
             out.append({"id": run.hazard_ids()[item["id"]], "site_id": run.site_id, "category": run.category,
                         "item_id": item["id"], "inspection_id": run.inspection_id,
                         "severity": item["severity_on_fail"], "status": "open", "version": 1, "deadline": None,
@@ -126,11 +134,11 @@ class Recorder:
                      photo_ids: list[str] = (), training_id: str | None = None) -> str:
         unknown = [t for t in topics if t not in CATEGORIES]
         if not topics or unknown:
-            raise ValueError(f"Topics are safety categories ({', '.join(CATEGORIES)}); got {', '.join(topics)}.")
+            raise RuleViolation("unknown_topics", topics=unknown, allowed=list(CATEGORIES))
         if not trainer.strip():
-            raise ValueError("Name the trainer.")
+            raise RuleViolation("trainer_required")
         if attendee_count < 1 or duration_minutes < 1:
-            raise ValueError("A session has at least one attendee and lasts at least a minute.")
+            raise RuleViolation("training_too_small")
         training_id = str(training_id or uuid.uuid4())
         photo_ids = [str(p) for p in photo_ids]
         body = {"site_id": str(site_id), "held_at": iso(held_at), "topics": list(topics), "trainer": trainer.strip(),
@@ -141,18 +149,18 @@ class Recorder:
             tx.execute("INSERT INTO record (id, kind, data, created_at) VALUES (?, 'training', ?, ?)",
                        (training_id, dumps({"id": training_id, **body}), now_iso()))
             self.outbox.enqueue(tx, id=training_id, kind="training", method="PUT", path=f"/trainings/{training_id}",
-                                body=body, depends_on=deps, label=f"Training · {trainer.strip()}")
+                                body=body, depends_on=deps, label=label("label.training", trainer=trainer.strip()))
         return training_id
 
     def report_hazard(self, *, site_id: str, category: str, severity: str, description: str,
                       photo_ids: list[str] = (), found_at: datetime | str | None = None,
                       deadline: datetime | str | None = None, hazard_id: str | None = None) -> str:
         if category not in CATEGORIES:
-            raise ValueError(f"Unknown category '{category}'.")
+            raise RuleViolation("unknown_category", category=category, allowed=list(CATEGORIES))
         if severity not in ("red", "yellow", "blue"):
-            raise ValueError("Severity is red, yellow or blue.")
+            raise RuleViolation("unknown_severity")
         if not description.strip():
-            raise ValueError("Describe the hazard.")
+            raise RuleViolation("description_required")
         hazard_id = str(hazard_id or uuid.uuid4())
         photo_ids = [str(p) for p in photo_ids]
         body: dict[str, Any] = {"site_id": str(site_id), "category": category, "severity": severity,
@@ -166,7 +174,7 @@ class Recorder:
             tx.execute("INSERT INTO record (id, kind, data, created_at) VALUES (?, 'hazard_report', ?, ?)",
                        (hazard_id, dumps({"id": hazard_id, **body}), now_iso()))
             self.outbox.enqueue(tx, id=hazard_id, kind="hazard_report", method="PUT", path=f"/hazards/{hazard_id}",
-                                body=body, depends_on=deps, label=f"Hazard · {description.strip()[:30]}")
+                                body=body, depends_on=deps, label=label("label.hazard", text=description.strip()[:30]))
             self.store.upsert_hazards([{**body, "id": hazard_id, "item_id": None, "inspection_id": None,
                                         "status": "open", "version": 1, "deadline": body.get("deadline"),
                                         "organization_id": site.get("property_org_id"), "overdue": False,
@@ -185,7 +193,7 @@ class Recorder:
         hazard = self.store.hazard(hazard_id)
         if hazard is None:
             return None
-        return hazard_rules.with_queued_transitions(hazard, self.queued_transitions(hazard_id, ignore))
+        return lifecycle.with_queued_steps(hazard, self.queued_transitions(hazard_id, ignore))
 
     def transition(self, hazard_id: str, action: str, *, role: str, note: str | None = None,
                    photo_ids: list[str] = (), deadline: datetime | str | None = None,
@@ -198,12 +206,12 @@ class Recorder:
         with self.store.write() as tx:
             hazard = self.hazard_as_shown(hazard_id, ignore)
             if hazard is None:
-                raise ValueError("This hazard is not on the phone; sync first.")
+                raise RuleViolation("not_on_phone", record="hazard")
             kinds = {r[0] for r in tx.execute(
                 f"SELECT kind FROM photo WHERE id IN ({','.join('?' * len(photo_ids))})", photo_ids)} \
                 if photo_ids else set()
-            hazard_rules.check_transition(state=hazard["status"], action=action, role=role, photo_kinds=kinds,
-                                          note=note, has_organization=hazard.get("organization_id") is not None)
+            lifecycle.transition(state=hazard["status"], action=action, role=role, photo_kinds=kinds,
+                                 note=note, has_organization=hazard.get("organization_id") is not None)
             body: dict[str, Any] = {"action": action, "base_version": int(hazard["version"])}
             if note and note.strip():
                 body["note"] = note.strip()
@@ -224,7 +232,8 @@ class Recorder:
             self.outbox.enqueue(tx, id=transition_id, kind="transition", method="PUT",
                                 path=f"/hazards/{hazard_id}/transitions/{transition_id}", body=body,
                                 depends_on=deps, hazard_id=hazard_id,
-                                label=f"{action} · {hazard.get('description', '')[:30]}")
+                                label=label("label.transition", action=action,
+                                            text=(hazard.get("description") or "").split("\n")[0][:30]))
         return transition_id
 
     def issue_notice(self, *, organization_id: str, hazard_ids: list[str], deadline: datetime | str | None = None,
@@ -232,7 +241,7 @@ class Recorder:
         notice_id = str(notice_id or uuid.uuid4())
         hazard_ids = [str(h) for h in hazard_ids]
         if not hazard_ids:
-            raise ValueError("A notice names at least one hazard.")
+            raise RuleViolation("notice_needs_hazards")
         body: dict[str, Any] = {"organization_id": str(organization_id), "hazard_ids": hazard_ids}
         if deadline is not None:
             body["deadline"] = iso(deadline)
@@ -254,7 +263,7 @@ class Recorder:
             tx.execute("INSERT INTO record (id, kind, data, created_at) VALUES (?, 'notice', ?, ?)",
                        (notice_id, dumps({"id": notice_id, **body}), now_iso()))
             self.outbox.enqueue(tx, id=notice_id, kind="notice", method="PUT", path=f"/notices/{notice_id}",
-                                body=body, depends_on=deps, label=f"Notice · {len(hazard_ids)} hazard(s)")
+                                body=body, depends_on=deps, label=label("label.notice", count=len(hazard_ids)))
         return notice_id
 
     def acknowledge_notice(self, notice_id: str) -> str:
@@ -266,5 +275,5 @@ class Recorder:
                        (row_id,))
             deps = self.outbox.open_ids(tx, [str(notice_id)])
             self.outbox.enqueue(tx, id=row_id, kind="acknowledge", method="POST",
-                                path=f"/notices/{notice_id}/acknowledge", depends_on=deps, label="Acknowledge notice")
+                                path=f"/notices/{notice_id}/acknowledge", depends_on=deps, label=label("label.acknowledge"))
         return row_id

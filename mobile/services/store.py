@@ -69,6 +69,10 @@ MIGRATIONS: list[str] = [
         hazard_id TEXT NOT NULL, attempted TEXT NOT NULL, server_hazard TEXT, detail TEXT NOT NULL,
         created_at TEXT NOT NULL, resolved_at TEXT, resolution TEXT);
     """,
+    # 2: the parameters of a refusal's sentence, so it is shown in the phone's language (rulebook.messages).
+    """
+    ALTER TABLE outbox ADD COLUMN last_params TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

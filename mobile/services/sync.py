@@ -18,12 +18,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Any
 
 from mobile.services.api import ApiClient, ApiError, SessionExpired
 from mobile.services.outbox import NEEDS_ATTENTION, Outbox, OutboxRow
 from mobile.services.store import Store, dumps, now_iso
+from rulebook import weeks
 
 log = logging.getLogger("saferound.sync")
 REFERENCE_REFRESH_SECONDS = 15 * 60
@@ -121,9 +121,8 @@ class SyncEngine:
             try:
                 status, body = self._send(row)
             except PhotoFileMissing as exc:  # no retry can help
-                self.outbox.mark_needs_attention(row.id, status=0, code="file_missing",
-                                                 message=f"The photo file is missing on this phone ({exc.strerror}); "
-                                                         "take the photo again.")
+                self.outbox.mark_needs_attention(row.id, status=0, code="photo_file_missing",
+                                                 message=f"The photo file is missing on this phone ({exc.strerror}).")
                 continue
             except SessionExpired as exc:
                 self.outbox.put_back(row.id)
@@ -140,7 +139,8 @@ class SyncEngine:
                         return "offline"
                     skip.add(row.id)  # a 500 on this row: others may still go
                 else:
-                    self.outbox.mark_needs_attention(row.id, status=exc.status, code=exc.code, message=exc.message)
+                    self.outbox.mark_needs_attention(row.id, status=exc.status, code=exc.code, message=exc.message,
+                                                     params=exc.params)
                 continue
             with self.store.write() as tx:
                 self.outbox.mark_done(tx, row.id, status=status, response=body)
@@ -194,7 +194,8 @@ class SyncEngine:
             tx.execute("INSERT OR REPLACE INTO conflict (id, hazard_id, attempted, server_hazard, detail, created_at) "
                        "VALUES (?,?,?,?,?,?)", (row.id, row.hazard_id, row.body or "{}",
                                                 dumps(current) if current else None, exc.message, now_iso()))
-            self.outbox.mark_needs_attention(row.id, status=exc.status, code=exc.code, message=exc.message, conn=tx)
+            self.outbox.mark_needs_attention(row.id, status=exc.status, code=exc.code, message=exc.message,
+                                             params=exc.params, conn=tx)
 
     def conflicts(self) -> list[dict[str, Any]]:
         return [{"id": r["id"], "hazard_id": r["hazard_id"], "attempted": json.loads(r["attempted"]),
@@ -272,8 +273,7 @@ class SyncEngine:
             else:
                 self.store.save_checklist(self.store.checklist(*key), current=True)
         if me.get("role") in ("officer", "admin"):
-            year, week, _ = date.today().isocalendar()
-            name = f"{year}-W{week:02d}"
+            name = weeks.week_of(None, weeks.zone())  # this week, counted as the server counts it
             self.store.save_rounds(name, self.api.get_json("/rounds", week=name))
         self._record(reference_at=time.time())
 

@@ -13,7 +13,6 @@ ANSWER = {"pass": (0.18, 0.55, 0.30, 1), "fail": (0.83, 0.18, 0.16, 1), "na": (0
 OVERDUE = (0.72, 0.05, 0.05, 1)
 DONE = (0.18, 0.55, 0.30, 1)
 MUTED = (0.40, 0.42, 0.45, 1)
-CLOSED_STATUSES = ("closed", "cancelled")
 
 
 def severity_color(severity: str) -> tuple:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from mobile.services import ApiError, IncompleteRun, PendingWork, Phone, TransitionRefused
+from mobile.services import ApiError, IncompleteRun, PendingWork, Phone, RuleViolation
 from tests.mobile.helpers import answer_run
 
 
@@ -191,10 +191,10 @@ def test_impossible_transitions_are_refused_on_the_phone(field):
     answer_run(phone, run, fail=1, photos=field)
     phone.finish_run(run)
     hazard_id = next(iter(run.hazard_ids().values()))
-    with pytest.raises(TransitionRefused) as refused:
+    with pytest.raises(RuleViolation) as refused:
         phone.record_transition(hazard_id, "fix_on_spot", photo_ids=[field.photo(phone, "problem")])
-    assert refused.value.code == "photo_required"
-    with pytest.raises(TransitionRefused) as refused:
+    assert refused.value.code == "photo_required_for_action"
+    with pytest.raises(RuleViolation) as refused:
         phone.record_transition(hazard_id, "verify")
     assert refused.value.code == "invalid_transition"
     assert phone.hazard(hazard_id)["allowed_actions"] == ["notify", "fix_on_spot", "cancel"]

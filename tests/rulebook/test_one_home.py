@@ -18,14 +18,23 @@ KEY_SETS = {"categories": set(CATEGORIES), "statuses": set(STATUSES), "actions":
             "profile flags": set(PROFILE_FLAGS), "photo kinds": set(PHOTO_KINDS)}
 
 
+def _text(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
 def _strings(node: ast.AST) -> list[str]:
+    """The rule keys a literal restates: every entry of a list, tuple or set; the keys of a dict that names
+    them (Chinese text as values); the keys of a table keyed by (state, action) pairs. A dict that maps them to
+    how they look (icons, colours, columns) is presentation, not a copy."""
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        items = node.elts
-    elif isinstance(node, ast.Dict):
-        items = [k for k in node.keys if k is not None]
-    else:
-        return []
-    return [i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str)]
+        return [t for t in map(_text, node.elts) if t is not None]
+    if isinstance(node, ast.Dict):
+        keys = [t for t in map(_text, node.keys) if t is not None]
+        pairs = [t for k in node.keys if isinstance(k, ast.Tuple) for t in map(_text, k.elts) if t is not None]
+        if any(any("\u4e00" <= ch <= "\u9fff" for ch in (_text(v) or "")) for v in node.values):
+            return keys
+        return pairs
+    return []
 
 
 def _copies() -> list[str]:
@@ -59,8 +68,11 @@ def test_rules_shared_by_server_and_phone_live_only_in_the_rulebook():
 
 def test_the_detector_sees_a_copy(tmp_path):
     """The check above could pass by seeing nothing; show it sees a copy of each kind."""
-    tree = ast.parse('CATS = ("gas", "fire", "ebike")\nDONE = ("closed", "cancelled")\n')
+    tree = ast.parse('CATS = ("gas", "fire", "ebike")\nDONE = ("closed", "cancelled")\n'
+                     'NAMES = {"gas": "燃气", "fire": "消防", "ebike": "电动车"}\n'
+                     'ICONS = {"gas": "fire-alert", "fire": "fire", "ebike": "bike"}\n'
+                     'TABLE = {("open", "notify"): 1, ("open", "cancel"): 2, ("closed", "reopen"): 3}\n')
     kinds = [node for node in ast.walk(tree) if len(set(_strings(node)) & set(CATEGORIES)) >= 3
-             or {"closed", "cancelled"} <= set(_strings(node))]
-    assert len(kinds) == 2
+             or {"closed", "cancelled"} <= set(_strings(node)) or len(set(_strings(node)) & set(ACTIONS)) >= 3]
+    assert len(kinds) == 4  # the tuple, the finished statuses, the names, the table; the icons are presentation
     assert len(SOURCES) > 50  # the server's and the phone's sources were read

@@ -15,7 +15,7 @@ Rules for callers:
   scheduler; with auto_sync it is sent soon. Work is never lost when the app is killed.
 - Sync listeners (add_sync_listener) are called from the sync thread: hop back to the UI thread
   before touching widgets.
-- Invalid input raises ValueError (IncompleteRun, TransitionRefused are ValueErrors) whose message is
+- Invalid input raises ValueError (IncompleteRun, RuleViolation are ValueErrors) whose message is
   a sentence for the officer; network failures raise ApiError.
 """
 

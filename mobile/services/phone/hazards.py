@@ -8,15 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from mobile.services.api import ApiClient, ApiError
-from mobile.services.hazard_rules import allowed_actions
 from mobile.services.outbox import Outbox
 from mobile.services.records import Recorder
 from mobile.services.store import Store
 from mobile.services.sync import SyncEngine
 from mobile.services.phone.presentation import PHOTO_COLUMNS, decorate_hazards
-
-FINISHED = ("closed", "cancelled")
-OPEN_STATUSES = ("open", "notified", "rectifying", "awaiting_verification")
+from rulebook.lifecycle import FINISHED_STATUSES, OPEN_STATUSES, allowed_actions
+from rulebook.messages import RuleViolation
 
 
 class HazardsAndNotices:
@@ -107,7 +105,7 @@ class HazardsAndNotices:
     # ---- hazards as the screens show them ------------------------------------------------------------
 
     def hazard_list(self, closed: bool = False) -> list[dict[str, Any]]:
-        statuses = list(FINISHED) if closed else list(OPEN_STATUSES)
+        statuses = list(FINISHED_STATUSES) if closed else list(OPEN_STATUSES)
         return self._decorate(self.hazards({"status": statuses}))
 
     def hazard_detail(self, hazard_id: str) -> dict[str, Any]:
@@ -117,7 +115,7 @@ class HazardsAndNotices:
         except ApiError:
             hazard = self.hazard(hazard_id)
         if hazard is None:
-            raise ValueError("This hazard is not on the phone yet; sync once with a signal.")
+            raise RuleViolation("not_on_phone", record="hazard")
         shown = self._decorate([hazard])[0]
         if "notify" in (shown.get("pending_actions") or []):
             shown["allowed_actions"] = []
@@ -186,7 +184,7 @@ class HazardsAndNotices:
     def record_transition(self, hazard_id: str, action: str, note: str | None = None, photo_ids: list[str] = (),
                           deadline: datetime | str | None = None) -> str:
         """Move a hazard (notify | acknowledge | submit_evidence | verify | reject | fix_on_spot | reopen |
-        cancel). Checked on the phone first (TransitionRefused with the reason: wrong state, role, missing
+        cancel). Checked on the phone first (RuleViolation with the reason: wrong state, role, missing
         note or photo of the right kind); works on hazards raised offline. Returns the transition id.
         If the hazard changed on the server meanwhile, sync records a conflict (see conflicts())."""
         me = self.signed_in_user() or {}
@@ -204,14 +202,13 @@ class HazardsAndNotices:
         if action == "notify":
             hazard = self.hazard(hazard_id) or {}
             if not hazard.get("organization_id"):
-                raise ValueError("This hazard has no responsible property company to notify; fix it on the spot "
-                                 "or ask the coordinator to give its site a company.")
+                raise RuleViolation("no_organization")
             return self.issue_notice(organization_id=hazard["organization_id"], hazard_ids=[hazard_id],
                                      deadline=deadline, note=note)
         if action == "acknowledge":  # the receipt (签收) is given on the hazard's notice, the one way to acknowledge
             notice_id = (self.hazard(hazard_id) or {}).get("notice_id")
             if not notice_id:
-                raise ValueError("This hazard's notice is not on the phone yet; sync once with a signal.")
+                raise RuleViolation("not_on_phone", record="notice")
             self.acknowledge_notice(str(notice_id))
             return str(notice_id)
         return self.record_transition(hazard_id, action, note=note, photo_ids=photo_ids, deadline=deadline)
@@ -230,7 +227,7 @@ class HazardsAndNotices:
     def notice_detail(self, notice_id: str) -> dict[str, Any]:
         notice = next((n for n in self.notices() if str(n["id"]) == str(notice_id)), None)
         if notice is None:
-            raise ValueError("This notice is not on the phone yet; sync once with a signal.")
+            raise RuleViolation("not_on_phone", record="notice")
         hazards = [h for h in (self.hazard(hid) for hid in notice.get("hazard_ids", [])) if h]
         notice["hazards"] = self._decorate(hazards)
         return notice

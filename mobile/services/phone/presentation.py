@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mobile.services.checklist_run import ChecklistRun
+from rulebook.hazards import officer_note
 
 # Photo kinds shown in the three columns of a hazard: before / after (evidence) / verification.
 PHOTO_COLUMNS = {"problem": "before", "scene": "before", "rectification": "after", "verification": "verification"}
@@ -23,12 +24,8 @@ def decorate_hazards(hazards: list[dict[str, Any]], *, site_names: dict[str, str
         shown["site_name"] = shown.get("site_name") or site_names.get(str(hazard.get("site_id")), "")
         if hazard.get("item_id"):
             shown["item_prompt"] = item_prompts.get(hazard["item_id"])
-            # A raised hazard's description repeats the item's prompt; the officer's note is the rest.
-            prompt_zh = (shown["item_prompt"] or {}).get("zh", "")
-            shown["note_text"] = "\n".join(line for line in (hazard.get("description") or "").splitlines()
-                                           if line.strip() and not (prompt_zh and prompt_zh in line))
-        else:
-            shown["note_text"] = ""
+        # A failed item's hazard is titled by its item; the officer's note is what follows the headline.
+        shown["note_text"] = officer_note(hazard.get("description")) if hazard.get("item_id") else ""
         if str(hazard["id"]) in notified and shown.get("status") == "open":
             shown["status"] = "notified"
             shown["pending_actions"] = list(shown.get("pending_actions") or []) + ["notify"]

@@ -9,16 +9,18 @@ from typing import Any
 from mobile.services.checklist_run import ChecklistRun
 from mobile.services.records import Recorder
 from mobile.services.store import Store, dumps, now_iso
-from mobile.services.phone.hazards import OPEN_STATUSES
 from mobile.services.phone.presentation import parse_time, run_snapshot
+from rulebook import weeks
+from rulebook.messages import RuleViolation
+from rulebook.categories import CATEGORIES
+from rulebook.lifecycle import OPEN_STATUSES
 
-CATEGORIES = ("gas", "electricity", "elevator", "falling_objects", "fire", "ebike", "structure")
 URGENT_DAYS = 2
 
 
-def iso_week(day: date | None = None) -> str:
-    year, week, _ = (day or date.today()).isocalendar()
-    return f"{year}-W{week:02d}"
+def iso_week(moment: datetime | date | None = None) -> str:
+    """The ISO week of a moment (now when None) as the server counts it: in the deployment's time zone."""
+    return weeks.week_of(moment, weeks.zone())
 
 
 class RoundsAndRuns:
@@ -74,7 +76,7 @@ class RoundsAndRuns:
 
     @staticmethod
     def _week_of(stamp: str) -> str:
-        return iso_week(datetime.fromisoformat(stamp).date())
+        return iso_week(datetime.fromisoformat(stamp))
 
     # ---- this week and one site, as the screens show them ----------------------------------------------
 
@@ -93,7 +95,7 @@ class RoundsAndRuns:
     def site_overview(self, site_id: str) -> dict[str, Any]:
         site = self.site(site_id)
         if site is None:
-            raise ValueError("This site is not on the phone yet; sync once with a signal.")
+            raise RuleViolation("not_on_phone", record="site")
         rounds = self.rounds() or {"sites": []}
         plan = next((s for s in rounds.get("sites", []) if str(s["site_id"]) == str(site_id)), None)
         drafts = {d["category"]: d for d in self.drafts() if d["site_id"] == str(site_id)}
@@ -125,7 +127,7 @@ class RoundsAndRuns:
         site = self.store.site(site_id)
         template = self.store.checklist(category)
         if site is None or template is None:
-            raise ValueError("This site or checklist is not on the phone yet; sync once with a signal.")
+            raise RuleViolation("not_on_phone", record="checklist")
         run = ChecklistRun.new(site, template, lat=lat, lon=lon)
         self._save_draft(run)
         return run
