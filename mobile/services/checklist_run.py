@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from rulebook.categories import applies
+from rulebook.checklists import RESULTS, unmet_answers
 from rulebook.hazards import hazard_id_for as rulebook_hazard_id_for
 from rulebook.messages import RuleViolation
 
-RESULTS = ("pass", "fail", "na")
 
 
 @dataclass(frozen=True)
@@ -139,15 +139,13 @@ class ChecklistRun:
         if not self.applicable_items():
             return [Problem("", "nothing_applies", f"No item of this checklist applies to "
                                                    f"{self.site.get('name', 'this site')}; nothing to submit.")]
-        problems = []
-        for item in self.applicable_items():
-            answer = self.answers.get(item["id"])
-            if answer is None or answer.result is None:
-                problems.append(Problem(item["id"], "unanswered", f"“{_prompt(item)}” has no answer yet."))
-            elif answer.result == "fail" and item.get("photo_required_on_fail") and not answer.photo_ids:
-                problems.append(Problem(item["id"], "photo_required",
-                                        f"“{_prompt(item)}” failed and needs a photo of the problem."))
-        return problems
+        items = {item["id"]: item for item in self.applicable_items()}
+        unanswered, no_photo = unmet_answers(
+            [(item_id, bool(item.get("photo_required_on_fail"))) for item_id, item in items.items()],
+            {item_id: (a.result, len(a.photo_ids)) for item_id, a in self.answers.items()})
+        return ([Problem(i, "unanswered", f"“{_prompt(items[i])}” has no answer yet.") for i in unanswered]
+                + [Problem(i, "photo_required", f"“{_prompt(items[i])}” failed and needs a photo of the problem.")
+                   for i in no_photo])
 
     @property
     def is_complete(self) -> bool:

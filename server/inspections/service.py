@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from rulebook.checklists import unmet_answers
 from rulebook.hazards import failed_item_description, hazard_id_for
 from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
@@ -43,11 +44,10 @@ def check_answers(template: ChecklistTemplate, site: Site, data: InspectionIn) -
     duplicated = sorted({i for i in given if given.count(i) > 1})
     if duplicated:
         raise Invalid("duplicate_answers", items=duplicated)
-    missing = [item.id for item in template.items_for(site.profile) if item.id not in given]
+    missing, no_photo = unmet_answers([(item.id, item.photo_required_on_fail) for item in template.items_for(site.profile)],
+                                      {a.item_id: (a.result, len(a.photo_ids)) for a in data.answers})
     if missing:
         raise Invalid("missing_answers", site=site.name, items=missing)
-    no_photo = [a.item_id for a in data.answers
-                if a.result == "fail" and known[a.item_id].photo_required_on_fail and not a.photo_ids]
     if no_photo:
         raise Invalid("photo_required", items=no_photo)
 

@@ -79,7 +79,7 @@ def test_a_week_offline_syncs_when_the_server_comes_up(own_server, tmp_path):
         assert own_server.count("photo", "id = ? AND sha256 = ?", (uuid.UUID(photo_id).hex,
                                                                   phone.store.photo(photo_id)["sha256"])) == 1
     assert admin.get(f"/hazards/{fixed}")["status"] == "closed"
-    assert admin.get(f"/trainings", site_id=field.sites[0]["id"])[0]["photo_ids"] == training_photos
+    assert admin.get("/trainings", site_id=field.sites[0]["id"])[0]["photo_ids"] == training_photos
     # The phone's cache now shows the server's truth.
     assert phone.hazard(fixed)["status"] == "closed" and phone.hazard(fixed)["pending_actions"] == []
     assert not phone.hazards({"provisional": True})
