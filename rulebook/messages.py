@@ -93,9 +93,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "en": "Unknown action '{action}'; use one of {allowed}."},
     "invalid_transition": {"zh": "处于“{status:status}”状态的隐患不能{action:action}。{possible:possible}",
                            "en": "A hazard that is {status:status} cannot {action:action}.{possible:possible}"},
-    "use_notices": {"zh": "“{action:action}”要通过整改通知书进行：下发用 POST /notices，签收用 POST /notices/{{id}}/acknowledge。",
+    "use_notices": {"zh": "“{action:action}”要通过整改通知书进行：下发用 POST /notices，签收用 "
+                          "POST /notices/{{notice_id}}/acknowledge（隐患的 notice_id 指明是哪份通知书）。本次没有做任何修改。",
                     "en": "To {action:action}, use the rectification notice: POST /notices issues one, "
-                          "POST /notices/{{id}}/acknowledge signs for it."},
+                          "POST /notices/{{notice_id}}/acknowledge signs for it (the hazard's notice_id names it). "
+                          "Nothing was changed."},
     "role_not_allowed": {"zh": "只有{roles:role}可以{action:action}；您的身份是{role:role}。",
                          "en": "Only {roles:role} users can {action:action}; you are {role:role}."},
     "no_organization": {"zh": "该隐患没有责任物业公司，无法下发通知；请现场整改，或先给社区指定物业公司。",
@@ -157,12 +159,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "or smaller."},
     "empty_file": {"zh": "文件是空的；请重新拍摄或选择照片后再发送。",
                    "en": "The file is empty; take or choose the photo again and resend it."},
-    "unsupported_format": {"zh": "这个文件是{what:file_kind}，不是服务器接受的照片。请以 JPEG、PNG 或 WebP 格式发送。",
-                           "en": "This file is {what:file_kind}, not a photo the server accepts. Send the photo as a JPEG, "
-                                 "PNG or WebP image."},
-    "heic_not_accepted": {"zh": "不接受 HEIC/HEIF 照片：请把相机设置为保存 JPEG（“兼容性最佳”），或让应用转换照片。",
-                          "en": "HEIC/HEIF photos are not accepted: set the camera to save JPEG (\"Most "
-                                "Compatible\") or let the app convert the photo."},
+    "unsupported_format": {"zh": "这个文件是{what:file_kind}，不是服务器接受的照片。{what:file_advice}",
+                           "en": "This file is {what:file_kind}, not a photo the server accepts. {what:file_advice}"},
     "too_many_pixels": {"zh": "这张图片有 {pixels} 像素（上限 {limit}），不是服务器能接收的相机照片。请发送相机拍摄的原图。",
                         "en": "This image has {pixels} pixels (the limit is {limit}); it is not a camera photo the "
                               "server can take. Send the photo as the camera took it."},
@@ -198,6 +196,12 @@ FILE_KINDS: dict[str, dict[str, str]] = {
     "svg": {"zh": "SVG 或 XML 文档", "en": "an SVG or XML document"},
     "html": {"zh": "HTML 网页", "en": "an HTML document"},
     "unknown": {"zh": "无法识别的文件", "en": "of an unknown type"},
+}
+# What to do instead, for `{x:file_advice}` ("*": any other file).
+FILE_ADVICE: dict[str, dict[str, str]] = {
+    "heic": {"zh": "请把相机设置为保存 JPEG（“兼容性最佳”），或让应用转换照片。",
+             "en": "Set the camera to save JPEG (\"Most Compatible\") or let the app convert the photo."},
+    "*": {"zh": "请以 JPEG、PNG 或 WebP 格式发送。", "en": "Send the photo as a JPEG, PNG or WebP image."},
 }
 # Names for `{x:form_problem}`: what is wrong with an upload's multipart form.
 FORM_PROBLEMS: dict[str, dict[str, str]] = {
@@ -245,6 +249,7 @@ FIELD_PROBLEMS: dict[str, dict[str, str]] = {
     "model_attributes_type": {"zh": "“{field}”必须是对象", "en": "'{field}' must be an object"},
     "string_pattern_mismatch": {"zh": "“{field}”格式不对", "en": "'{field}' is not in the expected form"},
     "value_error": {"zh": "“{field}”的值无效", "en": "'{field}' is not valid"},
+    "lat_lon_together": {"zh": "lat 和 lon 要一起给出，或都不给", "en": "give lat and lon together, or neither"},
 }
 _ANY_FIELD_PROBLEM = {"zh": "“{field}”的值无效", "en": "'{field}' is not valid"}
 
@@ -327,6 +332,7 @@ class _Formatter(string.Formatter):
 
         tables = {"category": CATEGORY_NAMES, "severity": SEVERITY_NAMES, "role": ROLE_NAMES,
                   "photo_kind": PHOTO_KIND_NAMES, "status": STATUS_NAMES, "action": ACTION_NAMES,
-                  "record": RECORD_NAMES, "file_kind": FILE_KINDS, "form_problem": FORM_PROBLEMS}
-        entry = tables.get(table, {}).get(str(key))
+                  "record": RECORD_NAMES, "file_kind": FILE_KINDS, "form_problem": FORM_PROBLEMS,
+                  "file_advice": FILE_ADVICE}
+        entry = tables.get(table, {}).get(str(key)) or tables.get(table, {}).get("*")
         return entry[self.lang] if entry else str(key)

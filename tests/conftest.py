@@ -81,9 +81,14 @@ def settings(db_url, tmp_path) -> Settings:
                     argon2_time_cost=1, argon2_memory_kib=1024, escalation_interval_seconds=0)
 
 
+# The API answers in Chinese unless English is asked for; most tests read its sentences in English
+# (tests/server/test_errors_language.py reads the Chinese ones).
+ENGLISH = {"Accept-Language": "en"}
+
+
 @pytest.fixture
 def client(settings):
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings), headers=ENGLISH) as c:
         yield c
 
 

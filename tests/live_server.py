@@ -136,7 +136,7 @@ class Admin:
 
     @classmethod
     def sign_in(cls, url: str, username: str, password: str) -> Admin:
-        client = httpx.Client(base_url=f"{url}/api/v1", timeout=30)
+        client = httpx.Client(base_url=f"{url}/api/v1", timeout=30, headers={"Accept-Language": "en"})
         token = client.post("/auth/token", data={"username": username, "password": password})
         token.raise_for_status()
         client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"

@@ -18,7 +18,7 @@ from mobile.services.checklist_run import ChecklistRun
 from mobile.services.outbox import OPEN_STATES, Outbox
 from mobile.services.photos import prepare_photo
 from rulebook import lifecycle
-from rulebook.categories import CATEGORIES, PHOTO_KINDS
+from rulebook.categories import CATEGORIES, PHOTO_KINDS, SEVERITIES
 from rulebook.hazards import failed_item_description
 from rulebook.messages import RuleViolation
 from mobile.services.store import Store, dumps, now_iso
@@ -157,7 +157,7 @@ class Recorder:
                       deadline: datetime | str | None = None, hazard_id: str | None = None) -> str:
         if category not in CATEGORIES:
             raise RuleViolation("unknown_category", category=category, allowed=list(CATEGORIES))
-        if severity not in ("red", "yellow", "blue"):
+        if severity not in SEVERITIES:
             raise RuleViolation("unknown_severity")
         if not description.strip():
             raise RuleViolation("description_required")

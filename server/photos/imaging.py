@@ -64,8 +64,6 @@ def sniff_format(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"
     what = _describe(data)
-    if what == "heic":
-        raise UnsupportedMediaType("heic_not_accepted")
     raise UnsupportedMediaType("unsupported_format", what=what)
 
 

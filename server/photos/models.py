@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field as PField, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -69,7 +70,7 @@ class PhotoFields(BaseModel):
     @model_validator(mode="after")
     def lat_and_lon_together(self) -> "PhotoFields":
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give lat and lon together, or neither")
+            raise PydanticCustomError("lat_lon_together", "give lat and lon together, or neither")
         return self
 
 

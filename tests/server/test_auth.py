@@ -40,7 +40,7 @@ def test_wrong_password_is_401_with_a_sentence(world, client):
     officer = world.officer()
     response = login(client, officer.username, "not-the-password")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Wrong username or password.", "code": "bad_credentials"}
+    assert response.json() == {"detail": "Wrong username or password.", "code": "bad_credentials", "params": {}}
 
 
 def test_ten_failed_logins_throttle_the_account_even_with_the_right_password(world, client):
@@ -59,7 +59,7 @@ def test_no_token_and_garbage_token_are_401(client):
     assert client.get("/api/v1/me").status_code == 401
     response = client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"})
     assert response.status_code == 401
-    assert set(response.json()) == {"detail", "code"}
+    assert set(response.json()) == {"detail", "code", "params"}
 
 
 def test_deactivated_user_cannot_use_an_old_token(world, client):

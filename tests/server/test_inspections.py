@@ -81,7 +81,7 @@ def test_unknown_item_ids_are_named_in_a_422(world, client):
     response = put(client, world, officer, body)
     assert response.status_code == 422
     assert "gas.flux_capacitor" in response.json()["detail"]
-    assert response.json()["items"] == ["gas.flux_capacitor"]
+    assert response.json()["params"]["items"] == ["gas.flux_capacitor"]
     assert count(world, Inspection) == 0
 
 

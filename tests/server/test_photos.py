@@ -24,6 +24,7 @@ from server.photos.routes import get_photo_store
 from server.photos.service import photos_by_kind
 from server.photos.storage import LocalDiskStore
 from tests.factories import World
+from tests.conftest import ENGLISH
 from tests.live import serve_in_thread
 from tests.server import photo_samples as samples
 
@@ -229,7 +230,7 @@ def tight_settings(settings):
 
 
 def test_pixel_and_byte_limits_come_from_settings(tight_settings):
-    with TestClient(create_app(tight_settings)) as client:
+    with TestClient(create_app(tight_settings), headers=ENGLISH) as client:
         world = World(client)
         officer = world.officer()
         big = upload(world, officer, samples.encode(samples.scene((1500, 1000))))
@@ -337,13 +338,13 @@ def test_records_naming_unknown_or_foreign_photos_are_refused_naming_the_ids(wor
     answer["photo_ids"] += [foreign, ghost]
     response = client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer))
     assert response.status_code == 422 and response.json()["code"] == "unknown_photos"
-    assert response.json()["photo_ids"] == [foreign, ghost]
+    assert response.json()["params"]["photo_ids"] == [foreign, ghost]
     assert foreign in response.json()["detail"] and ghost in response.json()["detail"]
 
     hazard = {"site_id": str(site.id), "category": "fire", "severity": "red", "description": "消防通道堵塞",
               "photo_ids": [ghost]}
     refused = client.put(f"/api/v1/hazards/{uuid.uuid4()}", json=hazard, headers=world.headers(officer))
-    assert refused.status_code == 422 and refused.json()["photo_ids"] == [ghost]
+    assert refused.status_code == 422 and refused.json()["params"]["photo_ids"] == [ghost]
     training = {"site_id": str(site.id), "held_at": "2026-11-20T10:00:00+08:00", "topics": ["fire"],
                 "trainer": "张伟", "attendee_count": 30, "duration_minutes": 60, "photo_ids": [foreign]}
     refused = client.put(f"/api/v1/trainings/{uuid.uuid4()}", json=training, headers=world.headers(officer))
@@ -414,7 +415,7 @@ def refuse_photo_inserts(world):
 
 
 def test_a_failed_database_insert_leaves_no_row_and_no_file_but_keeps_shared_files(settings):
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings), raise_server_exceptions=False, headers=ENGLISH) as client:
         world = World(client)
         officer = world.officer()
         shared = samples.plain_jpeg()
@@ -445,7 +446,7 @@ class DiskFullOnSecondFile(LocalDiskStore):
 def test_a_storage_failure_midway_leaves_no_row_and_no_file(settings):
     app = create_app(settings)
     app.dependency_overrides[get_photo_store] = lambda: DiskFullOnSecondFile(settings.photos_dir)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=ENGLISH) as client:
         world = World(client)
         response = upload(world, world.officer(), samples.plain_jpeg())
         assert response.status_code == 500
@@ -458,7 +459,7 @@ def test_a_storage_failure_midway_leaves_no_row_and_no_file(settings):
 @pytest.fixture
 def live(settings):
     app = create_app(settings.model_copy(update={"photo_max_bytes": 300_000}))
-    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=30, headers=ENGLISH) as http:
         yield base_url, World.for_app(app, http)
 
 

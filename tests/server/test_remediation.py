@@ -137,7 +137,7 @@ def test_wrong_state_409_wrong_role_403_missing_evidence_422(world, client):
     assert cancel.status_code == 403
     no_photo = client.put(url + str(uuid.uuid4()), json={"action": "fix_on_spot", "base_version": 1},
                           headers=world.headers(officer))
-    assert no_photo.status_code == 422 and no_photo.json()["code"] == "photo_required"
+    assert no_photo.status_code == 422 and no_photo.json()["code"] == "photo_required_for_action"
     nonsense = client.put(url + str(uuid.uuid4()), json={"action": "teleport", "base_version": 1},
                           headers=world.headers(officer))
     assert nonsense.status_code == 422 and "teleport" in nonsense.json()["detail"]

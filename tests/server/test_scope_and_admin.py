@@ -101,7 +101,8 @@ def test_only_admins_manage(world, client):
     officer = world.officer()
     response = client.post("/api/v1/organizations", headers=world.headers(officer),
                            json={"name": "Y物业", "kind": "property"})
-    assert response.status_code == 403 and "admin" in response.json()["detail"]
+    assert response.status_code == 403 and response.json()["params"]["roles"] == ["admin"]
+    assert "coordinator" in response.json()["detail"]
     assert client.get("/api/v1/users", headers=world.headers(officer)).status_code == 403
 
 

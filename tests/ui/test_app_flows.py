@@ -86,10 +86,35 @@ def settle(app, timeout: float = 20.0) -> None:
     d.pump(0.1)
 
 
+# Latin letters a Chinese screen may show: units and the notice number's prefix (SR-2026-000001).
+LATIN_ALLOWED = {"SR", "MB", "KB", "km", "GPS"}
+
+
+def latin_words(app) -> list[str]:
+    """Words in Latin letters on what the window shows (labels and buttons, not what a person typed)."""
+    import re
+
+    from kivy.uix.label import Label
+    from kivy.uix.textinput import TextInput
+
+    words = []
+    for root in Window.children:
+        for widget in d.walk(root):
+            if isinstance(widget, TextInput) or not isinstance(widget, Label) or widget.opacity == 0:
+                continue
+            if type(widget).__name__ in ("MDIcon", "MDButtonIcon", "MDListItemLeadingIcon"):
+                continue  # an icon's text is its glyph
+            words += [w for w in re.findall(r"[A-Za-z]{2,}", widget.text or "") if w not in LATIN_ALLOWED]
+    return words
+
+
 def shoot(app, name: str) -> None:
-    """Photograph the current screen in Chinese and in English, and come back to Chinese."""
+    """Photograph the current screen in Chinese and in English, and come back to Chinese.
+
+    The Chinese screen may show no English: a Latin word that is not a unit fails the test."""
     settle(app)
     d.screenshot(f"{name}.zh")
+    assert latin_words(app) == [], f"English on the Chinese screen {name}"
     app.set_language("en")
     settle(app)
     d.screenshot(f"{name}.en")
@@ -419,6 +444,32 @@ def test_officer_verifies_with_a_photo_and_the_hazard_is_closed(app, server):
     scroller = next(w for w in d.walk(screen(app)) if type(w).__name__ == "Page")
     scroller.scroll_y = 0
     shoot(app, "16-hazard-timeline")
+
+
+def test_needs_attention_says_why_in_chinese(app, server):
+    """A record the server refuses, and one waiting on it, are listed in the phone's language."""
+    phone = app.backend
+    site_id = next(s["id"] for s in phone.sites() if s["name"] == SITE)
+    hazard_id = phone.report_hazard(site_id=site_id, category="gas", severity="yellow",
+                                    description="楼道燃气表箱门锁损坏",
+                                    found_at=(date.today() + timedelta(days=3)).isoformat() + "T09:00:00+08:00")
+    company = next(s for s in phone.sites() if s["id"] == site_id)["property_org_id"]
+    phone.issue_notice(organization_id=company, hazard_ids=[hazard_id])
+    go_tab(app, "settings")
+    d.tap(screen(app).ids.sync_button)
+    d.wait_until(lambda: not app.syncing and len(app.attention) == 2, 30, "the refusal to be listed")
+    settle(app)
+    cards = d.find_all(screen(app), "AttentionCard")
+    refused = next(c for c in cards if not c.waiting)
+    waiting = next(c for c in cards if c.waiting)
+    assert "将来" in refused.message and "手机的时钟" in refused.message  # time_in_future, said in Chinese
+    assert refused.title == "隐患 · 楼道燃气表箱门锁损坏"
+    assert waiting.message == "等待“隐患 · 楼道燃气表箱门锁损坏”处理完毕后才能上传。"
+    shoot(app, "17-needs-attention")
+    refused.dispatch("on_discard")  # the notice waiting on it goes with it
+    settle(app)
+    app.refresh_status()
+    d.wait_until(lambda: not app.attention, 10, "the list to be empty")
 
 
 def test_both_catalogs_have_every_message():
