@@ -20,7 +20,7 @@ _EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
 
 def taken_at(exif: Any, tz: tzinfo) -> datetime | None:
-    """DateTimeOriginal (else DateTime) in UTC; without an offset tag the camera's clock is read in `tz`."""
+    """DateTimeOriginal (else DateTime), aware, in the zone it was taken in: its offset tag, else `tz`."""
     try:
         sub = exif.get_ifd(EXIF_IFD)
         raw = _text(sub.get(DATETIME_ORIGINAL)) or _text(exif.get(DATETIME))
@@ -36,7 +36,7 @@ def taken_at(exif: Any, tz: tzinfo) -> datetime | None:
             zone = tz
         if local.year not in PLAUSIBLE_YEARS:
             return None
-        return local.replace(tzinfo=zone).astimezone(timezone.utc)
+        return local.replace(tzinfo=zone)
     except Exception:  # any nonsense in the tags means "unknown"
         return None
 

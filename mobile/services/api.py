@@ -111,6 +111,7 @@ class ApiClient:
                  on_tokens: Callable[[Tokens | None], None] | None = None, timeout: float = 60.0,
                  transport: httpx.BaseTransport | None = None):
         self.server_url = server_url.rstrip("/")
+        self.language = "zh-CN"
         self.tokens = tokens
         self._on_tokens = on_tokens
         self._lock = threading.Lock()
@@ -191,6 +192,8 @@ class ApiClient:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        # The server's sentences come in the app's language (codes and values come either way).
+        kwargs["headers"] = {"Accept-Language": self.language, **(kwargs.get("headers") or {})}
         try:
             return self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:  # transport failures, and answers too broken to read

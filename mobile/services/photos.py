@@ -64,7 +64,7 @@ def read_capture_facts(image: Image.Image) -> tuple[str | None, float | None, fl
     except Exception:  # noqa: BLE001 - a broken EXIF block must not stop a photo
         return None, None, None
     moment = exif_rules.taken_at(exif, datetime.now().astimezone().tzinfo or timezone.utc)
-    return (moment.astimezone().isoformat() if moment else None), *exif_rules.position(exif)
+    return (moment.isoformat() if moment else None), *exif_rules.position(exif)
 
 
 def now_iso() -> str:

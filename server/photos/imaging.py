@@ -128,7 +128,7 @@ def process_photo(data: bytes, *, max_pixels: int, tz: tzinfo = timezone.utc, di
     return ProcessedPhoto(
         sha256=hashlib.sha256(data).hexdigest(), format=image_format, width=width, height=height,
         display=encode_jpeg(display, DISPLAY_QUALITY), thumb=encode_jpeg(thumb, THUMB_QUALITY),
-        taken_at=exif_rules.taken_at(exif, tz), lat=lat, lon=lon,
+        taken_at=_utc(exif_rules.taken_at(exif, tz)), lat=lat, lon=lon,
     )
 
 
@@ -221,3 +221,7 @@ def _read_exif(image: Image.Image) -> Image.Exif:
         return image.getexif()
     except Exception:  # hostile metadata only costs us the metadata, never the photo
         return Image.Exif()
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(timezone.utc) if moment else None

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from mobile.i18n import explain_code
+
 from mobile.services import Phone
 from mobile.services.api import Tokens
 from mobile.services.outbox import Outbox
@@ -142,4 +144,5 @@ def test_a_photo_file_gone_from_the_phone_needs_attention_instead_of_failing_eve
     phone.api.tokens = Tokens("access", "refresh", expires_at=1e12)  # signed in; the server is unreachable
     phone.engine.run_once(force=True)
     [item] = phone.needs_attention()
-    assert item["id"] == photo and item["code"] == "file_missing" and "take the photo again" in item["message"]
+    assert item["id"] == photo and item["code"] == "photo_file_missing"
+    assert explain_code(item["code"], item["params"], "zh_CN") == "手机上找不到这张照片的文件；请删除这一项后重新拍照。"

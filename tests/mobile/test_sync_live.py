@@ -9,6 +9,7 @@ import time
 import pytest
 
 from mobile.services import ApiError, IncompleteRun, PendingWork, Phone, RuleViolation
+from mobile.i18n import explain_code
 from tests.mobile.helpers import answer_run
 
 
@@ -141,9 +142,10 @@ def test_a_422_needs_attention_with_its_message_and_blocks_only_what_depends_on_
     assert status["needs_attention"] == 1 and status["pending"] == 1  # the fix waits
     items = {i["id"]: i for i in phone.needs_attention()}
     assert items[refused_id]["status"] == 422 and items[refused_id]["code"] == "unknown_site"
-    assert lost_site["id"] in items[refused_id]["message"]
+    assert items[refused_id]["params"] == {"site_id": lost_site["id"]}  # said in the phone's language
+    assert lost_site["id"] in explain_code("unknown_site", items[refused_id]["params"], "zh_CN")
     assert items[fix_id]["state"] == "waiting" and items[fix_id]["waiting_on"] == refused_id
-    assert "needs your attention" in items[fix_id]["message"]
+    assert items[fix_id]["waiting_on_label"] == items[refused_id]["label"]
     assert server_get(field, f"/inspections/{good_id}")["id"] == good_id
     assert any(t["id"] == training_id for t in server_get(field, "/trainings", site_id=kept_site["id"]))
 
@@ -176,7 +178,7 @@ def test_a_stale_transition_becomes_a_conflict_the_officer_resolves(field):
     assert status["conflicts"] == 1
     [conflict] = phone.conflicts()
     assert conflict["id"] == cancel_id and conflict["attempted"]["action"] == "cancel"
-    assert conflict["server_hazard"]["status"] == "notified" and "changed" in conflict["detail"]
+    assert conflict["server_hazard"]["status"] == "notified" and "已有变化" in conflict["detail"]
     assert phone.hazard(hazard_id)["status"] == "notified"  # refreshed from the 412
 
     new_id = phone.resolve_conflict(cancel_id, retry=True)

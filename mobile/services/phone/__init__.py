@@ -69,6 +69,7 @@ class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices):
         self._prefs_path = self.data_dir / "ui.json"
         self._prefs_lock = threading.Lock()
         self._prefs = self._read_prefs()
+        self.api.language = "en" if self.preferred_language() == "en" else "zh-CN"
 
     def close(self) -> None:
         """Stop syncing and close files and connections."""

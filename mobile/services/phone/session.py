@@ -67,6 +67,7 @@ class SessionAndSync:
 
     def set_language(self, lang: str) -> None:
         self._save_prefs(language=lang)
+        self.api.language = "en" if lang == "en" else "zh-CN"
 
     # ---- session ---------------------------------------------------------------------------------
 
@@ -90,6 +91,7 @@ class SessionAndSync:
         if server_url.rstrip("/") != self.api.server_url:
             old = self.api
             self.api = ApiClient(server_url, on_tokens=self._save_tokens, timeout=old._http.timeout.read or 60.0)
+            self.api.language = old.language
             self.engine.api = self.api
             old.close()
         tokens = self.api.login(username, password)
