@@ -45,7 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "A different {record:record} was already recorded under this id; nothing was changed."},
     "bad_cursor": {"zh": "这个翻页游标不是服务器给出的；请不带它重新开始。",
                    "en": "This cursor is not one the server gave out; start again without it."},
-    "time_in_future": {"zh": "{field} 的时间在将来；请检查手机的时钟。",
+    "time_in_future": {"zh": "{field:field}在将来；请检查手机的时钟。",
                        "en": "{field} lies in the future; check the phone's clock."},
     "bad_times": {"zh": "结束时间早于开始时间。", "en": "finished_at is before started_at."},
     "bad_week": {"zh": "“{week}”不是 ISO 周；请写成 2026-W48 的样子。",
@@ -60,7 +60,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "Only a user with the role {roles:role} can do this; you are signed in as {role:role}."},
     "forbidden": {"zh": "您无权进行此操作。", "en": "You may not do this."},
     # ---- administration --------------------------------------------------------------------------------------
-    "unknown_organization": {"zh": "{field} 指定的单位不存在，或不是物业公司。",
+    "unknown_organization": {"zh": "{field:field}指定的单位不存在，或不是物业公司。",
                              "en": "{field} does not name a property company."},
     "organization_required": {"zh": "物业用户需要 organization_id 指向一家物业公司。",
                               "en": "A property user needs organization_id naming a property company."},
@@ -184,6 +184,14 @@ RECORD_NAMES: dict[str, dict[str, str]] = {
     "transition": {"zh": "处理步骤", "en": "transition"},
 }
 
+# Names for `{x:field}`: the fields a Chinese sentence names (English keeps the API's field names).
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "found_at": {"zh": "发现时间", "en": "found_at"},
+    "finished_at": {"zh": "检查结束时间", "en": "finished_at"},
+    "held_at": {"zh": "培训时间", "en": "held_at"},
+    "organization_id": {"zh": "organization_id（单位）", "en": "organization_id"},
+    "property_org_id": {"zh": "property_org_id（物业公司）", "en": "property_org_id"},
+}
 # Names for `{x:file_kind}`: what an upload that is not an accepted photo turned out to be.
 FILE_KINDS: dict[str, dict[str, str]] = {
     "gif": {"zh": "GIF 动图", "en": "a GIF image"},
@@ -333,6 +341,6 @@ class _Formatter(string.Formatter):
         tables = {"category": CATEGORY_NAMES, "severity": SEVERITY_NAMES, "role": ROLE_NAMES,
                   "photo_kind": PHOTO_KIND_NAMES, "status": STATUS_NAMES, "action": ACTION_NAMES,
                   "record": RECORD_NAMES, "file_kind": FILE_KINDS, "form_problem": FORM_PROBLEMS,
-                  "file_advice": FILE_ADVICE}
+                  "file_advice": FILE_ADVICE, "field": FIELD_NAMES}
         entry = tables.get(table, {}).get(str(key)) or tables.get(table, {}).get("*")
         return entry[self.lang] if entry else str(key)

@@ -86,8 +86,10 @@ def settle(app, timeout: float = 20.0) -> None:
     d.pump(0.1)
 
 
-# Latin letters a Chinese screen may show: units and the notice number's prefix (SR-2026-000001).
-LATIN_ALLOWED = {"SR", "MB", "KB", "km", "GPS"}
+# Latin a Chinese screen may show: names in capitals (standards like GB 50028, TSG, LPG; the notice number's
+# SR-), units, and the language switch, which names English in English. Any other word with a small letter
+# is English that leaked.
+LATIN_ALLOWED = {"km", "kg", "mm", "cm", "kV", "mA", "kW", "kWh", "MPa", "kPa", "English"}
 
 
 def latin_words(app) -> list[str]:
@@ -104,7 +106,8 @@ def latin_words(app) -> list[str]:
                 continue
             if type(widget).__name__ in ("MDIcon", "MDButtonIcon", "MDListItemLeadingIcon"):
                 continue  # an icon's text is its glyph
-            words += [w for w in re.findall(r"[A-Za-z]{2,}", widget.text or "") if w not in LATIN_ALLOWED]
+            text = re.sub(r"https?://\S+", "", widget.text or "")  # an address is a name
+            words += [w for w in re.findall(r"[A-Za-z]*[a-z][A-Za-z]*", text) if len(w) > 1 and w not in LATIN_ALLOWED]
     return words
 
 
