@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export SAFEROUND_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test app bench venv lock deps-system deps-run-system deps-test clean
+.PHONY: run test lint fix app bench venv lock deps-system deps-run-system deps-test clean
 
 # Installs come from the lock files (exact versions, resolved by `make lock`), then the project itself.
 UV_VERSION := 0.13.9
@@ -66,9 +66,18 @@ deps-test: deps-system $(VENV)/.test-installed
 ## test: install what the tests need (apt packages too, as root) and run the whole suite
 # The UI tests run in a process of their own (Kivy's window is one per process). A run that selects
 # nothing in one part (exit 5, e.g. with PYTEST_ARGS="-k hazards") is fine; a hang fails, bounded.
-test: deps-test
+test: deps-test lint
 	@timeout 1500 $(PY) -m pytest --ignore=tests/ui $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
 	@timeout 900 $(PY) -m pytest tests/ui $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
+
+## lint: ruff's checks and its formatting (configured in pyproject.toml); `make fix` applies both
+lint: deps-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fix: deps-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 ## app: the phone app on the desktop, against the server from `make run`
 app: deps-test

@@ -24,9 +24,16 @@ ITEMS = 40
 
 
 def child_env() -> dict[str, str]:
-    return {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_FILELOG": "1", "KIVY_NO_CONSOLELOG": "1",
-            "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-bench-"), "KIVY_WINDOW": "sdl2",
-            "KIVY_METRICS_DENSITY": "1.35", "PYTHONPATH": str(REPO)}
+    return {
+        **os.environ,
+        "KIVY_NO_ARGS": "1",
+        "KIVY_NO_FILELOG": "1",
+        "KIVY_NO_CONSOLELOG": "1",
+        "KIVY_HOME": tempfile.mkdtemp(prefix="kivy-bench-"),
+        "KIVY_WINDOW": "sdl2",
+        "KIVY_METRICS_DENSITY": "1.35",
+        "PYTHONPATH": str(REPO),
+    }
 
 
 # ---- what runs in the child -------------------------------------------------------------------------
@@ -67,18 +74,35 @@ def _seed_phone(data_dir: Path) -> tuple[str, str]:
     from mobile.services.store import Store
 
     store = Store(data_dir)
-    site = {"id": "00000000-0000-4000-8000-000000000001", "name": "富民社区", "kind": "community",
-            "street": "五三街道", "address": "浑南区富民街18号", "property_org_id": None, "profile": {"has_gas": True}}
+    site = {
+        "id": "00000000-0000-4000-8000-000000000001",
+        "name": "富民社区",
+        "kind": "community",
+        "street": "五三街道",
+        "address": "浑南区富民街18号",
+        "property_org_id": None,
+        "profile": {"has_gas": True},
+    }
     store.replace_sites([site])
-    items = [{"id": f"gas.item_{i:02d}",
-              "prompt": {"zh": f"第{i}项：燃气连接软管完好，无老化、龟裂、鼓包、变硬，两端用专用卡箍紧固",
-                         "en": f"Item {i}: the gas hose is sound, with no ageing, cracks or bulges, clamped at both ends"},
-              "guidance": {"zh": "目测并弯折检查。", "en": "Look and bend it."},
-              "remedy": {"zh": "更换软管。", "en": "Replace the hose."}, "basis": {"zh": "GB 55009", "en": "GB 55009"},
-              "severity_on_fail": ("red", "yellow", "blue")[i % 3], "photo_required_on_fail": i % 2 == 0,
-              "applies_if": {}} for i in range(1, ITEMS + 1)]
-    store.save_checklist({"category": "gas", "version": 1, "title": {"zh": "燃气安全", "en": "Gas safety"},
-                          "items": items}, current=True)
+    items = [
+        {
+            "id": f"gas.item_{i:02d}",
+            "prompt": {
+                "zh": f"第{i}项：燃气连接软管完好，无老化、龟裂、鼓包、变硬，两端用专用卡箍紧固",
+                "en": f"Item {i}: the gas hose is sound, with no ageing, cracks or bulges, clamped at both ends",
+            },
+            "guidance": {"zh": "目测并弯折检查。", "en": "Look and bend it."},
+            "remedy": {"zh": "更换软管。", "en": "Replace the hose."},
+            "basis": {"zh": "GB 55009", "en": "GB 55009"},
+            "severity_on_fail": ("red", "yellow", "blue")[i % 3],
+            "photo_required_on_fail": i % 2 == 0,
+            "applies_if": {},
+        }
+        for i in range(1, ITEMS + 1)
+    ]
+    store.save_checklist(
+        {"category": "gas", "version": 1, "title": {"zh": "燃气安全", "en": "Gas safety"}, "items": items}, current=True
+    )
     store.close()
     return site["id"], "gas"
 
@@ -116,8 +140,14 @@ def child_app(checklist: bool) -> dict[str, float]:
 
 def measure(mode: str) -> dict[str, float]:
     started = time.time()
-    done = subprocess.run([sys.executable, __file__, "--child", mode], env=child_env(), cwd=REPO,
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode],
+        env=child_env(),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"{mode} run failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
@@ -135,8 +165,10 @@ def main() -> None:
     print(f"median of {RUNS} fresh processes each, {ITEMS}-item checklist, 540x1080 window, software GL")
     print(f"  empty KivyMD app, cold start to first frame: {empty * 1000:7.0f} ms")
     print(f"  SafeRound app, cold start to first frame:    {app * 1000:7.0f} ms   ratio to empty app {app / empty:.2f}")
-    print(f"  show a {ITEMS}-item checklist (tap to drawn): {checklist * 1000:7.0f} ms   "
-          f"ratio to empty app start {checklist / empty:.2f}   ({rows} rows built by the RecycleView)")
+    print(
+        f"  show a {ITEMS}-item checklist (tap to drawn): {checklist * 1000:7.0f} ms   "
+        f"ratio to empty app start {checklist / empty:.2f}   ({rows} rows built by the RecycleView)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,21 +27,31 @@ def setup(server: LiveServer) -> tuple[dict, str, list[dict], int]:
     admin = server.admin()
     site = admin.site(admin.org(), has_gas=True)
     officer = admin.officer([site])
-    token = httpx.post(f"{server.url}/api/v1/auth/token",
-                       data={"username": officer.username, "password": officer.password}).json()["access_token"]
+    token = httpx.post(
+        f"{server.url}/api/v1/auth/token", data={"username": officer.username, "password": officer.password}
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     template = httpx.get(f"{server.url}/api/v1/checklists/gas", headers=headers).json()
-    items = [i for i in template["items"] if all(site["profile"].get(k) == v for k, v in i.get("applies_if", {}).items())]
+    items = [
+        i for i in template["items"] if all(site["profile"].get(k) == v for k, v in i.get("applies_if", {}).items())
+    ]
     return headers, site["id"], items[:12], template["version"]
 
 
 def body(site_id: str, items: list[dict], version: int) -> dict:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     fail_index = next((n for n, i in enumerate(items) if not i["photo_required_on_fail"]), None)
-    return {"site_id": site_id, "category": "gas", "template_version": version,
-            "started_at": (now - timedelta(minutes=20)).isoformat(), "finished_at": now.isoformat(),
-            "answers": [{"item_id": i["id"], "result": "fail" if n == fail_index else "pass", "photo_ids": []}
-                        for n, i in enumerate(items)]}
+    return {
+        "site_id": site_id,
+        "category": "gas",
+        "template_version": version,
+        "started_at": (now - timedelta(minutes=20)).isoformat(),
+        "finished_at": now.isoformat(),
+        "answers": [
+            {"item_id": i["id"], "result": "fail" if n == fail_index else "pass", "photo_ids": []}
+            for n, i in enumerate(items)
+        ],
+    }
 
 
 def rate(fn, n: int, concurrency: int) -> float:
@@ -68,7 +78,9 @@ def main() -> None:
         client = httpx.Client(base_url=base, headers=headers, limits=httpx.Limits(max_connections=args.concurrency))
 
         def submit() -> bool:
-            return client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body(site_id, items, version)).status_code == 201
+            return (
+                client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body(site_id, items, version)).status_code == 201
+            )
 
         def health() -> bool:
             return client.get("/api/v1/health").status_code == 200

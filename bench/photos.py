@@ -81,8 +81,10 @@ def main() -> None:
 
     photos = [camera_jpeg(seed, 6 if seed % 2 else None) for seed in range(args.photos)]
     sizes = ", ".join(f"{len(p) / 1e6:.1f}" for p in photos)
-    print(f"{len(photos)} camera JPEGs {SIZE[0]}×{SIZE[1]} q90 ({sizes} MB), "
-          f"{sum(1 for s in range(args.photos) if s % 2)} with EXIF orientation 6; {args.rounds} rounds")
+    print(
+        f"{len(photos)} camera JPEGs {SIZE[0]}×{SIZE[1]} q90 ({sizes} MB), "
+        f"{sum(1 for s in range(args.photos) if s % 2)} with EXIF orientation 6; {args.rounds} rounds"
+    )
     pipeline(photos[0]), naive(photos[0])  # warm up
     times: dict[str, list[float]] = {"pipeline": [], "naive": []}
     for _ in range(args.rounds):

@@ -45,6 +45,7 @@ async def app(scope, receive, send):
 
 # ---- building the phones' work -------------------------------------------------------------------
 
+
 class PhotoMaker:
     """Camera-like sources at 1600×1200 whose JPEG (quality 85) is about `kb` kilobytes, each unique."""
 
@@ -69,20 +70,24 @@ class PhotoMaker:
             n = self.seq
         image = self.base.copy()
         rng = random.Random(n)
-        image.paste((rng.randrange(256), rng.randrange(256), rng.randrange(256)),
-                    (rng.randrange(1500), rng.randrange(1100), 100 + rng.randrange(100), 100 + rng.randrange(100)))
+        image.paste(
+            (rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+            (rng.randrange(1500), rng.randrange(1100), 100 + rng.randrange(100), 100 + rng.randrange(100)),
+        )
         path = self.folder / f"camera-{n}.bmp"  # uncompressed: the phone's downscale/encode does the JPEG work
         image.save(path)
         return path
 
 
-def do_inspection(phone: Phone, site_id: str, category: str, photos: PhotoMaker, fail: int,
-                  scene: bool) -> tuple[str, list[str]]:
+def do_inspection(
+    phone: Phone, site_id: str, category: str, photos: PhotoMaker, fail: int, scene: bool
+) -> tuple[str, list[str]]:
     run = phone.start_run(site_id, category)
     for index, item in enumerate(run.applicable_items()):
         if index < fail:
-            phone.save_answer(run, item["id"], "fail", note="现场发现问题",
-                              photo_ids=[phone.add_photo(photos.source(), "problem")])
+            phone.save_answer(
+                run, item["id"], "fail", note="现场发现问题", photo_ids=[phone.add_photo(photos.source(), "problem")]
+            )
         elif scene and index == fail:
             phone.save_answer(run, item["id"], "pass", photo_ids=[phone.add_photo(photos.source(), "scene")])
         else:
@@ -98,8 +103,15 @@ def officer_week(phone: Phone, sites: list[str], photos: PhotoMaker) -> None:
     for n, category in enumerate(CATEGORIES):
         hazards += do_inspection(phone, sites[n % len(sites)], category, photos, fail=2, scene=n < 4)[1]
     training_photos = [phone.add_photo(photos.source(), "training") for _ in range(2)]
-    phone.log_training(site_id=sites[0], held_at="2026-11-20T10:00:00+08:00", topics=["gas", "fire"],
-                       trainer="社区民警", attendee_count=40, duration_minutes=60, photo_ids=training_photos)
+    phone.log_training(
+        site_id=sites[0],
+        held_at="2026-11-20T10:00:00+08:00",
+        topics=["gas", "fire"],
+        trainer="社区民警",
+        attendee_count=40,
+        duration_minutes=60,
+        photo_ids=training_photos,
+    )
     phone.record_transition(hazards[0], "fix_on_spot", photo_ids=[phone.add_photo(photos.source(), "verification")])
 
 
@@ -110,6 +122,7 @@ def phone_day(phone: Phone, sites: list[str], photos: PhotoMaker, n_photos: int)
 
 # ---- measuring -----------------------------------------------------------------------------------
 
+
 def requests_of(phone: Phone) -> list[tuple[str, dict]]:
     """The phone's queued calls as (method, httpx kwargs): what the trivial endpoint will receive."""
     out = []
@@ -118,14 +131,16 @@ def requests_of(phone: Phone) -> list[tuple[str, dict]]:
             data = (phone.store.photos_dir / row.file_path).read_bytes()
             out.append((row.method, {"data": row.form, "files": {"file": (row.file_path, data, "image/jpeg")}}))
         else:
-            out.append((row.method, {"content": (row.body or "").encode(),
-                                     "headers": {"Content-Type": "application/json"}}))
+            out.append(
+                (row.method, {"content": (row.body or "").encode(), "headers": {"Content-Type": "application/json"}})
+            )
     return out
 
 
 def sync_all(phones: list[Phone]) -> tuple[float, int]:
     """Every phone syncs at once, each in its own thread, as its background sync would: again after a
     timeout or 5xx until its outbox is empty. Returns (seconds, calls that needed more than one try)."""
+
     def one(phone: Phone) -> dict:
         for _ in range(10):
             status = phone.sync_now()
@@ -159,8 +174,21 @@ def trivial_upload(url: str, per_phone: list[list[tuple[str, dict]]]) -> float:
 def start_trivial_server(folder: Path) -> tuple[subprocess.Popen, str]:
     (folder / "trivial_app.py").write_text(TRIVIAL_APP)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "trivial_app:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], cwd=folder)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "trivial_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=folder,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -179,6 +207,7 @@ def report(name: str, phones: list[Phone], server: LiveServer, trivial_url: str)
     before = server.count("photo")
     in_http = [0.0]
     if len(phones) == 1:  # time spent waiting on HTTP calls, to tell the phone's own cost from the server's
+
         def started(request: httpx.Request) -> None:
             request.extensions["t0"] = time.perf_counter()
 
@@ -191,14 +220,20 @@ def report(name: str, phones: list[Phone], server: LiveServer, trivial_url: str)
     if server.count("photo") - before != n_photos:
         raise SystemExit(f"{name}: the server holds {server.count('photo') - before} new photos, expected {n_photos}")
     trivial_s = trivial_upload(trivial_url, calls)
-    print(f"{name}: {len(phones)} phone(s), {n_calls} calls, {n_photos} photos, {n_bytes / 1e6:.1f} MB"
-          + (f", {retried} calls sent again after a timeout or 5xx" if retried else ""))
+    print(
+        f"{name}: {len(phones)} phone(s), {n_calls} calls, {n_photos} photos, {n_bytes / 1e6:.1f} MB"
+        + (f", {retried} calls sent again after a timeout or 5xx" if retried else "")
+    )
     print(f"  sync     {sync_s:7.2f} s   {n_photos / sync_s:7.1f} photos/s   {n_bytes / 1e6 / sync_s:6.1f} MB/s")
-    print(f"  trivial  {trivial_s:7.2f} s   {n_photos / trivial_s:7.1f} photos/s   "
-          f"{n_bytes / 1e6 / trivial_s:6.1f} MB/s   (same requests to an endpoint that only reads the body)")
+    print(
+        f"  trivial  {trivial_s:7.2f} s   {n_photos / trivial_s:7.1f} photos/s   "
+        f"{n_bytes / 1e6 / trivial_s:6.1f} MB/s   (same requests to an endpoint that only reads the body)"
+    )
     if in_http[0]:
-        print(f"  phone    {sync_s - in_http[0]:7.2f} s   outside HTTP calls (outbox, SQLite, reading photo files): "
-              f"{100 * (sync_s - in_http[0]) / sync_s:.0f}% of the sync")
+        print(
+            f"  phone    {sync_s - in_http[0]:7.2f} s   outside HTTP calls (outbox, SQLite, reading photo files): "
+            f"{100 * (sync_s - in_http[0]) / sync_s:.0f}% of the sync"
+        )
     print(f"  ratio    {sync_s / trivial_s:7.2f}   (sync ÷ trivial; lower is better)")
 
 

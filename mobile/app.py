@@ -31,10 +31,16 @@ log = logging.getLogger("saferound.app")
 HERE = Path(__file__).parent
 # Bottom-bar tabs per role: (screen, icon, label key).
 TABS = {
-    "officer": (("week", "calendar-week", "nav.week"), ("hazards", "alert-octagon-outline", "nav.hazards"),
-                ("settings", "cog-outline", "nav.settings")),
-    "property": (("notices", "file-document-outline", "nav.notices"),
-                 ("hazards", "alert-octagon-outline", "nav.hazards"), ("settings", "cog-outline", "nav.settings")),
+    "officer": (
+        ("week", "calendar-week", "nav.week"),
+        ("hazards", "alert-octagon-outline", "nav.hazards"),
+        ("settings", "cog-outline", "nav.settings"),
+    ),
+    "property": (
+        ("notices", "file-document-outline", "nav.notices"),
+        ("hazards", "alert-octagon-outline", "nav.hazards"),
+        ("settings", "cog-outline", "nav.settings"),
+    ),
 }
 TABS["admin"] = TABS["officer"]
 HOME = {"officer": "week", "admin": "week", "property": "notices"}
@@ -84,9 +90,16 @@ class SafeRoundApp(MDApp):
     current_run = ObjectProperty(None, allownone=True)
     run_version = NumericProperty(0)
 
-    def __init__(self, backend: Any = None, camera: Any = None, location: Any = None,
-                 data_dir: Path | None = None, server_url: str | None = None, auto_sync: bool = True,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        backend: Any = None,
+        camera: Any = None,
+        location: Any = None,
+        data_dir: Path | None = None,
+        server_url: str | None = None,
+        auto_sync: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.title = "SafeRound 社区安全巡查"
         self.tasks = Background()
@@ -106,7 +119,8 @@ class SafeRoundApp(MDApp):
         self.theme_cls.theme_style = "Light"
         install_cjk_font(self.theme_cls)
         from mobile import platform as device
-        from mobile.screens import SCREENS, load_kv as load_screen_kv
+        from mobile.screens import SCREENS
+        from mobile.screens import load_kv as load_screen_kv
         from mobile.services import Phone
         from mobile.widgets import load_kv as load_widget_kv
 
@@ -194,6 +208,7 @@ class SafeRoundApp(MDApp):
             self.syncing = False
             self.sync_message = ""
             self.screens.current = "signin"
+
         # The settings screen has asked before calling this when work is still unsent.
         self.tasks.run(self.backend.sign_out, discard_unsent=True, on_done=done, on_error=lambda e: done(None))
 
@@ -325,8 +340,9 @@ class SafeRoundApp(MDApp):
         self.syncing = True
         self.sync_progress = 0.0
         self.sync_message = ""
-        self.backend.request_sync(on_done=None if quiet else
-                                  lambda status: Clock.schedule_once(lambda _dt: self._synced(status), 0))
+        self.backend.request_sync(
+            on_done=None if quiet else lambda status: Clock.schedule_once(lambda _dt: self._synced(status), 0)
+        )
 
     def _sync_progressed(self, progress: Any) -> None:  # called on the sync thread, for every sync
         Clock.schedule_once(lambda _dt: self._show_sync(progress), 0)

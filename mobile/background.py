@@ -33,8 +33,15 @@ class Background:
     def busy(self, lane: str) -> int:
         return self._busy[lane]
 
-    def run(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, lane: str = "io", **kwargs: Any) -> Future:
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        lane: str = "io",
+        **kwargs: Any,
+    ) -> Future:
         with self._lock:
             self._busy[lane] += 1
         future = self._lanes[lane].submit(fn, *args, **kwargs)

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 RESULTS = ("pass", "fail", "na")
 
 
-def unmet_answers(applicable: Iterable[tuple[str, bool]],
-                  answers: Mapping[str, tuple[str | None, int]]) -> tuple[list[str], list[str]]:
+def unmet_answers(
+    applicable: Iterable[tuple[str, bool]], answers: Mapping[str, tuple[str | None, int]]
+) -> tuple[list[str], list[str]]:
     """(items with no answer, failed items without the photo they need), in template order.
 
     `applicable`: (item id, photo_required_on_fail) for each item that applies to the site;

@@ -96,8 +96,16 @@ def allowed_actions(state: str, role: str) -> list[str]:
     return [action for (frm, action), rule in TRANSITIONS.items() if frm == state and role in rule.roles]
 
 
-def transition(*, state: str, action: str, role: str, photo_kinds: Iterable[str] = (), note: str | None = None,
-               has_organization: bool = True, through_notice: bool = False) -> str:
+def transition(
+    *,
+    state: str,
+    action: str,
+    role: str,
+    photo_kinds: Iterable[str] = (),
+    note: str | None = None,
+    has_organization: bool = True,
+    through_notice: bool = False,
+) -> str:
     """The next state, or RuleViolation saying why not — its code tells 409 state, 403 role, 422 evidence."""
     if action not in ACTION_NAMES:
         raise RuleViolation("unknown_action", action=action, allowed=list(ACTIONS))

@@ -33,140 +33,245 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---- generic ---------------------------------------------------------------------------------------------
     "bad_request": {"zh": "请求有误。", "en": "The request is not valid."},
     "not_found": {"zh": "未找到该{record:record}。", "en": "{record:record} not found."},
-    "no_such_path": {"zh": "SafeRound 接口没有这个地址；请查看 /docs。",
-                     "en": "There is no such address in the SafeRound API; see /docs."},
+    "no_such_path": {
+        "zh": "SafeRound 接口没有这个地址；请查看 /docs。",
+        "en": "There is no such address in the SafeRound API; see /docs.",
+    },
     "method_not_allowed": {"zh": "这个地址不接受 {method} 请求。", "en": "This address does not take {method}."},
     "invalid_request": {"zh": "请检查请求：{problems}。", "en": "Check the request: {problems}."},
-    "busy": {"zh": "服务器正忙，本次没有保存任何内容。请稍后再试。",
-             "en": "The server is busy right now; nothing was saved. Try again in a moment."},
-    "internal_error": {"zh": "服务器出错了，已记录下来；请稍后再试。",
-                       "en": "Something went wrong on the server. It was logged; try again later."},
-    "id_conflict": {"zh": "这个编号下已经记录了另一条{record:record}；本次没有做任何修改。",
-                    "en": "A different {record:record} was already recorded under this id; nothing was changed."},
-    "bad_cursor": {"zh": "这个翻页游标不是服务器给出的；请不带它重新开始。",
-                   "en": "This cursor is not one the server gave out; start again without it."},
-    "time_in_future": {"zh": "{field:field}在将来；请检查手机的时钟。",
-                       "en": "{field} lies in the future; check the phone's clock."},
+    "busy": {
+        "zh": "服务器正忙，本次没有保存任何内容。请稍后再试。",
+        "en": "The server is busy right now; nothing was saved. Try again in a moment.",
+    },
+    "internal_error": {
+        "zh": "服务器出错了，已记录下来；请稍后再试。",
+        "en": "Something went wrong on the server. It was logged; try again later.",
+    },
+    "id_conflict": {
+        "zh": "这个编号下已经记录了另一条{record:record}；本次没有做任何修改。",
+        "en": "A different {record:record} was already recorded under this id; nothing was changed.",
+    },
+    "bad_cursor": {
+        "zh": "这个翻页游标不是服务器给出的；请不带它重新开始。",
+        "en": "This cursor is not one the server gave out; start again without it.",
+    },
+    "time_in_future": {
+        "zh": "{field:field}在将来；请检查手机的时钟。",
+        "en": "{field} lies in the future; check the phone's clock.",
+    },
     "bad_times": {"zh": "结束时间早于开始时间。", "en": "finished_at is before started_at."},
-    "bad_week": {"zh": "“{week}”不是 ISO 周；请写成 2026-W48 的样子。",
-                 "en": "'{week}' is not an ISO week; write it like 2026-W48."},
+    "bad_week": {
+        "zh": "“{week}”不是 ISO 周；请写成 2026-W48 的样子。",
+        "en": "'{week}' is not an ISO week; write it like 2026-W48.",
+    },
     # ---- signing in ------------------------------------------------------------------------------------------
-    "not_authenticated": {"zh": "请先登录：此操作需要访问令牌。", "en": "Sign in first: this needs a bearer access token."},
-    "invalid_token": {"zh": "登录已过期或无效；请重新登录。", "en": "Your session has expired or is not valid; sign in again."},
+    "not_authenticated": {
+        "zh": "请先登录：此操作需要访问令牌。",
+        "en": "Sign in first: this needs a bearer access token.",
+    },
+    "invalid_token": {
+        "zh": "登录已过期或无效；请重新登录。",
+        "en": "Your session has expired or is not valid; sign in again.",
+    },
     "bad_credentials": {"zh": "用户名或密码错误。", "en": "Wrong username or password."},
-    "login_throttled": {"zh": "该账号登录失败次数过多。请等 {minutes} 分钟后再试。",
-                        "en": "Too many failed sign-ins for this account. Wait {minutes} minutes and try again."},
-    "role_required": {"zh": "只有{roles:role}可以进行此操作；您当前的身份是{role:role}。",
-                      "en": "Only a user with the role {roles:role} can do this; you are signed in as {role:role}."},
+    "login_throttled": {
+        "zh": "该账号登录失败次数过多。请等 {minutes} 分钟后再试。",
+        "en": "Too many failed sign-ins for this account. Wait {minutes} minutes and try again.",
+    },
+    "role_required": {
+        "zh": "只有{roles:role}可以进行此操作；您当前的身份是{role:role}。",
+        "en": "Only a user with the role {roles:role} can do this; you are signed in as {role:role}.",
+    },
     "forbidden": {"zh": "您无权进行此操作。", "en": "You may not do this."},
     # ---- administration --------------------------------------------------------------------------------------
-    "unknown_organization": {"zh": "{field:field}指定的单位不存在，或不是物业公司。",
-                             "en": "{field} does not name a property company."},
-    "organization_required": {"zh": "物业用户需要 organization_id 指向一家物业公司。",
-                              "en": "A property user needs organization_id naming a property company."},
-    "username_taken": {"zh": "用户名“{username}”已被占用；请换一个。",
-                       "en": "The username '{username}' is taken; choose another."},
+    "unknown_organization": {
+        "zh": "{field:field}指定的单位不存在，或不是物业公司。",
+        "en": "{field} does not name a property company.",
+    },
+    "organization_required": {
+        "zh": "物业用户需要 organization_id 指向一家物业公司。",
+        "en": "A property user needs organization_id naming a property company.",
+    },
+    "username_taken": {
+        "zh": "用户名“{username}”已被占用；请换一个。",
+        "en": "The username '{username}' is taken; choose another.",
+    },
     "name_taken": {"zh": "名为“{name}”的单位已经存在。", "en": "An organization named '{name}' exists already."},
-    "organization_in_use": {"zh": "该公司还有物业用户，不能改为部门。",
-                            "en": "This company still has property users; it cannot become a department."},
+    "organization_in_use": {
+        "zh": "该公司还有物业用户，不能改为部门。",
+        "en": "This company still has property users; it cannot become a department.",
+    },
     "unknown_officer": {"zh": "officer_id 指定的不是安全员。", "en": "officer_id does not name an officer."},
-    "already_assigned": {"zh": "该安全员已分配到这个社区；请修改原有的分配。",
-                         "en": "This officer is already assigned to this site; update that assignment instead."},
+    "already_assigned": {
+        "zh": "该安全员已分配到这个社区；请修改原有的分配。",
+        "en": "This officer is already assigned to this site; update that assignment instead.",
+    },
     "unknown_site": {"zh": "社区 {site_id} 不在您负责的范围内。", "en": "Site {site_id} is not one of your sites."},
     # ---- checklists and inspections --------------------------------------------------------------------------
-    "unknown_category": {"zh": "没有“{category}”这个类别；可用的类别：{allowed:category}。",
-                         "en": "Unknown category '{category}'; use one of {allowed}."},
-    "unknown_topics": {"zh": "未知的培训主题：{topics}；主题须为以下类别：{allowed:category}。",
-                       "en": "Unknown topics: {topics}; topics are the categories {allowed}."},
-    "unknown_template": {"zh": "服务器没有“{category:category}”检查表第 {version} 版；请在手机上刷新检查表。",
-                         "en": "The server does not know checklist '{category}' version {version}; refresh the "
-                               "checklists on the phone."},
-    "unknown_items": {"zh": "这些检查项不在{category:category}检查表第 {version} 版中：{items}。",
-                      "en": "These items are not in the {category} checklist version {version}: {items}."},
-    "duplicate_answers": {"zh": "这些检查项回答了不止一次：{items}。", "en": "These items are answered more than once: {items}."},
-    "missing_answers": {"zh": "这些检查项适用于{site}，但还没有作答：{items}。",
-                        "en": "These items apply to {site} and have no answer: {items}."},
-    "photo_required": {"zh": "这些不通过的检查项需要一张问题照片：{items}。",
-                       "en": "These failed items need a photo of the problem: {items}."},
+    "unknown_category": {
+        "zh": "没有“{category}”这个类别；可用的类别：{allowed:category}。",
+        "en": "Unknown category '{category}'; use one of {allowed}.",
+    },
+    "unknown_topics": {
+        "zh": "未知的培训主题：{topics}；主题须为以下类别：{allowed:category}。",
+        "en": "Unknown topics: {topics}; topics are the categories {allowed}.",
+    },
+    "unknown_template": {
+        "zh": "服务器没有“{category:category}”检查表第 {version} 版；请在手机上刷新检查表。",
+        "en": "The server does not know checklist '{category}' version {version}; refresh the checklists on the phone.",
+    },
+    "unknown_items": {
+        "zh": "这些检查项不在{category:category}检查表第 {version} 版中：{items}。",
+        "en": "These items are not in the {category} checklist version {version}: {items}.",
+    },
+    "duplicate_answers": {
+        "zh": "这些检查项回答了不止一次：{items}。",
+        "en": "These items are answered more than once: {items}.",
+    },
+    "missing_answers": {
+        "zh": "这些检查项适用于{site}，但还没有作答：{items}。",
+        "en": "These items apply to {site} and have no answer: {items}.",
+    },
+    "photo_required": {
+        "zh": "这些不通过的检查项需要一张问题照片：{items}。",
+        "en": "These failed items need a photo of the problem: {items}.",
+    },
     # ---- hazards and their lifecycle -------------------------------------------------------------------------
-    "unknown_action": {"zh": "没有“{action}”这个操作；可用的操作：{allowed:action}。",
-                       "en": "Unknown action '{action}'; use one of {allowed}."},
-    "invalid_transition": {"zh": "处于“{status:status}”状态的隐患不能{action:action}。{possible:possible}",
-                           "en": "A hazard that is {status:status} cannot {action:action}.{possible:possible}"},
-    "use_notices": {"zh": "“{action:action}”要通过整改通知书进行：下发用 POST /notices，签收用 "
-                          "POST /notices/{{notice_id}}/acknowledge（隐患的 notice_id 指明是哪份通知书）。本次没有做任何修改。",
-                    "en": "To {action:action}, use the rectification notice: POST /notices issues one, "
-                          "POST /notices/{{notice_id}}/acknowledge signs for it (the hazard's notice_id names it). "
-                          "Nothing was changed."},
-    "role_not_allowed": {"zh": "只有{roles:role}可以{action:action}；您的身份是{role:role}。",
-                         "en": "Only {roles:role} users can {action:action}; you are {role:role}."},
-    "no_organization": {"zh": "该隐患没有责任物业公司，无法下发通知；请现场整改，或先给社区指定物业公司。",
-                        "en": "This hazard has no responsible property company to notify; fix it on the spot or give "
-                              "its site a property company first."},
+    "unknown_action": {
+        "zh": "没有“{action}”这个操作；可用的操作：{allowed:action}。",
+        "en": "Unknown action '{action}'; use one of {allowed}.",
+    },
+    "invalid_transition": {
+        "zh": "处于“{status:status}”状态的隐患不能{action:action}。{possible:possible}",
+        "en": "A hazard that is {status:status} cannot {action:action}.{possible:possible}",
+    },
+    "use_notices": {
+        "zh": "“{action:action}”要通过整改通知书进行：下发用 POST /notices，签收用 "
+        "POST /notices/{{notice_id}}/acknowledge（隐患的 notice_id 指明是哪份通知书）。本次没有做任何修改。",
+        "en": "To {action:action}, use the rectification notice: POST /notices issues one, "
+        "POST /notices/{{notice_id}}/acknowledge signs for it (the hazard's notice_id names it). "
+        "Nothing was changed.",
+    },
+    "role_not_allowed": {
+        "zh": "只有{roles:role}可以{action:action}；您的身份是{role:role}。",
+        "en": "Only {roles:role} users can {action:action}; you are {role:role}.",
+    },
+    "no_organization": {
+        "zh": "该隐患没有责任物业公司，无法下发通知；请现场整改，或先给社区指定物业公司。",
+        "en": "This hazard has no responsible property company to notify; fix it on the spot or give "
+        "its site a property company first.",
+    },
     "note_required": {"zh": "{action:action}需要填写原因。", "en": "To {action:action}, give a reason in the note."},
-    "photo_required_for_action": {"zh": "{action:action}需要至少一张{kind:photo_kind}照片。",
-                                  "en": "To {action:action}, attach at least one {kind:photo_kind} photo."},
-    "stale_version": {"zh": "您查看之后该隐患已有变化（您看到的是第 {yours} 版，现在是第 {current} 版，{status:status}）。请重新查看后再决定。",
-                      "en": "This hazard changed since you last saw it (you had version {yours}, it is now {current}, "
-                            "{status:status}). Look at it again and decide."},
-    "version_mismatch": {"zh": "If-Match 与 base_version 给出的版本不同；请发送同一个版本。",
-                         "en": "If-Match and base_version name different versions; send the same one."},
+    "photo_required_for_action": {
+        "zh": "{action:action}需要至少一张{kind:photo_kind}照片。",
+        "en": "To {action:action}, attach at least one {kind:photo_kind} photo.",
+    },
+    "stale_version": {
+        "zh": "您查看之后该隐患已有变化（您看到的是第 {yours} 版，现在是第 {current} 版，{status:status}）。"
+        "请重新查看后再决定。",
+        "en": "This hazard changed since you last saw it (you had version {yours}, it is now {current}, "
+        "{status:status}). Look at it again and decide.",
+    },
+    "version_mismatch": {
+        "zh": "If-Match 与 base_version 给出的版本不同；请发送同一个版本。",
+        "en": "If-Match and base_version name different versions; send the same one.",
+    },
     "deadline_not_allowed": {"zh": "只有下发整改通知时才能设定期限。", "en": "Only a notice sets a deadline."},
     "deadline_in_past": {"zh": "整改期限必须在将来。", "en": "The deadline must lie in the future."},
     # ---- notices ---------------------------------------------------------------------------------------------
-    "unknown_hazards": {"zh": "这些隐患不存在或不归您负责：{hazard_ids}。",
-                        "en": "These hazards do not exist or are not yours: {hazard_ids}."},
-    "wrong_organization": {"zh": "这些隐患不由{organization}负责：{hazard_ids}。",
-                           "en": "These hazards are not the responsibility of {organization}: {hazard_ids}."},
-    "hazards_not_open": {"zh": "只有待处理的隐患可以列入通知书；这些隐患不是待处理状态：{hazard_ids}。",
-                         "en": "Only open hazards can go on a notice; these are not open: {hazard_ids}."},
-    "not_addressee": {"zh": "只有通知书送达的物业公司可以签收。",
-                      "en": "Only the property company the notice is addressed to can acknowledge it."},
+    "unknown_hazards": {
+        "zh": "这些隐患不存在或不归您负责：{hazard_ids}。",
+        "en": "These hazards do not exist or are not yours: {hazard_ids}.",
+    },
+    "wrong_organization": {
+        "zh": "这些隐患不由{organization}负责：{hazard_ids}。",
+        "en": "These hazards are not the responsibility of {organization}: {hazard_ids}.",
+    },
+    "hazards_not_open": {
+        "zh": "只有待处理的隐患可以列入通知书；这些隐患不是待处理状态：{hazard_ids}。",
+        "en": "Only open hazards can go on a notice; these are not open: {hazard_ids}.",
+    },
+    "not_addressee": {
+        "zh": "只有通知书送达的物业公司可以签收。",
+        "en": "Only the property company the notice is addressed to can acknowledge it.",
+    },
     # ---- on the phone, before anything reaches the server -------------------------------------------------------
-    "not_on_phone": {"zh": "这条{record:record}还不在手机上；请在有信号时同步一次。",
-                     "en": "This {record:record} is not on the phone yet; sync once with a signal."},
-    "photos_not_on_phone": {"zh": "这些照片不在这部手机上：{photo_ids}。", "en": "These photos are not on this phone: {photo_ids}."},
-    "photo_file_missing": {"zh": "手机上找不到这张照片的文件；请删除这一项后重新拍照。",
-                           "en": "The photo file is missing on this phone; discard this item and take the photo again."},
-    "unknown_photo_kind": {"zh": "照片类别“{kind}”不存在；可用的类别：{allowed:photo_kind}。",
-                           "en": "A photo's kind is one of {allowed} (got '{kind}')."},
+    "not_on_phone": {
+        "zh": "这条{record:record}还不在手机上；请在有信号时同步一次。",
+        "en": "This {record:record} is not on the phone yet; sync once with a signal.",
+    },
+    "photos_not_on_phone": {
+        "zh": "这些照片不在这部手机上：{photo_ids}。",
+        "en": "These photos are not on this phone: {photo_ids}.",
+    },
+    "photo_file_missing": {
+        "zh": "手机上找不到这张照片的文件；请删除这一项后重新拍照。",
+        "en": "The photo file is missing on this phone; discard this item and take the photo again.",
+    },
+    "unknown_photo_kind": {
+        "zh": "照片类别“{kind}”不存在；可用的类别：{allowed:photo_kind}。",
+        "en": "A photo's kind is one of {allowed} (got '{kind}').",
+    },
     "trainer_required": {"zh": "请填写培训人。", "en": "Name the trainer."},
-    "training_too_small": {"zh": "一次培训至少要有 1 名参加人员、时长至少 1 分钟。",
-                           "en": "A session has at least one attendee and lasts at least a minute."},
+    "training_too_small": {
+        "zh": "一次培训至少要有 1 名参加人员、时长至少 1 分钟。",
+        "en": "A session has at least one attendee and lasts at least a minute.",
+    },
     "unknown_severity": {"zh": "隐患等级只能是红、黄、蓝。", "en": "Severity is red, yellow or blue."},
     "description_required": {"zh": "请描述隐患。", "en": "Describe the hazard."},
     "notice_needs_hazards": {"zh": "通知书至少要列入一项隐患。", "en": "A notice names at least one hazard."},
     "item_not_applicable": {"zh": "该检查项不适用于{site}。", "en": "This item does not apply to {site}."},
     "bad_answer": {"zh": "回答只能是通过、不通过或不适用。", "en": "An answer is pass, fail or na."},
-    "offline": {"zh": "连不上服务器。已保存在手机上，联网后会自动上传。",
-                "en": "The server cannot be reached; your work is kept and will be sent later."},
+    "offline": {
+        "zh": "连不上服务器。已保存在手机上，联网后会自动上传。",
+        "en": "The server cannot be reached; your work is kept and will be sent later.",
+    },
     # ---- photos ----------------------------------------------------------------------------------------------
-    "unknown_photos": {"zh": "这些照片不在服务器上（或您无权使用）：{photo_ids}。请先上传照片，再提交引用它的记录。",
-                       "en": "These photos are not on the server (or not yours to use): {photo_ids}. Upload each "
-                             "photo before the record that names it."},
-    "original_restricted": {"zh": "原始文件作为证据只提供给安全员和管理员；请使用 size=display（去除元数据的完整照片）。",
-                            "en": "The original file is kept as evidence for officers and administrators; ask for "
-                                  "size=display, the full photo without its metadata."},
-    "invalid_form": {"zh": "表单有误：{problem:form_problem}。请以 multipart/form-data 发送照片（file、kind、taken_at、lat、lon）。",
-                     "en": "The form is not valid: {problem:form_problem}. Send the photo as multipart/form-data (file, kind, "
-                           "taken_at, lat, lon)."},
-    "not_multipart": {"zh": "请以 multipart/form-data 发送照片，包含 file 和 kind 两部分。",
-                      "en": "Send the photo as multipart/form-data with a 'file' part and a 'kind' field."},
-    "upload_incomplete": {"zh": "照片还没传完上传就中断了；请重新发送。",
-                          "en": "The upload was cut off before the whole photo arrived; send it again."},
-    "too_large": {"zh": "文件太大（上限 {limit_mb} MB）；请发送相机原图或压缩后的照片。",
-                  "en": "The file is too large (the limit is {limit_mb} MB); send the photo as the camera took it "
-                        "or smaller."},
-    "empty_file": {"zh": "文件是空的；请重新拍摄或选择照片后再发送。",
-                   "en": "The file is empty; take or choose the photo again and resend it."},
-    "unsupported_format": {"zh": "这个文件是{what:file_kind}，不是服务器接受的照片。{what:file_advice}",
-                           "en": "This file is {what:file_kind}, not a photo the server accepts. {what:file_advice}"},
-    "too_many_pixels": {"zh": "这张图片有 {pixels} 像素（上限 {limit}），不是服务器能接收的相机照片。请发送相机拍摄的原图。",
-                        "en": "This image has {pixels} pixels (the limit is {limit}); it is not a camera photo the "
-                              "server can take. Send the photo as the camera took it."},
-    "damaged_image": {"zh": "这个 {format} 文件已损坏或不完整（可能是传输中断）；请重新拍摄或选择照片后再发送。",
-                      "en": "This {format} file is damaged or incomplete (perhaps cut off during the transfer); take "
-                            "or choose the photo again and resend it."},
+    "unknown_photos": {
+        "zh": "这些照片不在服务器上（或您无权使用）：{photo_ids}。请先上传照片，再提交引用它的记录。",
+        "en": "These photos are not on the server (or not yours to use): {photo_ids}. Upload each "
+        "photo before the record that names it.",
+    },
+    "original_restricted": {
+        "zh": "原始文件作为证据只提供给安全员和管理员；请使用 size=display（去除元数据的完整照片）。",
+        "en": "The original file is kept as evidence for officers and administrators; ask for "
+        "size=display, the full photo without its metadata.",
+    },
+    "invalid_form": {
+        "zh": "表单有误：{problem:form_problem}。请以 multipart/form-data 发送照片（file、kind、taken_at、lat、lon）。",
+        "en": "The form is not valid: {problem:form_problem}. Send the photo as multipart/form-data (file, kind, "
+        "taken_at, lat, lon).",
+    },
+    "not_multipart": {
+        "zh": "请以 multipart/form-data 发送照片，包含 file 和 kind 两部分。",
+        "en": "Send the photo as multipart/form-data with a 'file' part and a 'kind' field.",
+    },
+    "upload_incomplete": {
+        "zh": "照片还没传完上传就中断了；请重新发送。",
+        "en": "The upload was cut off before the whole photo arrived; send it again.",
+    },
+    "too_large": {
+        "zh": "文件太大（上限 {limit_mb} MB）；请发送相机原图或压缩后的照片。",
+        "en": "The file is too large (the limit is {limit_mb} MB); send the photo as the camera took it or smaller.",
+    },
+    "empty_file": {
+        "zh": "文件是空的；请重新拍摄或选择照片后再发送。",
+        "en": "The file is empty; take or choose the photo again and resend it.",
+    },
+    "unsupported_format": {
+        "zh": "这个文件是{what:file_kind}，不是服务器接受的照片。{what:file_advice}",
+        "en": "This file is {what:file_kind}, not a photo the server accepts. {what:file_advice}",
+    },
+    "too_many_pixels": {
+        "zh": "这张图片有 {pixels} 像素（上限 {limit}），不是服务器能接收的相机照片。请发送相机拍摄的原图。",
+        "en": "This image has {pixels} pixels (the limit is {limit}); it is not a camera photo the "
+        "server can take. Send the photo as the camera took it.",
+    },
+    "damaged_image": {
+        "zh": "这个 {format} 文件已损坏或不完整（可能是传输中断）；请重新拍摄或选择照片后再发送。",
+        "en": "This {format} file is damaged or incomplete (perhaps cut off during the transfer); take "
+        "or choose the photo again and resend it.",
+    },
 }
 
 # Names for `{x:record}`: the kinds of record a message can be about.
@@ -207,8 +312,10 @@ FILE_KINDS: dict[str, dict[str, str]] = {
 }
 # What to do instead, for `{x:file_advice}` ("*": any other file).
 FILE_ADVICE: dict[str, dict[str, str]] = {
-    "heic": {"zh": "请把相机设置为保存 JPEG（“兼容性最佳”），或让应用转换照片。",
-             "en": "Set the camera to save JPEG (\"Most Compatible\") or let the app convert the photo."},
+    "heic": {
+        "zh": "请把相机设置为保存 JPEG（“兼容性最佳”），或让应用转换照片。",
+        "en": 'Set the camera to save JPEG ("Most Compatible") or let the app convert the photo.',
+    },
     "*": {"zh": "请以 JPEG、PNG 或 WebP 格式发送。", "en": "Send the photo as a JPEG, PNG or WebP image."},
 }
 # Names for `{x:form_problem}`: what is wrong with an upload's multipart form.
@@ -223,8 +330,14 @@ FIELD_PROBLEMS: dict[str, dict[str, str]] = {
     "missing": {"zh": "“{field}”为必填项", "en": "'{field}' is required"},
     "extra_forbidden": {"zh": "“{field}”不是可以在这里设置的字段", "en": "'{field}' is not a field you can set here"},
     "json_invalid": {"zh": "请求体不是有效的 JSON", "en": "the body is not valid JSON"},
-    "string_too_long": {"zh": "“{field}”最多 {max_length} 个字符", "en": "'{field}' is longer than {max_length} characters"},
-    "string_too_short": {"zh": "“{field}”至少 {min_length} 个字符", "en": "'{field}' needs at least {min_length} characters"},
+    "string_too_long": {
+        "zh": "“{field}”最多 {max_length} 个字符",
+        "en": "'{field}' is longer than {max_length} characters",
+    },
+    "string_too_short": {
+        "zh": "“{field}”至少 {min_length} 个字符",
+        "en": "'{field}' needs at least {min_length} characters",
+    },
     "too_long": {"zh": "“{field}”最多 {max_length} 项", "en": "'{field}' has more than {max_length} entries"},
     "too_short": {"zh": "“{field}”至少 {min_length} 项", "en": "'{field}' needs at least {min_length} entries"},
     "greater_than_equal": {"zh": "“{field}”不能小于 {ge}", "en": "'{field}' must be at least {ge}"},
@@ -235,13 +348,18 @@ FIELD_PROBLEMS: dict[str, dict[str, str]] = {
     "literal_error": {"zh": "“{field}”只能是：{expected}", "en": "'{field}' must be one of: {expected}"},
     "uuid_parsing": {"zh": "“{field}”不是有效的 UUID", "en": "'{field}' is not a valid UUID"},
     "uuid_type": {"zh": "“{field}”不是有效的 UUID", "en": "'{field}' is not a valid UUID"},
-    "timezone_aware": {"zh": "“{field}”需要带时区的时间（如 2026-11-26T09:00:00+08:00）",
-                       "en": "'{field}' needs a time with its offset (like 2026-11-26T09:00:00+08:00)"},
+    "timezone_aware": {
+        "zh": "“{field}”需要带时区的时间（如 2026-11-26T09:00:00+08:00）",
+        "en": "'{field}' needs a time with its offset (like 2026-11-26T09:00:00+08:00)",
+    },
     "datetime_parsing": {"zh": "“{field}”不是 ISO 8601 时间", "en": "'{field}' is not an ISO 8601 time"},
     "datetime_from_date_parsing": {"zh": "“{field}”不是 ISO 8601 时间", "en": "'{field}' is not an ISO 8601 time"},
     "datetime_type": {"zh": "“{field}”不是 ISO 8601 时间", "en": "'{field}' is not an ISO 8601 time"},
     "date_parsing": {"zh": "“{field}”不是日期（YYYY-MM-DD）", "en": "'{field}' is not a date (YYYY-MM-DD)"},
-    "date_from_datetime_parsing": {"zh": "“{field}”不是日期（YYYY-MM-DD）", "en": "'{field}' is not a date (YYYY-MM-DD)"},
+    "date_from_datetime_parsing": {
+        "zh": "“{field}”不是日期（YYYY-MM-DD）",
+        "en": "'{field}' is not a date (YYYY-MM-DD)",
+    },
     "int_parsing": {"zh": "“{field}”必须是整数", "en": "'{field}' must be a whole number"},
     "int_type": {"zh": "“{field}”必须是整数", "en": "'{field}' must be a whole number"},
     "int_from_float": {"zh": "“{field}”必须是整数", "en": "'{field}' must be a whole number"},
@@ -338,9 +456,18 @@ class _Formatter(string.Formatter):
         from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
         from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 
-        tables = {"category": CATEGORY_NAMES, "severity": SEVERITY_NAMES, "role": ROLE_NAMES,
-                  "photo_kind": PHOTO_KIND_NAMES, "status": STATUS_NAMES, "action": ACTION_NAMES,
-                  "record": RECORD_NAMES, "file_kind": FILE_KINDS, "form_problem": FORM_PROBLEMS,
-                  "file_advice": FILE_ADVICE, "field": FIELD_NAMES}
+        tables = {
+            "category": CATEGORY_NAMES,
+            "severity": SEVERITY_NAMES,
+            "role": ROLE_NAMES,
+            "photo_kind": PHOTO_KIND_NAMES,
+            "status": STATUS_NAMES,
+            "action": ACTION_NAMES,
+            "record": RECORD_NAMES,
+            "file_kind": FILE_KINDS,
+            "form_problem": FORM_PROBLEMS,
+            "file_advice": FILE_ADVICE,
+            "field": FIELD_NAMES,
+        }
         entry = tables.get(table, {}).get(str(key)) or tables.get(table, {}).get("*")
         return entry[self.lang] if entry else str(key)

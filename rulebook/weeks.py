@@ -6,7 +6,7 @@ UTC: every side asks these functions, with the deployment's zone, instead of `da
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -20,9 +20,9 @@ def zone(name: str | None = None) -> ZoneInfo:
 def week_of(moment: datetime | date | None, tz: tzinfo) -> str:
     """'2026-W48' for a moment (aware; naive is read as UTC) or a local date; now when None."""
     if moment is None:
-        moment = datetime.now(timezone.utc)
+        moment = datetime.now(UTC)
     if isinstance(moment, datetime):
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         day = aware.astimezone(tz).date()
     else:
         day = moment

@@ -57,14 +57,14 @@ def create_user(
 
     settings = get_settings()
     try:
-        data = UserCreate(username=username, password=password, role=role, organization_id=organization_id,
-                          display_name=display_name)
+        data = UserCreate(
+            username=username, password=password, role=role, organization_id=organization_id, display_name=display_name
+        )
     except ValidationError as exc:
         typer.echo(f"Not created: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
         raise typer.Exit(2) from None
     engine = make_engine(settings.resolved_database_url)
-    hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
-                                           memory_kib=settings.argon2_memory_kib)
+    hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     try:
         with Session(engine) as session:
             user = create(session=session, hasher=hasher, data=data, actor_id=None)
@@ -108,8 +108,7 @@ def serve(
         typer.echo(f"Not started: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
-    uvicorn.run("server.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_config=_log_config())
+    uvicorn.run("server.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=_log_config())
 
 
 def _log_config() -> dict:

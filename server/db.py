@@ -25,8 +25,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # Connections are cheap here, and a request waiting for one should wait on the lock instead.
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=10, max_overflow=60, pool_timeout=60)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10,
+            max_overflow=60,
+            pool_timeout=60,
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -33,20 +33,66 @@ DEMO_ACCOUNTS = [
     ("yijia", DEMO_PASSWORD, "property"),
 ]
 
-FULL = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
-            has_ebike_charging=True, has_fire_control_room=True)
+FULL = dict(
+    has_gas=True,
+    has_elevators=True,
+    has_high_rise=True,
+    has_underground_garage=True,
+    has_ebike_charging=True,
+    has_fire_control_room=True,
+)
 SITES = [
     # name, kind, street, address, lat, lon, company index, profile
-    ("富民社区", "community", "五三街道", "浑南区富民街18号", 41.7452, 123.4489, 0,
-     dict(FULL, building_count=24, household_count=3100)),
-    ("天坛社区", "community", "五三街道", "浑南区天坛南街6号", 41.7521, 123.4617, 1,
-     dict(FULL, building_count=16, household_count=2200)),
-    ("浑河站社区", "community", "浑河站东街道", "浑南区浑河站东路31号", 41.7203, 123.4102, 0,
-     dict(has_gas=True, has_ebike_charging=True, building_count=12, household_count=980)),
-    ("金地社区", "community", "浑河站东街道", "浑南区金地街2号", 41.7288, 123.4251, 1,
-     dict(FULL, has_fire_control_room=False, building_count=9, household_count=1400)),
-    ("王士兰村", "village", "李相街道", "浑南区李相街道王士兰村", 41.6914, 123.5236, None,
-     dict(has_gas=True, has_ebike_charging=True, building_count=210, household_count=640)),
+    (
+        "富民社区",
+        "community",
+        "五三街道",
+        "浑南区富民街18号",
+        41.7452,
+        123.4489,
+        0,
+        dict(FULL, building_count=24, household_count=3100),
+    ),
+    (
+        "天坛社区",
+        "community",
+        "五三街道",
+        "浑南区天坛南街6号",
+        41.7521,
+        123.4617,
+        1,
+        dict(FULL, building_count=16, household_count=2200),
+    ),
+    (
+        "浑河站社区",
+        "community",
+        "浑河站东街道",
+        "浑南区浑河站东路31号",
+        41.7203,
+        123.4102,
+        0,
+        dict(has_gas=True, has_ebike_charging=True, building_count=12, household_count=980),
+    ),
+    (
+        "金地社区",
+        "community",
+        "浑河站东街道",
+        "浑南区金地街2号",
+        41.7288,
+        123.4251,
+        1,
+        dict(FULL, has_fire_control_room=False, building_count=9, household_count=1400),
+    ),
+    (
+        "王士兰村",
+        "village",
+        "李相街道",
+        "浑南区李相街道王士兰村",
+        41.6914,
+        123.5236,
+        None,
+        dict(has_gas=True, has_ebike_charging=True, building_count=210, household_count=640),
+    ),
 ]
 
 
@@ -65,74 +111,154 @@ def seed(settings: Settings) -> bool:
 
 
 def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> None:
-    hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
-                                           memory_kib=settings.argon2_memory_kib)
+    hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
     store_current_versions(session=session, registry=registry)
 
-    admin = create_user(session=session, hasher=hasher, actor_id=None, data=UserCreate(
-        username="admin", password=DEMO_PASSWORD, role=Role.admin, display_name="区政法委 王主任"))
+    admin = create_user(
+        session=session,
+        hasher=hasher,
+        actor_id=None,
+        data=UserCreate(username="admin", password=DEMO_PASSWORD, role=Role.admin, display_name="区政法委 王主任"),
+    )
     companies = [
-        create_organization(session=session, actor_id=admin.id, data=OrganizationCreate(
-            name="沈阳安居物业服务有限公司", kind="property", phone="024-23781100")),
-        create_organization(session=session, actor_id=admin.id, data=OrganizationCreate(
-            name="盛京宜家物业管理有限公司", kind="property", phone="024-31225566")),
+        create_organization(
+            session=session,
+            actor_id=admin.id,
+            data=OrganizationCreate(name="沈阳安居物业服务有限公司", kind="property", phone="024-23781100"),
+        ),
+        create_organization(
+            session=session,
+            actor_id=admin.id,
+            data=OrganizationCreate(name="盛京宜家物业管理有限公司", kind="property", phone="024-31225566"),
+        ),
     ]
     sites = [
-        create_site(session=session, actor_id=admin.id, data=SiteCreate(
-            name=name, kind=kind, district="浑南区", street=street, address=address, lat=lat, lon=lon,
-            property_org_id=companies[company].id if company is not None else None,
-            profile=SiteProfile(**profile)))
+        create_site(
+            session=session,
+            actor_id=admin.id,
+            data=SiteCreate(
+                name=name,
+                kind=kind,
+                district="浑南区",
+                street=street,
+                address=address,
+                lat=lat,
+                lon=lon,
+                property_org_id=companies[company].id if company is not None else None,
+                profile=SiteProfile(**profile),
+            ),
+        )
         for name, kind, street, address, lat, lon, company, profile in SITES
     ]
-    zhang = create_user(session=session, hasher=hasher, actor_id=admin.id, data=UserCreate(
-        username="zhangwei", password=DEMO_PASSWORD, role=Role.officer, display_name="张伟"))
-    li = create_user(session=session, hasher=hasher, actor_id=admin.id, data=UserCreate(
-        username="lina", password=DEMO_PASSWORD, role=Role.officer, display_name="李娜", language="zh"))
-    for username, display, company in (("anju", "安居物业 刘经理", companies[0]),
-                                       ("yijia", "宜家物业 陈主管", companies[1])):
-        create_user(session=session, hasher=hasher, actor_id=admin.id, data=UserCreate(
-            username=username, password=DEMO_PASSWORD, role=Role.property, organization_id=company.id,
-            display_name=display))
+    zhang = create_user(
+        session=session,
+        hasher=hasher,
+        actor_id=admin.id,
+        data=UserCreate(username="zhangwei", password=DEMO_PASSWORD, role=Role.officer, display_name="张伟"),
+    )
+    li = create_user(
+        session=session,
+        hasher=hasher,
+        actor_id=admin.id,
+        data=UserCreate(username="lina", password=DEMO_PASSWORD, role=Role.officer, display_name="李娜", language="zh"),
+    )
+    for username, display, company in (
+        ("anju", "安居物业 刘经理", companies[0]),
+        ("yijia", "宜家物业 陈主管", companies[1]),
+    ):
+        create_user(
+            session=session,
+            hasher=hasher,
+            actor_id=admin.id,
+            data=UserCreate(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=Role.property,
+                organization_id=company.id,
+                display_name=display,
+            ),
+        )
     for officer, site_indexes in ((zhang, (0, 1, 2)), (li, (3, 4))):
         for i in site_indexes:
-            create_assignment(session=session, actor_id=admin.id, data=AssignmentCreate(
-                officer_id=officer.id, site_id=sites[i].id, visits_per_week=2 if sites[i].kind == "village" else 1))
+            create_assignment(
+                session=session,
+                actor_id=admin.id,
+                data=AssignmentCreate(
+                    officer_id=officer.id, site_id=sites[i].id, visits_per_week=2 if sites[i].kind == "village" else 1
+                ),
+            )
 
     # A few rounds already walked this week, with failed items that became open hazards. Early on a
     # Monday the week is young: squeeze the rounds into the hours it has had, so they count this week.
     now = utcnow()
     local = now.astimezone(settings.tz)
-    week_age_hours = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds() / 3600 \
-        + 24 * local.weekday()
+    week_age_hours = (
+        local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+    ).total_seconds() / 3600 + 24 * local.weekday()
     store = make_photo_store(settings)
     for officer, site, category, failing, hours_ago in (
-        (zhang, sites[0], "gas", 2, 50), (zhang, sites[0], "fire", 1, 26), (zhang, sites[2], "ebike", 2, 5),
-        (li, sites[3], "electricity", 1, 30), (li, sites[4], "structure", 1, 3),
+        (zhang, sites[0], "gas", 2, 50),
+        (zhang, sites[0], "fire", 1, 26),
+        (zhang, sites[2], "ebike", 2, 5),
+        (li, sites[3], "electricity", 1, 30),
+        (li, sites[4], "structure", 1, 3),
     ):
         template = registry.current[category]
         items = template.items_for(site.profile)
         finished = now - timedelta(hours=min(hours_ago, week_age_hours * hours_ago / 60))
         answers = [
-            AnswerIn(item_id=item.id, result="fail" if i < failing else "pass",
-                     note="现场发现，已拍照留证" if i < failing else None,
-                     photo_ids=[demo_photo(session, settings, store, officer, site, item.id, finished)]
-                     if i < failing else [])
+            AnswerIn(
+                item_id=item.id,
+                result="fail" if i < failing else "pass",
+                note="现场发现，已拍照留证" if i < failing else None,
+                photo_ids=[demo_photo(session, settings, store, officer, site, item.id, finished)]
+                if i < failing
+                else [],
+            )
             for i, item in enumerate(items)
         ]
-        submit_inspection(session=session, settings=settings, registry=registry, user=officer,
-                          inspection_id=uuid.uuid4(), data=InspectionIn(
-                              site_id=site.id, category=category, template_version=template.version,
-                              started_at=finished - timedelta(minutes=25), finished_at=finished,
-                              lat=site.lat, lon=site.lon, answers=answers))
+        submit_inspection(
+            session=session,
+            settings=settings,
+            registry=registry,
+            user=officer,
+            inspection_id=uuid.uuid4(),
+            data=InspectionIn(
+                site_id=site.id,
+                category=category,
+                template_version=template.version,
+                started_at=finished - timedelta(minutes=25),
+                finished_at=finished,
+                lat=site.lat,
+                lon=site.lon,
+                answers=answers,
+            ),
+        )
 
 
-def demo_photo(session: Session, settings: Settings, store: PhotoStore, officer: User, site, item_id: str,  # type: ignore[no-untyped-def]
-               taken_at: datetime) -> uuid.UUID:
+def demo_photo(
+    session: Session,
+    settings: Settings,
+    store: PhotoStore,
+    officer: User,
+    site,
+    item_id: str,  # type: ignore[no-untyped-def]
+    taken_at: datetime,
+) -> uuid.UUID:
     """A made-up 'problem' photo for a failed item, stored through the same path as an upload."""
     photo_id = uuid.uuid4()
-    ingest_photo(session=session, settings=settings, store=store, user=officer, photo_id=photo_id,
-                 content=demo_jpeg(item_id), kind="problem", taken_at=taken_at - timedelta(minutes=3),
-                 lat=site.lat, lon=site.lon)
+    ingest_photo(
+        session=session,
+        settings=settings,
+        store=store,
+        user=officer,
+        photo_id=photo_id,
+        content=demo_jpeg(item_id),
+        kind="problem",
+        taken_at=taken_at - timedelta(minutes=3),
+        lat=site.lat,
+        lon=site.lon,
+    )
     return photo_id
 
 

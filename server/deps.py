@@ -16,6 +16,7 @@ from server.users.models import Role, User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
+
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 

@@ -18,17 +18,31 @@ from server.errors import DomainError, from_rule
 
 log = logging.getLogger("saferound")
 
-HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "no_such_path",
-              405: "method_not_allowed", 413: "too_large", 415: "unsupported_format"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "no_such_path",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_format",
+}
 
 
-def error_response(request: Request, status: int, code: str, params: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     params = params or {}
     lang = language(request.headers.get("accept-language"))
     body = {"detail": render(code, params, lang), "code": code, "params": params, **extra}
-    return JSONResponse(body, status_code=status, headers={"Content-Language": "zh-CN" if lang == "zh" else "en",
-                                                           **(headers or {})})
+    return JSONResponse(
+        body, status_code=status, headers={"Content-Language": "zh-CN" if lang == "zh" else "en", **(headers or {})}
+    )
 
 
 def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,8 +58,14 @@ def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(request, exc.status_code, exc.code, exc.params,
-                              headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None, **exc.extra)
+        return error_response(
+            request,
+            exc.status_code,
+            exc.code,
+            exc.params,
+            headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None,
+            **exc.extra,
+        )
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(request: Request, exc: RuleViolation) -> JSONResponse:
@@ -59,8 +79,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "bad_request")
-        return error_response(request, exc.status_code, code, {"method": request.method},
-                              headers=getattr(exc, "headers", None))
+        return error_response(
+            request, exc.status_code, code, {"method": request.method}, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(OperationalError)
     async def database_busy(request: Request, exc: OperationalError) -> JSONResponse:

@@ -20,8 +20,9 @@ def check_same_request(stored_hash: str | None, request_hash: str, noun: str) ->
         raise Conflict("id_conflict", record=noun)
 
 
-def write_once(session: Session, model: type, record_id: Any, write: Callable[[], T],
-               replay: Callable[[Any], T]) -> tuple[T, bool]:
+def write_once(
+    session: Session, model: type, record_id: Any, write: Callable[[], T], replay: Callable[[Any], T]
+) -> tuple[T, bool]:
     """Run `write` (which adds the record under `record_id`) as one unit of work: (its result, True).
     If another request committed the same id first, nothing of ours is kept: (replay(that record), False)."""
     try:

@@ -48,9 +48,7 @@ class Job:
     interval: Callable[[Settings], float]  # seconds between runs; 0 or less turns the job off
 
 
-JOBS: tuple[Job, ...] = (
-    Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),
-)
+JOBS: tuple[Job, ...] = (Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),)
 
 
 class Lease(Protocol):
@@ -75,8 +73,9 @@ class PostgresLease:
             if self._held:
                 self._conn.execute(text("SELECT 1"))  # the lock lives as long as this connection
             else:
-                self._held = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"),
-                                                     {"key": ADVISORY_LOCK_KEY}).scalar())
+                self._held = bool(
+                    self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}).scalar()
+                )
         except DBAPIError as exc:
             log.warning("The background-jobs lease connection failed (%s); trying again shortly.", exc.orig)
             self._close()
@@ -152,8 +151,9 @@ class JobRunner:
                     schedule = ", ".join(f"{job.name} every {interval:g} s" for job, interval in self.jobs)
                     log.info("Process %d now runs the background jobs (%s).", os.getpid(), schedule)
                 elif leading and not holds:
-                    log.warning("Process %d lost the background-jobs lease; another process will run them.",
-                                os.getpid())
+                    log.warning(
+                        "Process %d lost the background-jobs lease; another process will run them.", os.getpid()
+                    )
                 leading = holds
                 if leading:
                     await self._run_due(next_run)

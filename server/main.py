@@ -42,8 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.checklists = registry
         app.state.token_secret = settings.token_secret()
-        app.state.hasher = security.make_password_hasher(time_cost=settings.argon2_time_cost,
-                                                         memory_kib=settings.argon2_memory_kib)
+        app.state.hasher = security.make_password_hasher(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        )
         try:
             async with background_jobs(engine, settings):
                 yield
@@ -60,8 +61,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    for router in (users_router, sites_router, checklists_router, inspections_router, hazards_router,
-                   trainings_router, rounds_router, notices_router, sync_router, photos_router):
+    for router in (
+        users_router,
+        sites_router,
+        checklists_router,
+        inspections_router,
+        hazards_router,
+        trainings_router,
+        rounds_router,
+        notices_router,
+        sync_router,
+        photos_router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from pwdlib import PasswordHash
@@ -16,8 +16,10 @@ def make_password_hasher(*, time_cost: int = 3, memory_kib: int = 65536) -> Pass
     return PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib),))
 
 
-def create_token(*, secret: str, user_id: uuid.UUID, kind: str, lifetime: timedelta, now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+def create_token(
+    *, secret: str, user_id: uuid.UUID, kind: str, lifetime: timedelta, now: datetime | None = None
+) -> str:
+    now = now or datetime.now(UTC)
     claims = {
         "sub": str(user_id),
         "typ": kind,

@@ -48,8 +48,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres) -> str:
-    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres",
-                         autocommit=True) as conn:
+    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres", autocommit=True) as conn:
         conn.execute("CREATE DATABASE saferound_template")
     _prepare(postgres.url("saferound_template"))
     return "saferound_template"
@@ -77,8 +76,14 @@ def db_url(request, tmp_path):
 
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, secret_key="test-" + uuid.uuid4().hex,
-                    argon2_time_cost=1, argon2_memory_kib=1024, escalation_interval_seconds=0)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="test-" + uuid.uuid4().hex,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        escalation_interval_seconds=0,
+    )
 
 
 # The API answers in Chinese unless English is asked for; most tests read its sentences in English

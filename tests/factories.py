@@ -20,8 +20,16 @@ from server.sites.models import Assignment, Site, SiteProfile
 from server.users.models import Organization, User
 
 PASSWORD = "correct-horse-1"
-FULL_PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
-                    has_ebike_charging=True, has_fire_control_room=True, building_count=10, household_count=800)
+FULL_PROFILE = dict(
+    has_gas=True,
+    has_elevators=True,
+    has_high_rise=True,
+    has_underground_garage=True,
+    has_ebike_charging=True,
+    has_fire_control_room=True,
+    building_count=10,
+    household_count=800,
+)
 _seq = itertools.count(1)
 
 
@@ -52,17 +60,34 @@ class World:
     def org(self, name: str | None = None, kind: str = "property") -> Organization:
         return self._add(Organization(name=name or f"物业公司{next(_seq)}", kind=kind))
 
-    def site(self, org: Organization | None = None, name: str | None = None, kind: str = "community",
-             **profile: Any) -> Site:
+    def site(
+        self, org: Organization | None = None, name: str | None = None, kind: str = "community", **profile: Any
+    ) -> Site:
         merged = SiteProfile(**{**FULL_PROFILE, **profile}).model_dump()
-        return self._add(Site(name=name or f"测试社区{next(_seq)}", kind=kind, district="浑南区", street="五三街道",
-                              lat=41.74, lon=123.45, property_org_id=org.id if org else None, profile=merged))
+        return self._add(
+            Site(
+                name=name or f"测试社区{next(_seq)}",
+                kind=kind,
+                district="浑南区",
+                street="五三街道",
+                lat=41.74,
+                lon=123.45,
+                property_org_id=org.id if org else None,
+                profile=merged,
+            )
+        )
 
-    def user(self, role: str, org: Organization | None = None, username: str | None = None,
-             password: str = PASSWORD) -> User:
-        return self._add(User(username=username or f"{role}{next(_seq)}", role=role,
-                              organization_id=org.id if org else None,
-                              password_hash=self.app.state.hasher.hash(password)))
+    def user(
+        self, role: str, org: Organization | None = None, username: str | None = None, password: str = PASSWORD
+    ) -> User:
+        return self._add(
+            User(
+                username=username or f"{role}{next(_seq)}",
+                role=role,
+                organization_id=org.id if org else None,
+                password_hash=self.app.state.hasher.hash(password),
+            )
+        )
 
     def officer(self, *sites: Site, visits_per_week: int = 1) -> User:
         officer = self.user("officer")
@@ -74,8 +99,9 @@ class World:
         return self.user("admin")
 
     def headers(self, user: User) -> dict[str, str]:
-        token = security.create_token(secret=self.app.state.token_secret, user_id=user.id, kind="access",
-                                      lifetime=timedelta(minutes=30))
+        token = security.create_token(
+            secret=self.app.state.token_secret, user_id=user.id, kind="access", lifetime=timedelta(minutes=30)
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def template(self, category: str) -> ChecklistTemplate:
@@ -84,21 +110,32 @@ class World:
     def photo(self, user: User, kind: str = "problem", **fields: Any) -> str:
         """Upload a small real JPEG through the API as `user`; returns the new photo's id."""
         photo_id = str(uuid.uuid4())
-        response = self.client.put(f"/api/v1/photos/{photo_id}", headers=self.headers(user),
-                                   files={"file": ("photo.jpg", small_jpeg(), "image/jpeg")},
-                                   data={"kind": kind, **{k: str(v) for k, v in fields.items()}})
+        response = self.client.put(
+            f"/api/v1/photos/{photo_id}",
+            headers=self.headers(user),
+            files={"file": ("photo.jpg", small_jpeg(), "image/jpeg")},
+            data={"kind": kind, **{k: str(v) for k, v in fields.items()}},
+        )
         assert response.status_code == 201, response.text
         return photo_id
 
     def _site_officer(self, site: Site) -> User:
         with self.session() as s:
-            officer = s.exec(select(User).join(Assignment, Assignment.officer_id == User.id)
-                             .where(Assignment.site_id == site.id)).first()
+            officer = s.exec(
+                select(User).join(Assignment, Assignment.officer_id == User.id).where(Assignment.site_id == site.id)
+            ).first()
         return officer or self.admin()
 
-    def inspection_body(self, site: Site, category: str = "gas", fail: tuple[str, ...] = (),
-                        photo: bool = True, finished_at=None, officer: User | None = None,  # type: ignore[no-untyped-def]
-                        **extra: Any) -> dict[str, Any]:
+    def inspection_body(
+        self,
+        site: Site,
+        category: str = "gas",
+        fail: tuple[str, ...] = (),
+        photo: bool = True,
+        finished_at=None,
+        officer: User | None = None,  # type: ignore[no-untyped-def]
+        **extra: Any,
+    ) -> dict[str, Any]:
         """A complete, valid submission: every applicable item answered, `fail` items failed with a real
         photo uploaded by `officer` (default: the officer assigned to the site)."""
         template = self.template(category)
@@ -108,12 +145,24 @@ class World:
         answers = []
         for item in template.items_for(site.profile):
             failed = item.id in fail
-            answers.append({"item_id": item.id, "result": "fail" if failed else "pass",
-                            "note": "现场发现问题" if failed else None,
-                            "photo_ids": [self.photo(officer, "problem")] if failed and photo else []})
-        body = {"site_id": str(site.id), "category": category, "template_version": template.version,
-                "started_at": (finished - timedelta(minutes=20)).isoformat(), "finished_at": finished.isoformat(),
-                "lat": 41.74, "lon": 123.45, "answers": answers}
+            answers.append(
+                {
+                    "item_id": item.id,
+                    "result": "fail" if failed else "pass",
+                    "note": "现场发现问题" if failed else None,
+                    "photo_ids": [self.photo(officer, "problem")] if failed and photo else [],
+                }
+            )
+        body = {
+            "site_id": str(site.id),
+            "category": category,
+            "template_version": template.version,
+            "started_at": (finished - timedelta(minutes=20)).isoformat(),
+            "finished_at": finished.isoformat(),
+            "lat": 41.74,
+            "lon": 123.45,
+            "answers": answers,
+        }
         body.update(extra)
         return body
 

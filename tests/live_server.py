@@ -31,8 +31,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SAFEROUND = Path(sys.executable).parent / "saferound"
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "officer-password-1"
-FULL_PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
-                    has_ebike_charging=True, has_fire_control_room=True, building_count=10, household_count=800)
+FULL_PROFILE = dict(
+    has_gas=True,
+    has_elevators=True,
+    has_high_rise=True,
+    has_underground_garage=True,
+    has_ebike_charging=True,
+    has_fire_control_room=True,
+    building_count=10,
+    household_count=800,
+)
 _seq = itertools.count(1)
 
 
@@ -56,13 +64,23 @@ class LiveServer:
     def prepare(cls, data_dir: Path, port: int | None = None, **settings: str) -> LiveServer:
         """Migrate a fresh database and create the admin, without serving yet."""
         data_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "SAFEROUND_DATA_DIR": str(data_dir), "SAFEROUND_SECRET_KEY": "live-" + uuid.uuid4().hex,
-               "SAFEROUND_ARGON2_TIME_COST": "1", "SAFEROUND_ARGON2_MEMORY_KIB": "1024",
-               **{f"SAFEROUND_{k.upper()}": str(v) for k, v in settings.items()}}
+        env = {
+            **os.environ,
+            "SAFEROUND_DATA_DIR": str(data_dir),
+            "SAFEROUND_SECRET_KEY": "live-" + uuid.uuid4().hex,
+            "SAFEROUND_ARGON2_TIME_COST": "1",
+            "SAFEROUND_ARGON2_MEMORY_KIB": "1024",
+            **{f"SAFEROUND_{k.upper()}": str(v) for k, v in settings.items()},
+        }
         env.pop("SAFEROUND_DATABASE_URL", None)
         subprocess.run([str(SAFEROUND), "init-db"], env=env, check=True, capture_output=True, cwd=ROOT)
-        subprocess.run([str(SAFEROUND), "create-user", "--username", "admin", "--password", ADMIN_PASSWORD,
-                        "--role", "admin"], env=env, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [str(SAFEROUND), "create-user", "--username", "admin", "--password", ADMIN_PASSWORD, "--role", "admin"],
+            env=env,
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         return cls(data_dir=data_dir, port=port or free_port(), env=env)
 
     @classmethod
@@ -76,7 +94,11 @@ class LiveServer:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(SAFEROUND), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)],
-            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -116,8 +138,7 @@ class LiveServer:
 
     def ids(self, table: str, where: str = "1=1", args: tuple = ()) -> set[str]:
         with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as conn:
-            return {str(uuid.UUID(str(r[0]))) for r in
-                    conn.execute(f"SELECT id FROM {table} WHERE {where}", args)}  # noqa: S608
+            return {str(uuid.UUID(str(r[0]))) for r in conn.execute(f"SELECT id FROM {table} WHERE {where}", args)}  # noqa: S608
 
 
 @dataclass
@@ -149,19 +170,38 @@ class Admin:
         return response.json()
 
     def org(self, name: str | None = None) -> dict[str, Any]:
-        return self._post("/organizations", {"name": name or f"物业公司{next(_seq)}-{uuid.uuid4().hex[:6]}",
-                                             "kind": "property"})
+        return self._post(
+            "/organizations", {"name": name or f"物业公司{next(_seq)}-{uuid.uuid4().hex[:6]}", "kind": "property"}
+        )
 
     def site(self, org: dict[str, Any] | None = None, name: str | None = None, **profile: Any) -> dict[str, Any]:
-        return self._post("/sites", {
-            "name": name or f"测试社区{next(_seq)}", "kind": "community", "district": "浑南区", "street": "五三街道",
-            "address": "1号", "lat": 41.74, "lon": 123.45, "property_org_id": org["id"] if org else None,
-            "profile": {**FULL_PROFILE, **profile}})
+        return self._post(
+            "/sites",
+            {
+                "name": name or f"测试社区{next(_seq)}",
+                "kind": "community",
+                "district": "浑南区",
+                "street": "五三街道",
+                "address": "1号",
+                "lat": 41.74,
+                "lon": 123.45,
+                "property_org_id": org["id"] if org else None,
+                "profile": {**FULL_PROFILE, **profile},
+            },
+        )
 
     def user(self, role: str, org: dict[str, Any] | None = None) -> Officer:
         username = f"{role}{next(_seq)}_{uuid.uuid4().hex[:6]}"
-        user = self._post("/users", {"username": username, "password": PASSWORD, "role": role,
-                                     "organization_id": org["id"] if org else None, "display_name": username})
+        user = self._post(
+            "/users",
+            {
+                "username": username,
+                "password": PASSWORD,
+                "role": role,
+                "organization_id": org["id"] if org else None,
+                "display_name": username,
+            },
+        )
         return Officer(username, PASSWORD, user["id"])
 
     def officer(self, sites: list[dict[str, Any]]) -> Officer:

@@ -48,15 +48,17 @@ class PostgresServer:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     @classmethod
-    def start(cls) -> "PostgresServer":
+    def start(cls) -> PostgresServer:
         root = Path(tempfile.mkdtemp(prefix="saferound-pg-"))
         if os.geteuid() == 0:
             shutil.chown(root, "postgres", "postgres")
         server = cls(root=root, port=free_port(), bin_dir=_bin_dir())
         data = root / "data"
         server._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
-        options = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = (
+            f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         server._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
         return server
 

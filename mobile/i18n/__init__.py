@@ -15,19 +15,28 @@ DEFAULT_LANGUAGE = "zh_CN"
 # The app's languages as the rulebook names them.
 RULEBOOK_LANGUAGE = {"zh_CN": "zh", "en": "en"}
 # Names the app shows that the rulebook owns: categories, severities, statuses, roles, photo kinds.
-NAME_TABLES = {"cat": CATEGORY_NAMES, "sev": SEVERITY_NAMES, "status": STATUS_NAMES, "role": ROLE_NAMES,
-               "photo_kind": PHOTO_KIND_NAMES}
+NAME_TABLES = {
+    "cat": CATEGORY_NAMES,
+    "sev": SEVERITY_NAMES,
+    "status": STATUS_NAMES,
+    "role": ROLE_NAMES,
+    "photo_kind": PHOTO_KIND_NAMES,
+}
 
 
 def _rulebook_names(lang: str) -> dict[str, str]:
     short = RULEBOOK_LANGUAGE[lang]
-    names = {f"{prefix}.{key}": names[short][:1].upper() + names[short][1:]
-             for prefix, table in NAME_TABLES.items() for key, names in table.items()}
+    names = {
+        f"{prefix}.{key}": names[short][:1].upper() + names[short][1:]
+        for prefix, table in NAME_TABLES.items()
+        for key, names in table.items()
+    }
     return {**names, "role.": ""}
 
 
-CATALOGS: dict[str, dict[str, str]] = {lang: {**_rulebook_names(lang), **catalog}
-                                       for lang, catalog in (("zh_CN", zh_CN.MESSAGES), ("en", en.MESSAGES))}
+CATALOGS: dict[str, dict[str, str]] = {
+    lang: {**_rulebook_names(lang), **catalog} for lang, catalog in (("zh_CN", zh_CN.MESSAGES), ("en", en.MESSAGES))
+}
 
 
 def translate(lang: str, key: str, **values: object) -> str:

@@ -66,19 +66,22 @@ class DesktopFileCamera:
     """Desktop: pick an image file; the chooser is a full-screen popup sized for a phone window."""
 
     def take_photo(self, on_photo: PhotoCallback) -> None:
+        from kivy.app import App
         from kivy.uix.filechooser import FileChooserListView
         from kivy.uix.popup import Popup
         from kivymd.uix.boxlayout import MDBoxLayout
         from kivymd.uix.button import MDButton, MDButtonText
 
-        from kivy.app import App
-
         app = App.get_running_app()
         layout = MDBoxLayout(orientation="vertical", spacing="8dp", padding="8dp")
         chooser = FileChooserListView(path=str(Path.home()), filters=IMAGE_PATTERNS)
         buttons = MDBoxLayout(size_hint_y=None, height="56dp", spacing="8dp")
-        popup = Popup(title=app.tr("photo.choose") if app else "Choose a photo", content=layout,
-                      size_hint=(0.96, 0.9), title_font="Roboto")
+        popup = Popup(
+            title=app.tr("photo.choose") if app else "Choose a photo",
+            content=layout,
+            size_hint=(0.96, 0.9),
+            title_font="Roboto",
+        )
         cancel = MDButton(MDButtonText(text=app.tr("common.cancel") if app else "Cancel"), style="text")
         choose = MDButton(MDButtonText(text=app.tr("photo.use") if app else "Use photo"), style="filled")
 

@@ -31,10 +31,21 @@ def _screens() -> dict:
     from mobile.screens.training import TrainingScreen
     from mobile.screens.week import WeekScreen
 
-    return {"signin": SignInScreen, "week": WeekScreen, "site": SiteScreen, "checklist": ChecklistScreen,
-            "item": ChecklistItemScreen, "review": ReviewScreen, "hazards": HazardsScreen, "hazard": HazardScreen,
-            "action": HazardActionScreen, "notices": NoticesScreen, "notice": NoticeScreen,
-            "training": TrainingScreen, "settings": SettingsScreen}
+    return {
+        "signin": SignInScreen,
+        "week": WeekScreen,
+        "site": SiteScreen,
+        "checklist": ChecklistScreen,
+        "item": ChecklistItemScreen,
+        "review": ReviewScreen,
+        "hazards": HazardsScreen,
+        "hazard": HazardScreen,
+        "action": HazardActionScreen,
+        "notices": NoticesScreen,
+        "notice": NoticeScreen,
+        "training": TrainingScreen,
+        "settings": SettingsScreen,
+    }
 
 
 class _Lazy(dict):

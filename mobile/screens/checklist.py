@@ -67,9 +67,14 @@ class RunScreenMixin:
             return
         item.update({k: v for k, v in changes.items() if v is not None})
         self.app.run_changed()
-        self.app.tasks.run(self.app.backend.answer_item, self.app.current_run["inspection_id"], item_id,
-                           on_done=self.app.set_run, on_error=lambda e: self.app.toast(self.app.explain(e)),
-                           **changes)
+        self.app.tasks.run(
+            self.app.backend.answer_item,
+            self.app.current_run["inspection_id"],
+            item_id,
+            on_done=self.app.set_run,
+            on_error=lambda e: self.app.toast(self.app.explain(e)),
+            **changes,
+        )
 
 
 class ChecklistScreen(RunScreenMixin, BaseScreen):
@@ -87,8 +92,9 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
 
     def on_kv_post(self, base_widget: Any) -> None:
         super().on_kv_post(base_widget)
-        self.app.bind(run_version=lambda *_: self.show() if self.manager and self.manager.current == self.name
-                      else None)
+        self.app.bind(
+            run_version=lambda *_: self.show() if self.manager and self.manager.current == self.name else None
+        )
 
     def show(self) -> None:
         run = self.app.current_run
@@ -106,11 +112,19 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
             prompt = self.app.pick(item["prompt"])
             lines = min(4, estimate_lines(prompt, width, font_px))
             marks, warning = marks_for(item, tr)
-            data.append({
-                "item_id": item["id"], "number": number, "prompt": prompt, "result": item.get("result") or "",
-                "severity": item.get("severity", ""), "marks": marks, "warning": warning, "handler": self,
-                "height": dp(16) + lines * font_px * 1.3 + dp(6) + dp(48) + (dp(24) if marks else 0),
-            })
+            data.append(
+                {
+                    "item_id": item["id"],
+                    "number": number,
+                    "prompt": prompt,
+                    "result": item.get("result") or "",
+                    "severity": item.get("severity", ""),
+                    "marks": marks,
+                    "warning": warning,
+                    "handler": self,
+                    "height": dp(16) + lines * font_px * 1.3 + dp(6) + dp(48) + (dp(24) if marks else 0),
+                }
+            )
         self.ids.rv.data = data
 
     def on_size(self, *_args: Any) -> None:
@@ -139,8 +153,9 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
     def on_kv_post(self, base_widget: Any) -> None:
         super().on_kv_post(base_widget)
         self._note_event = None
-        self.app.bind(run_version=lambda *_: self.show() if self.manager and self.manager.current == self.name
-                      else None)
+        self.app.bind(
+            run_version=lambda *_: self.show() if self.manager and self.manager.current == self.name else None
+        )
 
     def refresh(self) -> None:
         self.guidance_open = False
@@ -202,8 +217,14 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
         def taken(path: str | None) -> None:
             if not path:
                 return
-            self.app.tasks.run(self.app.backend.add_run_photo, run_id, item_id, path,
-                               on_done=self.app.set_run, on_error=lambda e: self.app.toast(self.app.explain(e)))
+            self.app.tasks.run(
+                self.app.backend.add_run_photo,
+                run_id,
+                item_id,
+                path,
+                on_done=self.app.set_run,
+                on_error=lambda e: self.app.toast(self.app.explain(e)),
+            )
 
         self.app.camera.take_photo(taken)
 
@@ -211,8 +232,13 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
         item = self.item(self.params["item_id"])
         if item and index < len(item.get("photos", [])):
             photo_id = item["photos"][index]["id"]
-            self.app.tasks.run(self.app.backend.remove_run_photo, self.app.current_run["inspection_id"], item["id"],
-                               photo_id, on_done=self.app.set_run)
+            self.app.tasks.run(
+                self.app.backend.remove_run_photo,
+                self.app.current_run["inspection_id"],
+                item["id"],
+                photo_id,
+                on_done=self.app.set_run,
+            )
 
     def step(self, delta: int) -> None:
         self.save_note()
@@ -232,24 +258,32 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
 
     def on_kv_post(self, base_widget: Any) -> None:
         super().on_kv_post(base_widget)
-        self.app.bind(run_version=lambda *_: self.refresh() if self.manager and self.manager.current == self.name
-                      else None)
+        self.app.bind(
+            run_version=lambda *_: self.refresh() if self.manager and self.manager.current == self.name else None
+        )
 
     def refresh(self) -> None:
         run = self.app.current_run
         if not run:
             return
         tr, pick = self.app.tr, self.app.pick
-        self.ids.summary.text = tr("review.summary", answered=run.get("answered", 0), total=run.get("total", 0),
-                                   failed=len([i for i in run["items"] if i.get("result") == "fail"]))
+        self.ids.summary.text = tr(
+            "review.summary",
+            answered=run.get("answered", 0),
+            total=run.get("total", 0),
+            failed=len([i for i in run["items"] if i.get("result") == "fail"]),
+        )
         problems = self.ids.problems
         problems.clear_widgets()
         by_id = {i["id"]: i for i in run["items"]}
         numbers = {i["id"]: n for n, i in enumerate(run["items"], start=1)}
         for problem in run.get("problems", []):
             item = by_id.get(problem["item_id"], {})
-            text = tr("review.unanswered" if problem["code"] == "unanswered" else "review.photo_missing",
-                      number=numbers.get(problem["item_id"], "?"), prompt=pick(item.get("prompt")))
+            text = tr(
+                "review.unanswered" if problem["code"] == "unanswered" else "review.photo_missing",
+                number=numbers.get(problem["item_id"], "?"),
+                prompt=pick(item.get("prompt")),
+            )
             button = Factory.ProblemLine(text=text)
             button.bind(on_release=lambda _w, item_id=problem["item_id"]: self.app.go("item", item_id=item_id))
             problems.add_widget(button)
@@ -259,11 +293,21 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
         for item in run["items"]:
             if item.get("result") != "fail":
                 continue
-            failed.add_widget(Factory.HazardPreview(
-                severity=item.get("severity", ""), title=pick(item["prompt"]),
-                detail=" · ".join(x for x in (tr(f"sev.{item.get('severity')}"),
-                                              tr("run.photos", count=len(item.get("photos", []))),
-                                              item.get("note") or "") if x)))
+            failed.add_widget(
+                Factory.HazardPreview(
+                    severity=item.get("severity", ""),
+                    title=pick(item["prompt"]),
+                    detail=" · ".join(
+                        x
+                        for x in (
+                            tr(f"sev.{item.get('severity')}"),
+                            tr("run.photos", count=len(item.get("photos", []))),
+                            item.get("note") or "",
+                        )
+                        if x
+                    ),
+                )
+            )
         if not any(i.get("result") == "fail" for i in run["items"]):
             failed.add_widget(Factory.EmptyNote(text=tr("review.no_hazards")))
         self.ids.submit.disabled = bool(run.get("problems"))
@@ -283,5 +327,4 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
             self.app.toast(self.app.explain(error))
 
         lat_lon = self.app.location.last_fix() if self.app.location else None
-        self.app.tasks.run(self.app.backend.submit_run, run["inspection_id"], lat_lon, on_done=done,
-                           on_error=failed)
+        self.app.tasks.run(self.app.backend.submit_run, run["inspection_id"], lat_lon, on_done=done, on_error=failed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rulebook.categories import SEVERITY_RANK
@@ -17,7 +17,7 @@ def parse_time(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def short_time(value: str | None) -> str:
@@ -36,14 +36,14 @@ def is_overdue(hazard: dict[str, Any], now: datetime | None = None) -> bool:
     if hazard.get("overdue"):
         return True
     deadline = parse_time(hazard.get("deadline"))
-    return bool(deadline and deadline < (now or datetime.now(timezone.utc)))
+    return bool(deadline and deadline < (now or datetime.now(UTC)))
 
 
 def days_left(hazard: dict[str, Any], now: datetime | None = None) -> float | None:
     deadline = parse_time(hazard.get("deadline"))
     if deadline is None:
         return None
-    return (deadline - (now or datetime.now(timezone.utc))).total_seconds() / 86400
+    return (deadline - (now or datetime.now(UTC))).total_seconds() / 86400
 
 
 def deadline_text(hazard: dict[str, Any], tr: Any) -> str:
@@ -62,8 +62,12 @@ def deadline_text(hazard: dict[str, Any], tr: Any) -> str:
 def hazard_sort_key(hazard: dict[str, Any]) -> tuple:
     """Overdue first, then the nearest deadline, then the most severe."""
     deadline = parse_time(hazard.get("deadline"))
-    return (hazard.get("status") in FINISHED, not is_overdue(hazard),
-            deadline.timestamp() if deadline else float("inf"), SEVERITY_RANK.get(hazard.get("severity"), 9))
+    return (
+        hazard.get("status") in FINISHED,
+        not is_overdue(hazard),
+        deadline.timestamp() if deadline else float("inf"),
+        SEVERITY_RANK.get(hazard.get("severity"), 9),
+    )
 
 
 def hazard_title(hazard: dict[str, Any], pick: Any) -> str:

@@ -15,10 +15,16 @@ from rulebook import lifecycle
 
 # Each action's button: its icon, and whether it is the usual next step (a filled button a thumb finds first;
 # the rest are outlined).
-ACTION_BUTTONS = {"notify": ("file-send-outline", True), "acknowledge": ("draw-pen", True),
-                  "submit_evidence": ("camera-enhance-outline", True), "verify": ("check-decagram-outline", True),
-                  "reject": ("close-octagon-outline", False), "fix_on_spot": ("wrench-check-outline", False),
-                  "reopen": ("restore", False), "cancel": ("cancel", False)}
+ACTION_BUTTONS = {
+    "notify": ("file-send-outline", True),
+    "acknowledge": ("draw-pen", True),
+    "submit_evidence": ("camera-enhance-outline", True),
+    "verify": ("check-decagram-outline", True),
+    "reject": ("close-octagon-outline", False),
+    "fix_on_spot": ("wrench-check-outline", False),
+    "reopen": ("restore", False),
+    "cancel": ("cancel", False),
+}
 
 
 class HazardsScreen(BaseScreen):
@@ -29,8 +35,7 @@ class HazardsScreen(BaseScreen):
     def refresh(self) -> None:
         self.load(self.app.backend.hazard_list, closed=self.show_closed, then=self.show)
 
-    def set_filter(self, severity: str | None = None, overdue: bool | None = None,
-                   closed: bool | None = None) -> None:
+    def set_filter(self, severity: str | None = None, overdue: bool | None = None, closed: bool | None = None) -> None:
         if severity is not None:
             self.severity = "" if severity == self.severity else severity
         if overdue is not None:
@@ -43,12 +48,16 @@ class HazardsScreen(BaseScreen):
 
     def show(self, hazards: list[dict[str, Any]]) -> None:
         self._all = hazards
-        shown = [h for h in hazards if (not self.severity or h.get("severity") == self.severity)
-                 and (not self.overdue_only or is_overdue(h))]
+        shown = [
+            h
+            for h in hazards
+            if (not self.severity or h.get("severity") == self.severity) and (not self.overdue_only or is_overdue(h))
+        ]
         shown.sort(key=hazard_sort_key)
         self.ids.rv.data = [hazard_row(h, self.app, self) for h in shown]
-        self.ids.count.text = self.app.tr("hazards.count", count=len(shown),
-                                          overdue=sum(1 for h in shown if is_overdue(h)))
+        self.ids.count.text = self.app.tr(
+            "hazards.count", count=len(shown), overdue=sum(1 for h in shown if is_overdue(h))
+        )
         self.ids.empty.opacity = 0 if shown else 1
 
     def open_hazard(self, hazard_id: str) -> None:
@@ -101,22 +110,29 @@ class HazardScreen(BaseScreen):
             what = tr(f"event.{event.get('action')}")
             if event.get("actor_name"):
                 what += f" · {event['actor_name']}"
-            timeline.add_widget(Factory.TimelineEntry(when=short_time(event.get("at")), what=what,
-                                                      note=event.get("note") or ""))
+            timeline.add_widget(
+                Factory.TimelineEntry(when=short_time(event.get("at")), what=what, note=event.get("note") or "")
+            )
         actions = self.ids.actions
         actions.clear_widgets()
         for action in hazard.get("allowed_actions", []):
             icon, primary = ACTION_BUTTONS.get(action, ("gesture-tap", False))
-            button = Factory.HazardActionButton(action=action, icon=icon, label=tr(f"action.{action}"),
-                                                style="filled" if primary else "outlined")
+            button = Factory.HazardActionButton(
+                action=action, icon=icon, label=tr(f"action.{action}"), style="filled" if primary else "outlined"
+            )
             button.bind(on_release=lambda w: self.start_action(w.action))
             actions.add_widget(button)
         self.ids.no_actions.opacity = 0 if hazard.get("allowed_actions") else 1
 
     def start_action(self, action: str) -> None:
         if action == "acknowledge":
-            self.act(self.app.backend.transition, self.hazard["id"], action, saved=self.app.tr("action.saved"),
-                     then=lambda _r: self.app.local_change())
+            self.act(
+                self.app.backend.transition,
+                self.hazard["id"],
+                action,
+                saved=self.app.tr("action.saved"),
+                then=lambda _r: self.app.local_change(),
+            )
             return
         self.app.go("action", hazard_id=str(self.hazard["id"]), action=action)
 
@@ -168,6 +184,14 @@ class HazardActionScreen(PhotoFormMixin, BaseScreen):
             except ValueError:
                 self.error = self.app.tr("action.bad_days")
                 return
-        self.save_in_background(self.ids.submit, self.app.backend.transition, self.params["hazard_id"], action,
-                                note=note or None, photo_paths=list(self.photos), photo_kind=photo_kind, deadline_days=days,
-                                saved=self.app.tr("action.saved"))
+        self.save_in_background(
+            self.ids.submit,
+            self.app.backend.transition,
+            self.params["hazard_id"],
+            action,
+            note=note or None,
+            photo_paths=list(self.photos),
+            photo_kind=photo_kind,
+            deadline_days=days,
+            saved=self.app.tr("action.saved"),
+        )

@@ -44,8 +44,11 @@ class SettingsScreen(BaseScreen):
 
     def show_account(self) -> None:
         tr, user = self.app.tr, self.app.user
-        self.ids.account.text = tr("settings.account", name=user.get("display_name") or user.get("username", ""),
-                                   role=tr(f"role.{user.get('role', '')}"))
+        self.ids.account.text = tr(
+            "settings.account",
+            name=user.get("display_name") or user.get("username", ""),
+            role=tr(f"role.{user.get('role', '')}"),
+        )
         self.ids.server.text = tr("settings.server", url=self.app.backend.last_server_url() or "")
         self.ids.last_sync.text = tr("settings.last_sync", when=format_last_sync(self.app.last_sync, tr))
 
@@ -56,12 +59,19 @@ class SettingsScreen(BaseScreen):
         box.clear_widgets()
         for entry in self.app.attention:
             card = Factory.AttentionCard(
-                entry_id=str(entry["id"]), title=self.describe(entry), message=self.reason(entry),
-                waiting=entry.get("state") == "waiting")
-            card.bind(on_retry=lambda w: self.act(self.app.backend.retry_item, w.entry_id,
-                                                  then=lambda _r: self.app.sync_now()),
-                      on_discard=lambda w: self.act(self.app.backend.discard_item, w.entry_id,
-                                                    then=lambda _r: self.app.local_change()))
+                entry_id=str(entry["id"]),
+                title=self.describe(entry),
+                message=self.reason(entry),
+                waiting=entry.get("state") == "waiting",
+            )
+            card.bind(
+                on_retry=lambda w: self.act(
+                    self.app.backend.retry_item, w.entry_id, then=lambda _r: self.app.sync_now()
+                ),
+                on_discard=lambda w: self.act(
+                    self.app.backend.discard_item, w.entry_id, then=lambda _r: self.app.local_change()
+                ),
+            )
             box.add_widget(card)
         self.ids.attention_empty.opacity = 0 if self.app.attention else 1
 
@@ -71,10 +81,8 @@ class SettingsScreen(BaseScreen):
     def reason(self, entry: dict) -> str:
         """Why the item waits, in the app's language: the rule the server applied, by its code and values."""
         if entry.get("state") == "waiting":
-            return self.app.tr("attention.waiting",
-                               label=describe_label(entry.get("waiting_on_label"), self.app.lang))
-        return (explain_code(entry.get("code"), entry.get("params"), self.app.lang)
-                or self.app.tr("error.unknown"))
+            return self.app.tr("attention.waiting", label=describe_label(entry.get("waiting_on_label"), self.app.lang))
+        return explain_code(entry.get("code"), entry.get("params"), self.app.lang) or self.app.tr("error.unknown")
 
     def sign_out(self) -> None:
         if self.app.pending_count and not self.confirm_sign_out:

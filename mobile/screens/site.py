@@ -22,7 +22,9 @@ class SiteScreen(BaseScreen):
         self.ids.bar_title.text = site.get("name", "")
         self.ids.address.text = " · ".join(x for x in (site.get("street"), site.get("address")) if x)
         profile = site.get("profile") or {}
-        about = tr("site.about", buildings=profile.get("building_count", 0), households=profile.get("household_count", 0))
+        about = tr(
+            "site.about", buildings=profile.get("building_count", 0), households=profile.get("household_count", 0)
+        )
         if overview.get("company_name"):
             about += " · " + tr("site.company", name=overview["company_name"])
         elif not site.get("property_org_id"):
@@ -38,10 +40,14 @@ class SiteScreen(BaseScreen):
             else:
                 state = tr("site.due_this_week")
             last = cat.get("last_inspection")
-            row = Factory.CategoryRow(category=cat["category"], title=tr(f"cat.{cat['category']}"),
-                                      state_text=state,
-                                      last_text=tr("site.last", when=short_time(last)) if last else "",
-                                      done=bool(cat.get("done")), draft=bool(cat.get("draft")))
+            row = Factory.CategoryRow(
+                category=cat["category"],
+                title=tr(f"cat.{cat['category']}"),
+                state_text=state,
+                last_text=tr("site.last", when=short_time(last)) if last else "",
+                done=bool(cat.get("done")),
+                draft=bool(cat.get("draft")),
+            )
             row.bind(on_start_run=lambda w: self.start_run(w.category))
             box.add_widget(row)
         hazards = self.ids.hazards

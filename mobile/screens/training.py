@@ -11,7 +11,6 @@ from mobile.screens.base import BaseScreen, PhotoFormMixin
 from rulebook.categories import CATEGORIES
 
 
-
 class TrainingScreen(PhotoFormMixin, BaseScreen):
     def refresh(self) -> None:
         tr = self.app.tr
@@ -40,8 +39,11 @@ class TrainingScreen(PhotoFormMixin, BaseScreen):
         self.show_title()
 
     def show_title(self) -> None:
-        self.load(self.app.backend.site_name, self.params.get("site_id"),
-                  then=lambda name: setattr(self.ids.bar_title, "text", self.app.tr("training.title_at", site=name)))
+        self.load(
+            self.app.backend.site_name,
+            self.params.get("site_id"),
+            then=lambda name: setattr(self.ids.bar_title, "text", self.app.tr("training.title_at", site=name)),
+        )
 
     def toggle_topic(self, chip: Any) -> None:
         if chip.category in self.topics:
@@ -78,14 +80,24 @@ class TrainingScreen(PhotoFormMixin, BaseScreen):
         if held_at > datetime.now().astimezone():
             self.error = tr("training.in_future")
             return None
-        return {"site_id": self.params["site_id"], "held_at": held_at.isoformat(timespec="seconds"),
-                "topics": [c for c in CATEGORIES if c in self.topics], "trainer": trainer,
-                "attendee_count": attendees, "duration_minutes": minutes,
-                "notes": self.ids.notes.text.strip() or None}
+        return {
+            "site_id": self.params["site_id"],
+            "held_at": held_at.isoformat(timespec="seconds"),
+            "topics": [c for c in CATEGORIES if c in self.topics],
+            "trainer": trainer,
+            "attendee_count": attendees,
+            "duration_minutes": minutes,
+            "notes": self.ids.notes.text.strip() or None,
+        }
 
     def save(self) -> None:
         record = self.collect()
         if record is None:
             return
-        self.save_in_background(self.ids.save, self.app.backend.log_training, **record, photo_paths=list(self.photos),
-                                saved=self.app.tr("training.saved"))
+        self.save_in_background(
+            self.ids.save,
+            self.app.backend.log_training,
+            **record,
+            photo_paths=list(self.photos),
+            saved=self.app.tr("training.saved"),
+        )

@@ -18,21 +18,33 @@ class WeekScreen(BaseScreen):
 
     def show(self, week: dict[str, Any]) -> None:
         tr = self.app.tr
-        self.ids.heading.text = tr("week.heading", name=self.app.user.get("display_name")
-                                   or self.app.user.get("username", ""), week=week.get("week", ""))
+        self.ids.heading.text = tr(
+            "week.heading",
+            name=self.app.user.get("display_name") or self.app.user.get("username", ""),
+            week=week.get("week", ""),
+        )
         sites_box = self.ids.sites
         sites_box.clear_widgets()
         for site in week.get("sites", []):
             due, done = site.get("due", []), site.get("done", [])
             remaining = [c for c in due if c not in done]
             card = Factory.SiteCard(
-                site_id=str(site["site_id"]), name=site.get("site_name", ""),
-                due_text=(tr("week.remaining", cats="、".join(tr(f"cat.{c}") for c in remaining)
-                             if self.app.lang == "zh_CN" else ", ".join(tr(f"cat.{c}") for c in remaining))
-                          if remaining else tr("week.all_done")),
+                site_id=str(site["site_id"]),
+                name=site.get("site_name", ""),
+                due_text=(
+                    tr(
+                        "week.remaining",
+                        cats="、".join(tr(f"cat.{c}") for c in remaining)
+                        if self.app.lang == "zh_CN"
+                        else ", ".join(tr(f"cat.{c}") for c in remaining),
+                    )
+                    if remaining
+                    else tr("week.all_done")
+                ),
                 visits_text=tr("week.visits", done=site.get("visits", 0), target=site.get("visits_target", 0)),
                 progress=(len(due) - len(remaining)) / len(due) if due else 1,
-                finished=not remaining)
+                finished=not remaining,
+            )
             card.bind(on_release=lambda w: self.app.go("site", site_id=w.site_id))
             sites_box.add_widget(card)
         if not week.get("sites"):

@@ -5,9 +5,19 @@ The UI uses one object, `Phone(data_dir, server_url)` — see mobile/services/ph
 
 from mobile.services.api import ApiError, SessionExpired
 from mobile.services.checklist_run import ChecklistRun, IncompleteRun, Problem
-from rulebook.messages import RuleViolation
 from mobile.services.phone import PendingWork, Phone, iso_week
 from mobile.services.sync import SyncProgress
+from rulebook.messages import RuleViolation
 
-__all__ = ["ApiError", "SessionExpired", "PendingWork", "Phone", "iso_week", "ChecklistRun", "IncompleteRun",
-           "Problem", "RuleViolation", "SyncProgress"]
+__all__ = [
+    "ApiError",
+    "SessionExpired",
+    "PendingWork",
+    "Phone",
+    "iso_week",
+    "ChecklistRun",
+    "IncompleteRun",
+    "Problem",
+    "RuleViolation",
+    "SyncProgress",
+]

@@ -85,16 +85,21 @@ def error_from_response(response: httpx.Response) -> ApiError:
         body = {}
     detail = body.get("detail")
     message = detail if isinstance(detail, str) else f"The server answered {status} {response.reason_phrase}."
-    code = body.get("code") or ("server_error" if status >= 500 else "http_%d" % status)
+    code = body.get("code") or ("server_error" if status >= 500 else f"http_{status}")
     return ApiError(status, code, message, retryable=status in RETRYABLE_STATUSES or status >= 500, body=body)
 
 
 def error_from_transport(exc: httpx.HTTPError) -> ApiError:
     if isinstance(exc, httpx.TimeoutException):
-        return ApiError(0, "timeout", "The server did not answer in time; your work is kept and will be sent later.",
-                        retryable=True)
-    return ApiError(0, "network", "The server cannot be reached; your work is kept and will be sent later. "
-                    f"({type(exc).__name__})", retryable=True)
+        return ApiError(
+            0, "timeout", "The server did not answer in time; your work is kept and will be sent later.", retryable=True
+        )
+    return ApiError(
+        0,
+        "network",
+        f"The server cannot be reached; your work is kept and will be sent later. ({type(exc).__name__})",
+        retryable=True,
+    )
 
 
 class ApiClient:
@@ -107,16 +112,25 @@ class ApiClient:
     so the caller can keep them in the local store for offline restarts.
     """
 
-    def __init__(self, server_url: str, *, tokens: Tokens | None = None,
-                 on_tokens: Callable[[Tokens | None], None] | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        server_url: str,
+        *,
+        tokens: Tokens | None = None,
+        on_tokens: Callable[[Tokens | None], None] | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.server_url = server_url.rstrip("/")
         self.language = "zh-CN"
         self.tokens = tokens
         self._on_tokens = on_tokens
         self._lock = threading.Lock()
-        self._http = httpx.Client(base_url=self.server_url + API_PREFIX, transport=transport,
-                                  timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+        self._http = httpx.Client(
+            base_url=self.server_url + API_PREFIX,
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -160,19 +174,44 @@ class ApiClient:
 
     # ---- calls ---------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                json_body: Any = None, content: bytes | None = None, data: dict[str, Any] | None = None,
-                files: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """An authenticated call; refreshes the token before expiry and once on a 401.
 
         Returns the response for 2xx; raises ApiError otherwise."""
         token = self._fresh_access_token()
-        response = self._send(method, path, params=params, json=json_body, content=content, data=data, files=files,
-                              headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+        response = self._send(
+            method,
+            path,
+            params=params,
+            json=json_body,
+            content=content,
+            data=data,
+            files=files,
+            headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+        )
         if response.status_code == 401:
             token = self.refresh().access_token
-            response = self._send(method, path, params=params, json=json_body, content=content, data=data,
-                                  files=files, headers={**(headers or {}), "Authorization": f"Bearer {token}"})
+            response = self._send(
+                method,
+                path,
+                params=params,
+                json=json_body,
+                content=content,
+                data=data,
+                files=files,
+                headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+            )
             if response.status_code == 401:
                 raise SessionExpired()
         if response.status_code >= 400:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rulebook.categories import applies
 from rulebook.checklists import RESULTS, unmet_answers
 from rulebook.hazards import hazard_id_for as rulebook_hazard_id_for
 from rulebook.messages import RuleViolation
-
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,17 @@ class ChecklistRun:
     """The state of one run. Create with `ChecklistRun.new(site, template)`; the facade saves it as a draft
     after every change (`Phone.save_answer`)."""
 
-    def __init__(self, *, inspection_id: str, site: dict[str, Any], template: dict[str, Any], started_at: str,
-                 answers: dict[str, Answer] | None = None, lat: float | None = None, lon: float | None = None):
+    def __init__(
+        self,
+        *,
+        inspection_id: str,
+        site: dict[str, Any],
+        template: dict[str, Any],
+        started_at: str,
+        answers: dict[str, Answer] | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ):
         self.inspection_id = str(inspection_id)
         self.site = site
         self.template = template
@@ -70,10 +78,23 @@ class ChecklistRun:
         self._items = {item["id"]: item for item in template["items"]}
 
     @classmethod
-    def new(cls, site: dict[str, Any], template: dict[str, Any], *, inspection_id: str | None = None,
-            lat: float | None = None, lon: float | None = None) -> ChecklistRun:
-        return cls(inspection_id=inspection_id or str(uuid.uuid4()), site=site, template=template,
-                   started_at=datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"), lat=lat, lon=lon)
+    def new(
+        cls,
+        site: dict[str, Any],
+        template: dict[str, Any],
+        *,
+        inspection_id: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> ChecklistRun:
+        return cls(
+            inspection_id=inspection_id or str(uuid.uuid4()),
+            site=site,
+            template=template,
+            started_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+            lat=lat,
+            lon=lon,
+        )
 
     # ---- what the run is about --------------------------------------------------------------------
 
@@ -98,13 +119,15 @@ class ChecklistRun:
         try:
             return self._items[item_id]
         except KeyError:
-            raise KeyError(f"{item_id} is not in the {self.category} checklist version {self.template_version}") \
-                from None
+            raise KeyError(
+                f"{item_id} is not in the {self.category} checklist version {self.template_version}"
+            ) from None
 
     # ---- answering -------------------------------------------------------------------------------
 
-    def answer(self, item_id: str, result: str | None = None, *, note: str | None = None,
-               photo_ids: list[str] | None = None) -> Answer:
+    def answer(
+        self, item_id: str, result: str | None = None, *, note: str | None = None, photo_ids: list[str] | None = None
+    ) -> Answer:
         """Set what is given (result, note, photos); leave the rest as it was. result None keeps it."""
         item = self.item(item_id)
         if not applies_to(item, self.site.get("profile") or {}):
@@ -137,15 +160,22 @@ class ChecklistRun:
     def missing(self) -> list[Problem]:
         """Every problem at once, in template order: unanswered items, failed items lacking their photo."""
         if not self.applicable_items():
-            return [Problem("", "nothing_applies", f"No item of this checklist applies to "
-                                                   f"{self.site.get('name', 'this site')}; nothing to submit.")]
+            return [
+                Problem(
+                    "",
+                    "nothing_applies",
+                    f"No item of this checklist applies to {self.site.get('name', 'this site')}; nothing to submit.",
+                )
+            ]
         items = {item["id"]: item for item in self.applicable_items()}
         unanswered, no_photo = unmet_answers(
             [(item_id, bool(item.get("photo_required_on_fail"))) for item_id, item in items.items()],
-            {item_id: (a.result, len(a.photo_ids)) for item_id, a in self.answers.items()})
-        return ([Problem(i, "unanswered", f"“{_prompt(items[i])}” has no answer yet.") for i in unanswered]
-                + [Problem(i, "photo_required", f"“{_prompt(items[i])}” failed and needs a photo of the problem.")
-                   for i in no_photo])
+            {item_id: (a.result, len(a.photo_ids)) for item_id, a in self.answers.items()},
+        )
+        return [Problem(i, "unanswered", f"“{_prompt(items[i])}” has no answer yet.") for i in unanswered] + [
+            Problem(i, "photo_required", f"“{_prompt(items[i])}” failed and needs a photo of the problem.")
+            for i in no_photo
+        ]
 
     @property
     def is_complete(self) -> bool:
@@ -165,8 +195,9 @@ class ChecklistRun:
         return {item_id: hazard_id_for(self.inspection_id, item_id) for item_id in self.failed_item_ids()}
 
     def photo_ids(self) -> list[str]:
-        return list(dict.fromkeys(p for i in self.applicable_items()
-                                  for p in (self.answers.get(i["id"]) or Answer()).photo_ids))
+        return list(
+            dict.fromkeys(p for i in self.applicable_items() for p in (self.answers.get(i["id"]) or Answer()).photo_ids)
+        )
 
     # ---- the submission ---------------------------------------------------------------------------
 
@@ -178,12 +209,20 @@ class ChecklistRun:
         answers = []
         for item in self.applicable_items():
             answer = self.answers[item["id"]]
-            answers.append({"item_id": item["id"], "result": answer.result, "note": answer.note,
-                            "photo_ids": list(answer.photo_ids)})
+            answers.append(
+                {
+                    "item_id": item["id"],
+                    "result": answer.result,
+                    "note": answer.note,
+                    "photo_ids": list(answer.photo_ids),
+                }
+            )
         body: dict[str, Any] = {
-            "site_id": self.site_id, "category": self.category, "template_version": self.template_version,
+            "site_id": self.site_id,
+            "category": self.category,
+            "template_version": self.template_version,
             "started_at": self.started_at,
-            "finished_at": finished_at or datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+            "finished_at": finished_at or datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
             "answers": answers,
         }
         if self.lat is not None and self.lon is not None:
@@ -192,18 +231,33 @@ class ChecklistRun:
 
     def to_state(self) -> dict[str, Any]:
         """What a draft keeps (JSON); the template is referred to by version, the site copied."""
-        return {"inspection_id": self.inspection_id, "site": self.site, "category": self.category,
-                "template_version": self.template_version, "started_at": self.started_at,
-                "lat": self.lat, "lon": self.lon,
-                "answers": {k: {"result": a.result, "note": a.note, "photo_ids": a.photo_ids}
-                            for k, a in self.answers.items()}}
+        return {
+            "inspection_id": self.inspection_id,
+            "site": self.site,
+            "category": self.category,
+            "template_version": self.template_version,
+            "started_at": self.started_at,
+            "lat": self.lat,
+            "lon": self.lon,
+            "answers": {
+                k: {"result": a.result, "note": a.note, "photo_ids": a.photo_ids} for k, a in self.answers.items()
+            },
+        }
 
     @classmethod
     def from_state(cls, state: dict[str, Any], template: dict[str, Any]) -> ChecklistRun:
-        return cls(inspection_id=state["inspection_id"], site=state["site"], template=template,
-                   started_at=state["started_at"], lat=state.get("lat"), lon=state.get("lon"),
-                   answers={k: Answer(v.get("result"), v.get("note"), list(v.get("photo_ids") or []))
-                            for k, v in state["answers"].items()})
+        return cls(
+            inspection_id=state["inspection_id"],
+            site=state["site"],
+            template=template,
+            started_at=state["started_at"],
+            lat=state.get("lat"),
+            lon=state.get("lon"),
+            answers={
+                k: Answer(v.get("result"), v.get("note"), list(v.get("photo_ids") or []))
+                for k, v in state["answers"].items()
+            },
+        )
 
 
 def _prompt(item: dict[str, Any]) -> str:

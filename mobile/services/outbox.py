@@ -47,15 +47,28 @@ class OutboxRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OutboxRow:
-        return cls(seq=row["seq"], id=row["id"], kind=row["kind"], method=row["method"], path=row["path"],
-                   body=row["body"], file_path=row["file_path"],
-                   form=json.loads(row["form"]) if row["form"] else None,
-                   depends_on=json.loads(row["depends_on"]), hazard_id=row["hazard_id"], label=row["label"],
-                   bytes=row["bytes"], state=row["state"], attempts=row["attempts"],
-                   next_attempt_at=row["next_attempt_at"], last_status=row["last_status"],
-                   last_code=row["last_code"], last_error=row["last_error"],
-                   response=json.loads(row["response"]) if row["response"] else None,
-                   last_params=json.loads(row["last_params"]) if row["last_params"] else {})
+        return cls(
+            seq=row["seq"],
+            id=row["id"],
+            kind=row["kind"],
+            method=row["method"],
+            path=row["path"],
+            body=row["body"],
+            file_path=row["file_path"],
+            form=json.loads(row["form"]) if row["form"] else None,
+            depends_on=json.loads(row["depends_on"]),
+            hazard_id=row["hazard_id"],
+            label=row["label"],
+            bytes=row["bytes"],
+            state=row["state"],
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            last_status=row["last_status"],
+            last_code=row["last_code"],
+            last_error=row["last_error"],
+            response=json.loads(row["response"]) if row["response"] else None,
+            last_params=json.loads(row["last_params"]) if row["last_params"] else {},
+        )
 
 
 # A pending row is due when its time has come and every dependency that is still in the outbox is done.
@@ -74,19 +87,45 @@ class Outbox:
 
     # ---- writing (always inside the caller's transaction) ------------------------------------
 
-    def enqueue(self, conn: sqlite3.Connection, *, id: str, kind: str, method: str, path: str,
-                body: Any = None, file_path: str | None = None, form: dict[str, str] | None = None,
-                depends_on: Iterable[str] = (), hazard_id: str | None = None, label: str = "",
-                size: int = 0) -> None:
+    def enqueue(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        id: str,
+        kind: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        file_path: str | None = None,
+        form: dict[str, str] | None = None,
+        depends_on: Iterable[str] = (),
+        hazard_id: str | None = None,
+        label: str = "",
+        size: int = 0,
+    ) -> None:
         """Add a call to send. `body` is serialised once, here, so every retry sends the same bytes."""
         text = body if isinstance(body, str) or body is None else dumps(body)
         stamp = now_iso()
         conn.execute(
             "INSERT INTO outbox (id, kind, method, path, body, file_path, form, depends_on, hazard_id, label, bytes, "
             "state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (str(id), kind, method, path, text, file_path, dumps(form) if form is not None else None,
-             dumps(sorted({str(d) for d in depends_on if str(d) != str(id)})), hazard_id, label,
-             size or len((text or "").encode()), PENDING, stamp, stamp))
+            (
+                str(id),
+                kind,
+                method,
+                path,
+                text,
+                file_path,
+                dumps(form) if form is not None else None,
+                dumps(sorted({str(d) for d in depends_on if str(d) != str(id)})),
+                hazard_id,
+                label,
+                size or len((text or "").encode()),
+                PENDING,
+                stamp,
+                stamp,
+            ),
+        )
 
     def open_ids(self, conn: sqlite3.Connection, ids: Iterable[str]) -> list[str]:
         """Those of `ids` that are outbox rows not yet done (to depend on)."""
@@ -94,13 +133,18 @@ class Outbox:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return [r[0] for r in conn.execute(
-            f"SELECT id FROM outbox WHERE id IN ({marks}) AND state NOT IN ('done', 'discarded')", ids)]  # noqa: S608
+        return [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM outbox WHERE id IN ({marks}) AND state NOT IN ('done', 'discarded')", ids
+            )
+        ]  # noqa: S608
 
     # ---- the engine's side ---------------------------------------------------------------------
 
-    def next_due(self, *, now: float | None = None, ignore_backoff: bool = False,
-                 skip: Iterable[str] = ()) -> OutboxRow | None:
+    def next_due(
+        self, *, now: float | None = None, ignore_backoff: bool = False, skip: Iterable[str] = ()
+    ) -> OutboxRow | None:
         """The oldest pending row whose dependencies are done (and whose backoff has passed)."""
         limit = 1e18 if ignore_backoff else (now or time.time())
         skip = set(skip)
@@ -114,30 +158,49 @@ class Outbox:
 
     def mark_sending(self, row_id: str) -> None:
         with self.store.write() as tx:
-            tx.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                       (now_iso(), row_id))
+            tx.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                (now_iso(), row_id),
+            )
 
     def mark_done(self, conn: sqlite3.Connection, row_id: str, *, status: int, response: Any) -> None:
-        conn.execute("UPDATE outbox SET state = 'done', last_status = ?, last_code = NULL, last_error = NULL, "
-                     "response = ?, updated_at = ? WHERE id = ?",
-                     (status, dumps(response) if response is not None else None, now_iso(), row_id))
+        conn.execute(
+            "UPDATE outbox SET state = 'done', last_status = ?, last_code = NULL, last_error = NULL, "
+            "response = ?, updated_at = ? WHERE id = ?",
+            (status, dumps(response) if response is not None else None, now_iso(), row_id),
+        )
 
     def retry_later(self, row_id: str, *, delay: float, status: int, code: str, message: str) -> None:
         with self.store.write() as tx:
-            tx.execute("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_status = ?, last_code = ?, "
-                       "last_error = ?, updated_at = ? WHERE id = ?",
-                       (time.time() + delay, status, code, message, now_iso(), row_id))
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_status = ?, last_code = ?, "
+                "last_error = ?, updated_at = ? WHERE id = ?",
+                (time.time() + delay, status, code, message, now_iso(), row_id),
+            )
 
     def put_back(self, row_id: str) -> None:
         """Undo mark_sending without counting an attempt (the call never left, e.g. signed out)."""
         with self.store.write() as tx:
-            tx.execute("UPDATE outbox SET state = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? "
-                       "WHERE id = ? AND state = 'sending'", (now_iso(), row_id))
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', attempts = MAX(attempts - 1, 0), updated_at = ? "
+                "WHERE id = ? AND state = 'sending'",
+                (now_iso(), row_id),
+            )
 
-    def mark_needs_attention(self, row_id: str, *, status: int, code: str, message: str,
-                             params: dict[str, Any] | None = None, conn: sqlite3.Connection | None = None) -> None:
-        sql = ("UPDATE outbox SET state = 'needs_attention', last_status = ?, last_code = ?, last_error = ?, "
-               "last_params = ?, updated_at = ? WHERE id = ?")
+    def mark_needs_attention(
+        self,
+        row_id: str,
+        *,
+        status: int,
+        code: str,
+        message: str,
+        params: dict[str, Any] | None = None,
+        conn: sqlite3.Connection | None = None,
+    ) -> None:
+        sql = (
+            "UPDATE outbox SET state = 'needs_attention', last_status = ?, last_code = ?, last_error = ?, "
+            "last_params = ?, updated_at = ? WHERE id = ?"
+        )
         args = (status, code, message, dumps(params or {}), now_iso(), row_id)
         if conn is not None:
             conn.execute(sql, args)
@@ -149,8 +212,10 @@ class Outbox:
         """Rows left 'sending' by a killed process go back to pending; the server's idempotency makes
         sending them again safe. Returns how many."""
         with self.store.write() as tx:
-            return tx.execute("UPDATE outbox SET state = 'pending', next_attempt_at = 0, updated_at = ? "
-                              "WHERE state = 'sending'", (now_iso(),)).rowcount
+            return tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, updated_at = ? WHERE state = 'sending'",
+                (now_iso(),),
+            ).rowcount
 
     # ---- what the officer sees and does ---------------------------------------------------------------
 
@@ -200,29 +265,56 @@ class Outbox:
         """Rows refused by the server, then rows waiting on them, each with a sentence for the officer."""
         refused = self.rows(NEEDS_ATTENTION)
         labels = {r.id: r.label or r.kind for r in refused}
-        items = [{"id": r.id, "kind": r.kind, "label": r.label, "state": r.state, "status": r.last_status,
-                  "code": r.last_code, "params": r.last_params, "message": r.last_error, "waiting_on": None}
-                 for r in refused]
+        items = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "label": r.label,
+                "state": r.state,
+                "status": r.last_status,
+                "code": r.last_code,
+                "params": r.last_params,
+                "message": r.last_error,
+                "waiting_on": None,
+            }
+            for r in refused
+        ]
         for row_id, cause in self.blocked().items():
             row = self.get(row_id)
             if row is None:
                 continue
-            items.append({"id": row.id, "kind": row.kind, "label": row.label, "state": "waiting",
-                          "status": None, "code": "waiting_on_needs_attention", "params": {},
-                          "message": None, "waiting_on": cause, "waiting_on_label": labels.get(cause, cause)})
+            items.append(
+                {
+                    "id": row.id,
+                    "kind": row.kind,
+                    "label": row.label,
+                    "state": "waiting",
+                    "status": None,
+                    "code": "waiting_on_needs_attention",
+                    "params": {},
+                    "message": None,
+                    "waiting_on": cause,
+                    "waiting_on_label": labels.get(cause, cause),
+                }
+            )
         return items
 
     def retry(self, row_id: str) -> None:
         """Send a refused row again (after the cause was fixed, e.g. the site was assigned)."""
         with self.store.write() as tx:
-            tx.execute("UPDATE outbox SET state = 'pending', next_attempt_at = 0, updated_at = ? "
-                       "WHERE id = ? AND state = 'needs_attention'", (now_iso(), str(row_id)))
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, updated_at = ? "
+                "WHERE id = ? AND state = 'needs_attention'",
+                (now_iso(), str(row_id)),
+            )
 
     def discard(self, row_id: str) -> list[str]:
         """Give up a row that is not done, and every row that depends on it. Returns the ids discarded."""
         with self.store.write() as tx:
-            open_rows = {r["id"]: json.loads(r["depends_on"]) for r in tx.execute(
-                "SELECT id, depends_on FROM outbox WHERE state NOT IN ('done', 'discarded')")}
+            open_rows = {
+                r["id"]: json.loads(r["depends_on"])
+                for r in tx.execute("SELECT id, depends_on FROM outbox WHERE state NOT IN ('done', 'discarded')")
+            }
             doomed = {str(row_id)} & set(open_rows)
             grew = True
             while grew:

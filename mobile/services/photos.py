@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -34,8 +34,9 @@ class PreparedPhoto:
     lon: float | None
 
 
-def prepare_photo(source: str | Path, dest: str | Path, *, max_side: int = MAX_SIDE,
-                  quality: int = JPEG_QUALITY) -> PreparedPhoto:
+def prepare_photo(
+    source: str | Path, dest: str | Path, *, max_side: int = MAX_SIDE, quality: int = JPEG_QUALITY
+) -> PreparedPhoto:
     """Write a downscaled, upright, EXIF-free JPEG of `source` to `dest` (atomically) and describe it."""
     dest = Path(dest)
     with Image.open(source) as original:
@@ -63,9 +64,9 @@ def read_capture_facts(image: Image.Image) -> tuple[str | None, float | None, fl
         exif = image.getexif()
     except Exception:  # noqa: BLE001 - a broken EXIF block must not stop a photo
         return None, None, None
-    moment = exif_rules.taken_at(exif, datetime.now().astimezone().tzinfo or timezone.utc)
+    moment = exif_rules.taken_at(exif, datetime.now().astimezone().tzinfo or UTC)
     return (moment.isoformat() if moment else None), *exif_rules.position(exif)
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")

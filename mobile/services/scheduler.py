@@ -71,8 +71,9 @@ class SyncScheduler:
             if self._automatic:
                 self._ask(force=False)
 
-    def request(self, *, refresh_reference: bool = False,
-                on_done: Callable[[dict[str, Any]], None] | None = None) -> None:
+    def request(
+        self, *, refresh_reference: bool = False, on_done: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         """Sync now, ignoring backoff ("Sync now"). on_done(status) is called from the sync thread after
         the run that honours this request."""
         with self._cond:

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def dumps(value: Any) -> str:
@@ -194,8 +194,10 @@ class Store:
     def replace_sites(self, sites: list[dict[str, Any]]) -> None:
         with self.write() as tx:
             tx.execute("DELETE FROM site")
-            tx.executemany("INSERT INTO site (id, name, data) VALUES (?, ?, ?)",
-                           [(s["id"], s.get("name", ""), dumps(s)) for s in sites])
+            tx.executemany(
+                "INSERT INTO site (id, name, data) VALUES (?, ?, ?)",
+                [(s["id"], s.get("name", ""), dumps(s)) for s in sites],
+            )
 
     def sites(self) -> list[dict[str, Any]]:
         return [json.loads(r["data"]) for r in self.rows("SELECT data FROM site ORDER BY name")]
@@ -208,14 +210,18 @@ class Store:
         with self.write() as tx:
             if current:
                 tx.execute("UPDATE checklist SET is_current = 0 WHERE category = ?", (template["category"],))
-            tx.execute("INSERT INTO checklist (category, version, data, is_current) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (category, version) DO UPDATE SET is_current = MAX(is_current, excluded.is_current)",
-                       (template["category"], int(template["version"]), dumps(template), int(current)))
+            tx.execute(
+                "INSERT INTO checklist (category, version, data, is_current) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (category, version) DO UPDATE SET is_current = MAX(is_current, excluded.is_current)",
+                (template["category"], int(template["version"]), dumps(template), int(current)),
+            )
 
     def checklist(self, category: str, version: int | None = None) -> dict[str, Any] | None:
         if version is None:
-            data = self.scalar("SELECT data FROM checklist WHERE category = ? ORDER BY is_current DESC, version DESC "
-                               "LIMIT 1", (category,))
+            data = self.scalar(
+                "SELECT data FROM checklist WHERE category = ? ORDER BY is_current DESC, version DESC LIMIT 1",
+                (category,),
+            )
         else:
             data = self.scalar("SELECT data FROM checklist WHERE category = ? AND version = ?", (category, version))
         return json.loads(data) if data else None
@@ -224,12 +230,21 @@ class Store:
         return {(r["category"], r["version"]) for r in self.rows("SELECT category, version FROM checklist")}
 
     def current_checklists(self) -> list[dict[str, Any]]:
-        return [json.loads(r["data"]) for r in
-                self.rows("SELECT data FROM checklist WHERE is_current = 1 ORDER BY category")]
+        return [
+            json.loads(r["data"])
+            for r in self.rows("SELECT data FROM checklist WHERE is_current = 1 ORDER BY category")
+        ]
 
-    def upsert_hazards(self, hazards: list[dict[str, Any]], conn: sqlite3.Connection | None = None, *,
-                       provisional: bool = False, detailed: bool = False) -> None:
+    def upsert_hazards(
+        self,
+        hazards: list[dict[str, Any]],
+        conn: sqlite3.Connection | None = None,
+        *,
+        provisional: bool = False,
+        detailed: bool = False,
+    ) -> None:
         """Keep the server's view of these hazards (a newer version never loses to an older one)."""
+
         def run(tx: sqlite3.Connection) -> None:
             for h in hazards:
                 old = tx.execute("SELECT data, provisional, detailed FROM hazard WHERE id = ?", (h["id"],)).fetchone()
@@ -246,9 +261,21 @@ class Store:
                 tx.execute(
                     "INSERT OR REPLACE INTO hazard (id, site_id, category, severity, status, organization_id, "
                     "deadline, created_at, provisional, detailed, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (h["id"], h.get("site_id"), h.get("category"), h.get("severity"), h.get("status"),
-                     h.get("organization_id"), h.get("deadline"), h.get("created_at") or h.get("found_at"),
-                     int(provisional), int(detailed or keep_detail), dumps(h)))
+                    (
+                        h["id"],
+                        h.get("site_id"),
+                        h.get("category"),
+                        h.get("severity"),
+                        h.get("status"),
+                        h.get("organization_id"),
+                        h.get("deadline"),
+                        h.get("created_at") or h.get("found_at"),
+                        int(provisional),
+                        int(detailed or keep_detail),
+                        dumps(h),
+                    ),
+                )
+
         if conn is not None:
             run(conn)
         else:
@@ -263,9 +290,14 @@ class Store:
 
     def upsert_notices(self, notices: list[dict[str, Any]], conn: sqlite3.Connection | None = None) -> None:
         def run(tx: sqlite3.Connection) -> None:
-            tx.executemany("INSERT OR REPLACE INTO notice (id, organization_id, created_at, data) VALUES (?,?,?,?)",
-                           [(n["id"], n.get("organization_id"), n.get("created_at") or n.get("issued_at"), dumps(n))
-                            for n in notices])
+            tx.executemany(
+                "INSERT OR REPLACE INTO notice (id, organization_id, created_at, data) VALUES (?,?,?,?)",
+                [
+                    (n["id"], n.get("organization_id"), n.get("created_at") or n.get("issued_at"), dumps(n))
+                    for n in notices
+                ],
+            )
+
         if conn is not None:
             run(conn)
         else:
@@ -281,8 +313,10 @@ class Store:
 
     def save_rounds(self, week: str, data: dict[str, Any]) -> None:
         with self.write() as tx:
-            tx.execute("INSERT OR REPLACE INTO rounds (week, data, fetched_at) VALUES (?, ?, ?)",
-                       (week, dumps(data), now_iso()))
+            tx.execute(
+                "INSERT OR REPLACE INTO rounds (week, data, fetched_at) VALUES (?, ?, ?)",
+                (week, dumps(data), now_iso()),
+            )
 
     def rounds(self, week: str) -> dict[str, Any] | None:
         data = self.scalar("SELECT data FROM rounds WHERE week = ?", (week,))
@@ -291,8 +325,10 @@ class Store:
     # ---- the officer's own records and photos --------------------------------------------------
 
     def records(self, kind: str) -> list[dict[str, Any]]:
-        return [json.loads(r["data"]) for r in
-                self.rows("SELECT data FROM record WHERE kind = ? ORDER BY created_at", (kind,))]
+        return [
+            json.loads(r["data"])
+            for r in self.rows("SELECT data FROM record WHERE kind = ? ORDER BY created_at", (kind,))
+        ]
 
     def record(self, record_id: str) -> dict[str, Any] | None:
         data = self.scalar("SELECT data FROM record WHERE id = ?", (str(record_id),))
@@ -305,8 +341,7 @@ class Store:
     def wipe_user_data(self) -> None:
         """Forget everything of the signed-in user (sign-out on a shared phone)."""
         with self.write() as tx:
-            for table in ("kv", "site", "hazard", "notice", "rounds", "draft", "record", "photo", "outbox",
-                          "conflict"):
+            for table in ("kv", "site", "hazard", "notice", "rounds", "draft", "record", "photo", "outbox", "conflict"):
                 tx.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         for path in self.photos_dir.glob("*"):
             path.unlink(missing_ok=True)

@@ -41,14 +41,14 @@ class PhotoFileMissing(Exception):
 
 @dataclass
 class SyncProgress:
-    state: str            # syncing | idle | offline | error | signed_out
-    phase: str            # push | pull | done
-    done: int = 0         # outbox items accepted this run
-    total: int = 0        # outbox items open when the run started
+    state: str  # syncing | idle | offline | error | signed_out
+    phase: str  # push | pull | done
+    done: int = 0  # outbox items accepted this run
+    total: int = 0  # outbox items open when the run started
     bytes_done: int = 0
     bytes_total: int = 0
-    current: str = ""     # label of the item being sent
-    error: str = ""       # when a run ends offline | error | signed_out: the sentence why
+    current: str = ""  # label of the item being sent
+    error: str = ""  # when a run ends offline | error | signed_out: the sentence why
 
     @property
     def fraction(self) -> float:
@@ -56,8 +56,16 @@ class SyncProgress:
 
 
 class SyncEngine:
-    def __init__(self, store: Store, api: ApiClient, outbox: Outbox, *, backoff_base: float = 5.0,
-                 backoff_cap: float = 900.0, rng: random.Random | None = None):
+    def __init__(
+        self,
+        store: Store,
+        api: ApiClient,
+        outbox: Outbox,
+        *,
+        backoff_base: float = 5.0,
+        backoff_cap: float = 900.0,
+        rng: random.Random | None = None,
+    ):
         self.store = store
         self.api = api
         self.outbox = outbox
@@ -121,8 +129,12 @@ class SyncEngine:
             try:
                 status, body = self._send(row)
             except PhotoFileMissing as exc:  # no retry can help
-                self.outbox.mark_needs_attention(row.id, status=0, code="photo_file_missing",
-                                                 message=f"The photo file is missing on this phone ({exc.strerror}).")
+                self.outbox.mark_needs_attention(
+                    row.id,
+                    status=0,
+                    code="photo_file_missing",
+                    message=f"The photo file is missing on this phone ({exc.strerror}).",
+                )
                 continue
             except SessionExpired as exc:
                 self.outbox.put_back(row.id)
@@ -132,15 +144,21 @@ class SyncEngine:
                 if exc.status == 412 and row.kind == "transition":
                     self._record_conflict(row, exc)
                 elif exc.retryable:
-                    self.outbox.retry_later(row.id, delay=self._backoff(row.attempts + 1), status=exc.status,
-                                            code=exc.code, message=exc.message)
+                    self.outbox.retry_later(
+                        row.id,
+                        delay=self._backoff(row.attempts + 1),
+                        status=exc.status,
+                        code=exc.code,
+                        message=exc.message,
+                    )
                     if exc.is_network or exc.status in STOP_STATUSES:
                         self._record(last_error=exc.message)
                         return "offline"
                     skip.add(row.id)  # a 500 on this row: others may still go
                 else:
-                    self.outbox.mark_needs_attention(row.id, status=exc.status, code=exc.code, message=exc.message,
-                                                     params=exc.params)
+                    self.outbox.mark_needs_attention(
+                        row.id, status=exc.status, code=exc.code, message=exc.message, params=exc.params
+                    )
                 continue
             with self.store.write() as tx:
                 self.outbox.mark_done(tx, row.id, status=status, response=body)
@@ -159,11 +177,13 @@ class SyncEngine:
                 data = (self.store.photos_dir / row.file_path).read_bytes()
             except OSError as exc:
                 raise PhotoFileMissing(exc.strerror or str(exc)) from exc
-            response = self.api.request(row.method, row.path, data=row.form or {},
-                                        files={"file": (row.file_path, data, "image/jpeg")})
+            response = self.api.request(
+                row.method, row.path, data=row.form or {}, files={"file": (row.file_path, data, "image/jpeg")}
+            )
         elif row.body is not None:
-            response = self.api.request(row.method, row.path, content=row.body.encode(),
-                                        headers={"Content-Type": "application/json"})
+            response = self.api.request(
+                row.method, row.path, content=row.body.encode(), headers={"Content-Type": "application/json"}
+            )
         else:
             response = self.api.request(row.method, row.path)
         try:
@@ -191,17 +211,27 @@ class SyncEngine:
         with self.store.write() as tx:
             if isinstance(current, dict) and current.get("id"):
                 self.store.upsert_hazards([current], tx)
-            tx.execute("INSERT OR REPLACE INTO conflict (id, hazard_id, attempted, server_hazard, detail, created_at) "
-                       "VALUES (?,?,?,?,?,?)", (row.id, row.hazard_id, row.body or "{}",
-                                                dumps(current) if current else None, exc.message, now_iso()))
-            self.outbox.mark_needs_attention(row.id, status=exc.status, code=exc.code, message=exc.message,
-                                             params=exc.params, conn=tx)
+            tx.execute(
+                "INSERT OR REPLACE INTO conflict (id, hazard_id, attempted, server_hazard, detail, created_at) "
+                "VALUES (?,?,?,?,?,?)",
+                (row.id, row.hazard_id, row.body or "{}", dumps(current) if current else None, exc.message, now_iso()),
+            )
+            self.outbox.mark_needs_attention(
+                row.id, status=exc.status, code=exc.code, message=exc.message, params=exc.params, conn=tx
+            )
 
     def conflicts(self) -> list[dict[str, Any]]:
-        return [{"id": r["id"], "hazard_id": r["hazard_id"], "attempted": json.loads(r["attempted"]),
-                 "server_hazard": json.loads(r["server_hazard"]) if r["server_hazard"] else None,
-                 "detail": r["detail"], "created_at": r["created_at"]}
-                for r in self.store.rows("SELECT * FROM conflict WHERE resolved_at IS NULL ORDER BY created_at")]
+        return [
+            {
+                "id": r["id"],
+                "hazard_id": r["hazard_id"],
+                "attempted": json.loads(r["attempted"]),
+                "server_hazard": json.loads(r["server_hazard"]) if r["server_hazard"] else None,
+                "detail": r["detail"],
+                "created_at": r["created_at"],
+            }
+            for r in self.store.rows("SELECT * FROM conflict WHERE resolved_at IS NULL ORDER BY created_at")
+        ]
 
     def resolve_conflict(self, conflict_id: str, *, retry: bool, recorder: Any, role: str) -> str | None:
         found = self.store.row("SELECT * FROM conflict WHERE id = ? AND resolved_at IS NULL", (conflict_id,))
@@ -213,25 +243,37 @@ class SyncEngine:
             if retry:
                 # Rows queued after the refused one (they depend on it) now wait on the new decision instead.
                 later = self._dependents(tx, conflict_id)
-                tx.execute("UPDATE outbox SET state = 'discarded', updated_at = ? WHERE id = ?", (now_iso(), conflict_id))
-                new_id = recorder.transition(found["hazard_id"], attempted["action"], role=role,
-                                             note=attempted.get("note"), photo_ids=attempted.get("photo_ids", []),
-                                             deadline=attempted.get("deadline"), ignore=frozenset(later))
+                tx.execute(
+                    "UPDATE outbox SET state = 'discarded', updated_at = ? WHERE id = ?", (now_iso(), conflict_id)
+                )
+                new_id = recorder.transition(
+                    found["hazard_id"],
+                    attempted["action"],
+                    role=role,
+                    note=attempted.get("note"),
+                    photo_ids=attempted.get("photo_ids", []),
+                    deadline=attempted.get("deadline"),
+                    ignore=frozenset(later),
+                )
                 for row_id in later:
                     deps = json.loads(tx.execute("SELECT depends_on FROM outbox WHERE id = ?", (row_id,)).fetchone()[0])
                     deps = sorted({new_id if d == conflict_id else d for d in deps})
                     tx.execute("UPDATE outbox SET depends_on = ? WHERE id = ?", (dumps(deps), row_id))
             else:
                 self.outbox.discard(conflict_id)
-            tx.execute("UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
-                       (now_iso(), "retried" if retry else "dropped", conflict_id))
+            tx.execute(
+                "UPDATE conflict SET resolved_at = ?, resolution = ? WHERE id = ?",
+                (now_iso(), "retried" if retry else "dropped", conflict_id),
+            )
         return new_id
 
     @staticmethod
     def _dependents(tx: Any, row_id: str) -> set[str]:
         """Open rows that depend on `row_id`, directly or through others."""
-        open_rows = {r["id"]: set(json.loads(r["depends_on"])) for r in tx.execute(
-            "SELECT id, depends_on FROM outbox WHERE state NOT IN ('done', 'discarded')")}
+        open_rows = {
+            r["id"]: set(json.loads(r["depends_on"]))
+            for r in tx.execute("SELECT id, depends_on FROM outbox WHERE state NOT IN ('done', 'discarded')")
+        }
         found: set[str] = set()
         frontier = {row_id}
         while frontier:
@@ -342,6 +384,11 @@ class SyncEngine:
             "last_success_at": saved.get("last_success_at"),
             "last_attempt_at": saved.get("last_attempt_at"),
             "last_error": saved.get("last_error"),
-            "progress": {"done": progress.done, "total": progress.total, "bytes_done": progress.bytes_done,
-                         "bytes_total": progress.bytes_total, "current": progress.current},
+            "progress": {
+                "done": progress.done,
+                "total": progress.total,
+                "bytes_done": progress.bytes_done,
+                "bytes_total": progress.bytes_total,
+                "current": progress.current,
+            },
         }

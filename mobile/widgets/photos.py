@@ -34,8 +34,7 @@ class PhotoStrip(MDBoxLayout):
         row = self.ids.row
         row.clear_widgets()
         for index, path in enumerate(self.photos):
-            thumb = Thumbnail(source=path or "", size_hint=(None, None), size=(self.tile, self.tile),
-                              fit_mode="cover")
+            thumb = Thumbnail(source=path or "", size_hint=(None, None), size=(self.tile, self.tile), fit_mode="cover")
             if self.editable:
                 thumb.bind(on_release=lambda _w, i=index: self.dispatch("on_remove", i))
             row.add_widget(thumb)

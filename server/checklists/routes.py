@@ -19,8 +19,14 @@ def list_checklists(request: Request, user: CurrentUser) -> list[ChecklistSummar
 
 
 @router.get("/checklists/{category}")
-def get_checklist(request: Request, category: str, user: CurrentUser, session: SessionDep,
-                  version: int | None = Query(default=None, ge=1)) -> dict[str, Any]:
-    template = service.get_template(session=session, registry=request.app.state.checklists,
-                                    category=category, version=version)
+def get_checklist(
+    request: Request,
+    category: str,
+    user: CurrentUser,
+    session: SessionDep,
+    version: int | None = Query(default=None, ge=1),
+) -> dict[str, Any]:
+    template = service.get_template(
+        session=session, registry=request.app.state.checklists, category=category, version=version
+    )
     return template.model_dump(mode="json")

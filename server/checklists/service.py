@@ -20,11 +20,13 @@ class ChecklistRegistry:
     def __init__(self, current: dict[str, ChecklistTemplate], directory: Path | None = None):
         self.current = current
         self.directory = directory
-        self._versions: dict[tuple[str, int], ChecklistTemplate] = {(t.category, t.version): t for t in current.values()}
+        self._versions: dict[tuple[str, int], ChecklistTemplate] = {
+            (t.category, t.version): t for t in current.values()
+        }
         self._lock = threading.Lock()
 
     @classmethod
-    def from_directory(cls, directory: Path) -> "ChecklistRegistry":
+    def from_directory(cls, directory: Path) -> ChecklistRegistry:
         """The templates in ``directory``; a missing or empty folder raises ChecklistFileError naming it."""
         return cls(load_templates(directory), directory=Path(directory))
 
@@ -49,13 +51,20 @@ def store_current_versions(*, session: Session, registry: ChecklistRegistry) -> 
         if stored is None:
             try:
                 with write_unit(session):
-                    session.add(ChecklistVersion(category=template.category, version=template.version,
-                                                 content=template.model_dump(mode="json"),
-                                                 content_hash=template.content_hash()))
+                    session.add(
+                        ChecklistVersion(
+                            category=template.category,
+                            version=template.version,
+                            content=template.model_dump(mode="json"),
+                            content_hash=template.content_hash(),
+                        )
+                    )
             except IntegrityError:  # another worker stored it first
                 stored = session.get(ChecklistVersion, (template.category, template.version))
         if stored is not None and stored.content_hash != template.content_hash():
-            where = registry.directory / f"{template.category}.yaml" if registry.directory else f"{template.category}.yaml"
+            where = (
+                registry.directory / f"{template.category}.yaml" if registry.directory else f"{template.category}.yaml"
+            )
             raise ChecklistFileError(
                 f"{where} has changed but still says version {template.version}; "
                 f"raise its version to {template.version + 1} so inspections made against version "
@@ -70,8 +79,9 @@ def summaries(registry: ChecklistRegistry) -> list[ChecklistSummary]:
     ]
 
 
-def get_template(*, session: Session, registry: ChecklistRegistry, category: str,
-                 version: int | None = None) -> ChecklistTemplate:
+def get_template(
+    *, session: Session, registry: ChecklistRegistry, category: str, version: int | None = None
+) -> ChecklistTemplate:
     if version is None:
         template = registry.current.get(category)
     else:

@@ -94,9 +94,7 @@ class ChecklistItem(BaseModel):
     @classmethod
     def _check_id(cls, value: str) -> str:
         if not _ITEM_ID_RE.match(value):
-            raise ValueError(
-                f"must look like '<category>.<snake_case_name>' (got {value!r})"
-            )
+            raise ValueError(f"must look like '<category>.<snake_case_name>' (got {value!r})")
         return value
 
     @field_validator("applies_if")
@@ -104,10 +102,7 @@ class ChecklistItem(BaseModel):
     def _check_applies_if(cls, value: dict[str, bool]) -> dict[str, bool]:
         unknown = [key for key in value if key not in PROFILE_FLAGS]
         if unknown:
-            raise ValueError(
-                f"key {unknown[0]!r} is not a site-profile flag "
-                f"(allowed: {', '.join(PROFILE_FLAGS)})"
-            )
+            raise ValueError(f"key {unknown[0]!r} is not a site-profile flag (allowed: {', '.join(PROFILE_FLAGS)})")
         return value
 
     def applies_to(self, profile: Mapping[str, Any]) -> bool:
@@ -129,9 +124,7 @@ class ChecklistTemplate(BaseModel):
     @classmethod
     def _check_category(cls, value: str) -> str:
         if value not in CATEGORIES:
-            raise ValueError(
-                f"must be one of {', '.join(CATEGORIES)} (got {value!r})"
-            )
+            raise ValueError(f"must be one of {', '.join(CATEGORIES)} (got {value!r})")
         return value
 
     @model_validator(mode="after")
@@ -140,9 +133,7 @@ class ChecklistTemplate(BaseModel):
         seen: set[str] = set()
         for item in self.items:
             if not item.id.startswith(prefix):
-                raise _ItemProblem(
-                    item.id, "id", f"must start with {prefix!r} (the file's category)"
-                )
+                raise _ItemProblem(item.id, "id", f"must start with {prefix!r} (the file's category)")
             if item.id in seen:
                 raise _ItemProblem(item.id, "id", "is used by more than one item (duplicate id)")
             seen.add(item.id)
@@ -252,8 +243,7 @@ def load_template_file(path: Path) -> ChecklistTemplate:
     if template.category != expected_category:
         raise ChecklistFileError(
             path,
-            f"category is {template.category!r} but the file is named {path.name!r}; "
-            f"they must match",
+            f"category is {template.category!r} but the file is named {path.name!r}; they must match",
             field="category",
         )
     return template
@@ -311,9 +301,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return loader.construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _display_name(path: Path) -> str:

@@ -6,10 +6,10 @@ import uuid
 
 from sqlmodel import Session
 
+from rulebook.lifecycle import allowed_actions
 from server.hazards.history import hazard_history
 from server.hazards.models import HazardDetail
 from server.hazards.service import get_hazard, to_public
-from rulebook.lifecycle import allowed_actions
 from server.photos import service as photos
 from server.sites.models import Site
 from server.users.models import Organization, User

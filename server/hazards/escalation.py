@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from rulebook.lifecycle import FINISHED_STATUSES
 from server.audit import service as audit
 from server.common import utcnow
 from server.config import Settings
 from server.db import write_unit
 from server.hazards.history import escalation_step_id, record_step
-from rulebook.lifecycle import FINISHED_STATUSES
 from server.hazards.models import Hazard
 from server.sync.changes import stamp_change
 
@@ -31,21 +31,39 @@ def refresh_escalations(*, session: Session, settings: Settings, now: datetime |
     changed = 0
     with write_unit(session):
         candidates = session.exec(
-            select(Hazard).where(or_(
-                Hazard.escalation_level != 0,
-                Hazard.status.not_in(FINISHED_STATUSES) & (Hazard.deadline <= now),
-            )).order_by(Hazard.id).with_for_update()
+            select(Hazard)
+            .where(
+                or_(
+                    Hazard.escalation_level != 0,
+                    Hazard.status.not_in(FINISHED_STATUSES) & (Hazard.deadline <= now),
+                )
+            )
+            .order_by(Hazard.id)
+            .with_for_update()
         ).all()
         for hazard in candidates:
             level = escalation_level(hazard, now=now, level2_after=level2_after)
             if level == hazard.escalation_level:
                 continue
-            record_step(session, step_id=escalation_step_id(hazard, hazard.escalation_level, level), hazard=hazard,
-                        action="escalate", from_status=str(hazard.escalation_level), to_status=str(level),
-                        actor_id=None)
-            audit.record(session=session, actor_id=None, action="escalate", target_type="hazard",
-                         target_id=hazard.id, from_state=str(hazard.escalation_level), to_state=str(level),
-                         detail={"deadline": hazard.deadline.isoformat()})
+            record_step(
+                session,
+                step_id=escalation_step_id(hazard, hazard.escalation_level, level),
+                hazard=hazard,
+                action="escalate",
+                from_status=str(hazard.escalation_level),
+                to_status=str(level),
+                actor_id=None,
+            )
+            audit.record(
+                session=session,
+                actor_id=None,
+                action="escalate",
+                target_type="hazard",
+                target_id=hazard.id,
+                from_state=str(hazard.escalation_level),
+                to_state=str(level),
+                detail={"deadline": hazard.deadline.isoformat()},
+            )
             hazard.escalation_level = level
             hazard.updated_at = now
             stamp_change(session, hazard)

@@ -28,27 +28,59 @@ def escalation_step_id(hazard: Hazard, from_level: int, to_level: int) -> uuid.U
     return uuid.uuid5(hazard.id, f"escalate:{hazard.version}:{hazard.deadline.isoformat()}:{from_level}:{to_level}")
 
 
-def record_step(session: Session, *, step_id: uuid.UUID, hazard: Hazard, action: str, from_status: str,
-                to_status: str, actor_id: uuid.UUID | None, note: str | None = None,
-                photo_ids: Iterable[uuid.UUID] = (), request_hash: str | None = None,
-                result: dict[str, Any] | None = None) -> HazardTransition:
+def record_step(
+    session: Session,
+    *,
+    step_id: uuid.UUID,
+    hazard: Hazard,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor_id: uuid.UUID | None,
+    note: str | None = None,
+    photo_ids: Iterable[uuid.UUID] = (),
+    request_hash: str | None = None,
+    result: dict[str, Any] | None = None,
+) -> HazardTransition:
     """Add one history row (inside the caller's unit of work)."""
-    step = HazardTransition(id=step_id, hazard_id=hazard.id, action=action, from_status=from_status,
-                            to_status=to_status, actor_id=actor_id, note=note,
-                            photo_ids=[str(p) for p in photo_ids], request_hash=request_hash, result=result or {})
+    step = HazardTransition(
+        id=step_id,
+        hazard_id=hazard.id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor_id,
+        note=note,
+        photo_ids=[str(p) for p in photo_ids],
+        request_hash=request_hash,
+        result=result or {},
+    )
     session.add(step)
     return step
 
 
 def hazard_history(*, session: Session, hazard_id: uuid.UUID) -> list[HistoryEntry]:
-    steps = session.exec(select(HazardTransition).where(HazardTransition.hazard_id == hazard_id)
-                         .order_by(HazardTransition.created_at, HazardTransition.id)).all()
+    steps = session.exec(
+        select(HazardTransition)
+        .where(HazardTransition.hazard_id == hazard_id)
+        .order_by(HazardTransition.created_at, HazardTransition.id)
+    ).all()
     actor_ids = {s.actor_id for s in steps if s.actor_id}
-    names = {u.id: (u.display_name or u.username)
-             for u in session.exec(select(User).where(User.id.in_(actor_ids))).all()} if actor_ids else {}
+    names = (
+        {u.id: (u.display_name or u.username) for u in session.exec(select(User).where(User.id.in_(actor_ids))).all()}
+        if actor_ids
+        else {}
+    )
     return [
-        HistoryEntry(at=s.created_at, actor_id=s.actor_id, actor_name=names.get(s.actor_id) if s.actor_id else None,
-                     action=s.action, from_state=s.from_status or None, to_state=s.to_status, note=s.note,
-                     photo_ids=s.photo_ids)
+        HistoryEntry(
+            at=s.created_at,
+            actor_id=s.actor_id,
+            actor_name=names.get(s.actor_id) if s.actor_id else None,
+            action=s.action,
+            from_state=s.from_status or None,
+            to_state=s.to_status,
+            note=s.note,
+            photo_ids=s.photo_ids,
+        )
         for s in steps
     ]

@@ -16,26 +16,52 @@ from server.hazards.models import HazardDetail, HazardIn, HazardPage, HazardPubl
 router = APIRouter(tags=["hazards"])
 
 
-@router.put("/hazards/{hazard_id}", response_model=HazardPublic, status_code=201,
-            responses={200: {"description": "A replay of the same report"}})
-def put_hazard(response: Response, hazard_id: uuid.UUID, body: HazardIn, user: OfficerUser,
-               session: SessionDep, settings: SettingsDep) -> HazardPublic:
-    hazard, created = service.report_hazard(session=session, settings=settings, user=user, hazard_id=hazard_id,
-                                            data=body)
+@router.put(
+    "/hazards/{hazard_id}",
+    response_model=HazardPublic,
+    status_code=201,
+    responses={200: {"description": "A replay of the same report"}},
+)
+def put_hazard(
+    response: Response,
+    hazard_id: uuid.UUID,
+    body: HazardIn,
+    user: OfficerUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> HazardPublic:
+    hazard, created = service.report_hazard(
+        session=session, settings=settings, user=user, hazard_id=hazard_id, data=body
+    )
     response.status_code = 201 if created else 200
     return hazard
 
 
 @router.get("/hazards", response_model=HazardPage)
-def list_hazards(user: CurrentUser, session: SessionDep,
-                 status: Annotated[list[HazardStatus] | None, Query()] = None,
-                 site_id: uuid.UUID | None = None, category: str | None = None, severity: Severity | None = None,
-                 organization_id: uuid.UUID | None = None, overdue: bool | None = None,
-                 limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None) -> HazardPage:
+def list_hazards(
+    user: CurrentUser,
+    session: SessionDep,
+    status: Annotated[list[HazardStatus] | None, Query()] = None,
+    site_id: uuid.UUID | None = None,
+    category: str | None = None,
+    severity: Severity | None = None,
+    organization_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = None,
+) -> HazardPage:
     return service.list_hazards(
-        session=session, user=user, status=[s.value for s in status] if status else None, site_id=site_id,
-        category=category, severity=severity.value if severity else None, organization_id=organization_id,
-        overdue=overdue, limit=limit, cursor=cursor)
+        session=session,
+        user=user,
+        status=[s.value for s in status] if status else None,
+        site_id=site_id,
+        category=category,
+        severity=severity.value if severity else None,
+        organization_id=organization_id,
+        overdue=overdue,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 @router.get("/hazards/{hazard_id}", response_model=HazardDetail)
@@ -43,18 +69,34 @@ def get_hazard(hazard_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> 
     return detail.hazard_detail(session=session, user=user, hazard_id=hazard_id)
 
 
-@router.put("/hazards/{hazard_id}/transitions/{transition_id}", response_model=HazardPublic, status_code=201,
-            responses={200: {"description": "A replay: the stored result"},
-                       409: {"description": "Not allowed from this state; or code use_notices: notify and "
-                                            "acknowledge go through POST /notices and "
-                                            "POST /notices/{id}/acknowledge"},
-                       412: {"description": "base_version is stale; the body carries the current hazard"}})
-def put_transition(response: Response, hazard_id: uuid.UUID, transition_id: uuid.UUID, body: TransitionIn,
-                   user: CurrentUser, session: SessionDep, settings: SettingsDep,
-                   if_match: Annotated[str | None, Header()] = None) -> HazardPublic:
+@router.put(
+    "/hazards/{hazard_id}/transitions/{transition_id}",
+    response_model=HazardPublic,
+    status_code=201,
+    responses={
+        200: {"description": "A replay: the stored result"},
+        409: {
+            "description": "Not allowed from this state; or code use_notices: notify and "
+            "acknowledge go through POST /notices and "
+            "POST /notices/{id}/acknowledge"
+        },
+        412: {"description": "base_version is stale; the body carries the current hazard"},
+    },
+)
+def put_transition(
+    response: Response,
+    hazard_id: uuid.UUID,
+    transition_id: uuid.UUID,
+    body: TransitionIn,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> HazardPublic:
     if if_match and if_match.strip('"W/ ') != str(body.base_version):
         raise Invalid("version_mismatch")
-    hazard, created = transitions.apply_transition(session=session, settings=settings, user=user,
-                                                   hazard_id=hazard_id, transition_id=transition_id, data=body)
+    hazard, created = transitions.apply_transition(
+        session=session, settings=settings, user=user, hazard_id=hazard_id, transition_id=transition_id, data=body
+    )
     response.status_code = 201 if created else 200
     return hazard

@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_
 from sqlmodel import Session, select
 
+from rulebook import hazards as hazard_rules
+from rulebook.lifecycle import FINISHED_STATUSES
 from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
-from server.idempotency import check_same_request, write_once
-from rulebook import hazards as hazard_rules
-from rulebook.lifecycle import FINISHED_STATUSES
 from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.idempotency import check_same_request, write_once
 from server.notices.models import Notice, NoticeHazard
 from server.paging import newest_first, split_page
 from server.photos.models import Photo, PhotoLink
@@ -48,33 +48,69 @@ def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | 
     ids = [h.id for h in hazards]
     photos: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     for hazard_id, photo_id in session.exec(
-            select(PhotoLink.hazard_id, PhotoLink.photo_id).join(Photo, Photo.id == PhotoLink.photo_id)
-            .where(PhotoLink.hazard_id.in_(ids), Photo.kind.in_(BEFORE_PHOTO_KINDS))
-            .order_by(PhotoLink.created_at, PhotoLink.id)).all():
+        select(PhotoLink.hazard_id, PhotoLink.photo_id)
+        .join(Photo, Photo.id == PhotoLink.photo_id)
+        .where(PhotoLink.hazard_id.in_(ids), Photo.kind.in_(BEFORE_PHOTO_KINDS))
+        .order_by(PhotoLink.created_at, PhotoLink.id)
+    ).all():
         if photo_id not in photos[hazard_id]:
             photos[hazard_id].append(photo_id)
-    notices = dict(session.exec(select(NoticeHazard.hazard_id, Notice.id).join(Notice, Notice.id == NoticeHazard.notice_id)
-                                .where(NoticeHazard.hazard_id.in_(ids)).order_by(Notice.issued_at, Notice.id)).all())
-    return [HazardPublic(**h.model_dump(exclude={"request_hash"}), photo_ids=photos[h.id],
-                         notice_id=notices.get(h.id), overdue=is_overdue(h, now)) for h in hazards]
+    notices = dict(
+        session.exec(
+            select(NoticeHazard.hazard_id, Notice.id)
+            .join(Notice, Notice.id == NoticeHazard.notice_id)
+            .where(NoticeHazard.hazard_id.in_(ids))
+            .order_by(Notice.issued_at, Notice.id)
+        ).all()
+    )
+    return [
+        HazardPublic(
+            **h.model_dump(exclude={"request_hash"}),
+            photo_ids=photos[h.id],
+            notice_id=notices.get(h.id),
+            overdue=is_overdue(h, now),
+        )
+        for h in hazards
+    ]
 
 
 def to_public(session: Session, hazard: Hazard, now: datetime | None = None) -> HazardPublic:
     return to_public_many(session, [hazard], now)[0]
 
 
-def new_hazard(*, site: Site, category: str, severity: str, description: str, reported_by: uuid.UUID,
-               found_at: datetime, settings: Settings, hazard_id: uuid.UUID, item_id: str | None = None,
-               inspection_id: uuid.UUID | None = None, deadline: datetime | None = None,
-               request_hash: str | None = None) -> Hazard:
+def new_hazard(
+    *,
+    site: Site,
+    category: str,
+    severity: str,
+    description: str,
+    reported_by: uuid.UUID,
+    found_at: datetime,
+    settings: Settings,
+    hazard_id: uuid.UUID,
+    item_id: str | None = None,
+    inspection_id: uuid.UUID | None = None,
+    deadline: datetime | None = None,
+    request_hash: str | None = None,
+) -> Hazard:
     now = utcnow()
     return Hazard(
-        id=hazard_id, site_id=site.id, category=category, item_id=item_id, inspection_id=inspection_id,
-        severity=severity, status=HazardStatus.open.value, version=1,
+        id=hazard_id,
+        site_id=site.id,
+        category=category,
+        item_id=item_id,
+        inspection_id=inspection_id,
+        severity=severity,
+        status=HazardStatus.open.value,
+        version=1,
         deadline=deadline or default_deadline(found_at=found_at, severity=severity, settings=settings),
-        organization_id=site.property_org_id, description=description,
-        reported_by=reported_by, found_at=found_at,
-        request_hash=request_hash, created_at=now, updated_at=now,
+        organization_id=site.property_org_id,
+        description=description,
+        reported_by=reported_by,
+        found_at=found_at,
+        request_hash=request_hash,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -83,15 +119,30 @@ def record_new_hazard(*, session: Session, hazard: Hazard, action: str, detail: 
     (inside the caller's unit of work)."""
     session.add(hazard)
     session.flush()  # the hazard row first: its history and photo links point at it
-    record_step(session, step_id=creation_step_id(hazard.id), hazard=hazard, action=action, from_status="",
-                to_status=hazard.status, actor_id=hazard.reported_by)
-    audit.record(session=session, actor_id=hazard.reported_by, action=action, target_type="hazard",
-                 target_id=hazard.id, to_state=hazard.status, detail=detail)
+    record_step(
+        session,
+        step_id=creation_step_id(hazard.id),
+        hazard=hazard,
+        action=action,
+        from_status="",
+        to_status=hazard.status,
+        actor_id=hazard.reported_by,
+    )
+    audit.record(
+        session=session,
+        actor_id=hazard.reported_by,
+        action=action,
+        target_type="hazard",
+        target_id=hazard.id,
+        to_state=hazard.status,
+        detail=detail,
+    )
     stamp_change(session, hazard)
 
 
-def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID,
-                  data: HazardIn) -> tuple[HazardPublic, bool]:
+def report_hazard(
+    *, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID, data: HazardIn
+) -> tuple[HazardPublic, bool]:
     """Record a hazard seen outside a checklist. Returns (hazard, created)."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
     existing = session.get(Hazard, hazard_id)
@@ -110,9 +161,18 @@ def report_hazard(*, session: Session, settings: Settings, user: User, hazard_id
     site_id = site.id
 
     def write() -> Hazard:
-        hazard = new_hazard(site=site, category=data.category, severity=data.severity.value,
-                            description=data.description, reported_by=user.id, found_at=found_at,
-                            settings=settings, hazard_id=hazard_id, deadline=data.deadline, request_hash=request_hash)
+        hazard = new_hazard(
+            site=site,
+            category=data.category,
+            severity=data.severity.value,
+            description=data.description,
+            reported_by=user.id,
+            found_at=found_at,
+            settings=settings,
+            hazard_id=hazard_id,
+            deadline=data.deadline,
+            request_hash=request_hash,
+        )
         record_new_hazard(session=session, hazard=hazard, action="report")
         attach_photos(session=session, photo_ids=data.photo_ids, site_id=site_id, hazard_id=hazard_id)
         return hazard
@@ -135,10 +195,19 @@ def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     return hazard
 
 
-def list_hazards(*, session: Session, user: User, status: list[str] | None = None, site_id: uuid.UUID | None = None,
-                 category: str | None = None, severity: str | None = None,
-                 organization_id: uuid.UUID | None = None, overdue: bool | None = None, limit: int = 50,
-                 cursor: str | None = None) -> HazardPage:
+def list_hazards(
+    *,
+    session: Session,
+    user: User,
+    status: list[str] | None = None,
+    site_id: uuid.UUID | None = None,
+    category: str | None = None,
+    severity: str | None = None,
+    organization_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> HazardPage:
     now = utcnow()
     query = select(Hazard).where(hazard_condition(user))
     if status:

@@ -9,11 +9,11 @@ import uuid
 
 from sqlmodel import Session, select
 
+from rulebook import lifecycle
 from server.audit import service as audit
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Invalid, PreconditionFailed, not_found
-from rulebook import lifecycle
 from server.hazards.history import record_step
 from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.hazards.service import default_deadline, to_public
@@ -23,16 +23,25 @@ from server.scope import hazard_condition
 from server.sync.changes import stamp_change
 from server.users.models import User
 
+
 def lock_visible_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
-    hazard = session.exec(select(Hazard).where(Hazard.id == hazard_id, hazard_condition(user))
-                          .with_for_update()).first()
+    hazard = session.exec(
+        select(Hazard).where(Hazard.id == hazard_id, hazard_condition(user)).with_for_update()
+    ).first()
     if hazard is None:
         raise not_found("hazard")
     return hazard
 
 
-def apply_transition(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID,
-                     transition_id: uuid.UUID, data: TransitionIn) -> tuple[HazardPublic, bool]:
+def apply_transition(
+    *,
+    session: Session,
+    settings: Settings,
+    user: User,
+    hazard_id: uuid.UUID,
+    transition_id: uuid.UUID,
+    data: TransitionIn,
+) -> tuple[HazardPublic, bool]:
     """Move a hazard along its lifecycle. Returns (hazard, created); a replay returns the stored result."""
     request_hash = canonical_hash({"hazard_id": str(hazard_id), **data.model_dump(mode="json")})
     stored = session.get(HazardTransition, transition_id)
@@ -49,30 +58,60 @@ def apply_transition(*, session: Session, settings: Settings, user: User, hazard
     def write() -> HazardPublic:
         hazard = lock_visible_hazard(session=session, user=user, hazard_id=hazard_id)
         if data.base_version != hazard.version:
-            raise PreconditionFailed(yours=data.base_version, current=hazard.version, status=hazard.status,
-                                     extra={"hazard": to_public(session, hazard).model_dump(mode="json")})
-        new_status = lifecycle.transition(state=hazard.status, action=data.action, role=user.role,
-                                          photo_kinds=kinds.values(), note=data.note,
-                                          has_organization=hazard.organization_id is not None)
+            raise PreconditionFailed(
+                yours=data.base_version,
+                current=hazard.version,
+                status=hazard.status,
+                extra={"hazard": to_public(session, hazard).model_dump(mode="json")},
+            )
+        new_status = lifecycle.transition(
+            state=hazard.status,
+            action=data.action,
+            role=user.role,
+            photo_kinds=kinds.values(),
+            note=data.note,
+            has_organization=hazard.organization_id is not None,
+        )
         deadline = None
         if data.action == "reopen":  # found broken again: a fresh deadline from today
             deadline = default_deadline(found_at=utcnow(), severity=hazard.severity, settings=settings)
         from_status = hazard.status
         move_hazard(session=session, hazard=hazard, to_status=new_status, deadline=deadline)
         photos.attach_photos(session=session, photo_ids=data.photo_ids, site_id=hazard.site_id, hazard_id=hazard.id)
-        audit.record(session=session, actor_id=user.id, action=data.action, target_type="hazard",
-                     target_id=hazard.id, from_state=from_status, to_state=new_status,
-                     detail={"note": data.note, "photo_ids": [str(p) for p in data.photo_ids],
-                             "transition_id": str(transition_id)})
+        audit.record(
+            session=session,
+            actor_id=user.id,
+            action=data.action,
+            target_type="hazard",
+            target_id=hazard.id,
+            from_state=from_status,
+            to_state=new_status,
+            detail={
+                "note": data.note,
+                "photo_ids": [str(p) for p in data.photo_ids],
+                "transition_id": str(transition_id),
+            },
+        )
         session.flush()
         result = to_public(session, hazard)
-        record_step(session, step_id=transition_id, hazard=hazard, action=data.action, from_status=from_status,
-                    to_status=new_status, actor_id=user.id, note=data.note, photo_ids=data.photo_ids,
-                    request_hash=request_hash, result=result.model_dump(mode="json"))
+        record_step(
+            session,
+            step_id=transition_id,
+            hazard=hazard,
+            action=data.action,
+            from_status=from_status,
+            to_status=new_status,
+            actor_id=user.id,
+            note=data.note,
+            photo_ids=data.photo_ids,
+            request_hash=request_hash,
+            result=result.model_dump(mode="json"),
+        )
         return result
 
-    return write_once(session, HazardTransition, transition_id, write,
-                      replay=lambda stored: _replay(stored, request_hash))
+    return write_once(
+        session, HazardTransition, transition_id, write, replay=lambda stored: _replay(stored, request_hash)
+    )
 
 
 def move_hazard(*, session: Session, hazard: Hazard, to_status: str, deadline=None) -> None:  # type: ignore[no-untyped-def]

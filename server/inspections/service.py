@@ -15,9 +15,9 @@ from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Invalid, not_found
-from server.idempotency import check_same_request, write_once
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
+from server.idempotency import check_same_request, write_once
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
@@ -44,16 +44,25 @@ def check_answers(template: ChecklistTemplate, site: Site, data: InspectionIn) -
     duplicated = sorted({i for i in given if given.count(i) > 1})
     if duplicated:
         raise Invalid("duplicate_answers", items=duplicated)
-    missing, no_photo = unmet_answers([(item.id, item.photo_required_on_fail) for item in template.items_for(site.profile)],
-                                      {a.item_id: (a.result, len(a.photo_ids)) for a in data.answers})
+    missing, no_photo = unmet_answers(
+        [(item.id, item.photo_required_on_fail) for item in template.items_for(site.profile)],
+        {a.item_id: (a.result, len(a.photo_ids)) for a in data.answers},
+    )
     if missing:
         raise Invalid("missing_answers", site=site.name, items=missing)
     if no_photo:
         raise Invalid("photo_required", items=no_photo)
 
 
-def submit_inspection(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
-                      inspection_id: uuid.UUID, data: InspectionIn) -> tuple[InspectionPublic, bool]:
+def submit_inspection(
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    inspection_id: uuid.UUID,
+    data: InspectionIn,
+) -> tuple[InspectionPublic, bool]:
     """Store a checklist run and raise one hazard per failed item, in one transaction.
 
     Returns (inspection, created); a replay of the same body returns the stored one."""
@@ -79,20 +88,38 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
     site_id = site.id
 
     def write() -> Inspection:
-        inspection = Inspection(id=inspection_id, **data.model_dump(mode="python", exclude={"answers"}),
-                                answers=[a.model_dump(mode="json") for a in data.answers],
-                                inspector_id=user.id, request_hash=request_hash, created_at=now)
+        inspection = Inspection(
+            id=inspection_id,
+            **data.model_dump(mode="python", exclude={"answers"}),
+            answers=[a.model_dump(mode="json") for a in data.answers],
+            inspector_id=user.id,
+            request_hash=request_hash,
+            created_at=now,
+        )
         session.add(inspection)
-        audit.record(session=session, actor_id=user.id, action="submit", target_type="inspection",
-                     target_id=inspection_id, detail={"category": data.category, "site_id": str(site_id)})
+        audit.record(
+            session=session,
+            actor_id=user.id,
+            action="submit",
+            target_type="inspection",
+            target_id=inspection_id,
+            detail={"category": data.category, "site_id": str(site_id)},
+        )
         session.flush()
-        for hazard in raise_hazards_for_failed_items(inspection=inspection, template=template, site=site,
-                                                     settings=settings):
-            record_new_hazard(session=session, hazard=hazard, action="raise",
-                              detail={"inspection_id": str(inspection_id)})
+        for hazard in raise_hazards_for_failed_items(
+            inspection=inspection, template=template, site=site, settings=settings
+        ):
+            record_new_hazard(
+                session=session, hazard=hazard, action="raise", detail={"inspection_id": str(inspection_id)}
+            )
         for answer in data.answers:  # a failed item's photos are the problem photos of the hazard it raised
-            attach_photos(session=session, photo_ids=answer.photo_ids, site_id=site_id, inspection_id=inspection_id,
-                          hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None)
+            attach_photos(
+                session=session,
+                photo_ids=answer.photo_ids,
+                site_id=site_id,
+                inspection_id=inspection_id,
+                hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None,
+            )
         return inspection
 
     inspection, created = write_once(session, Inspection, inspection_id, write, replay=lambda existing: existing)
@@ -101,8 +128,9 @@ def submit_inspection(*, session: Session, settings: Settings, registry: Checkli
     return to_public(inspection), True
 
 
-def raise_hazards_for_failed_items(*, inspection: Inspection, template: ChecklistTemplate, site: Site,
-                                   settings: Settings) -> list[Hazard]:
+def raise_hazards_for_failed_items(
+    *, inspection: Inspection, template: ChecklistTemplate, site: Site, settings: Settings
+) -> list[Hazard]:
     hazards = []
     for answer in inspection.answers:
         if answer["result"] != "fail":
@@ -110,11 +138,20 @@ def raise_hazards_for_failed_items(*, inspection: Inspection, template: Checklis
         item = template.item(answer["item_id"])
         assert item is not None  # check_answers ran
         description = failed_item_description(item.prompt.zh, answer.get("note"))
-        hazards.append(new_hazard(
-            site=site, category=template.category, severity=item.severity_on_fail.value, description=description,
-            reported_by=inspection.inspector_id, found_at=inspection.finished_at, settings=settings,
-            hazard_id=hazard_id_for(inspection.id, item.id), item_id=item.id, inspection_id=inspection.id,
-        ))
+        hazards.append(
+            new_hazard(
+                site=site,
+                category=template.category,
+                severity=item.severity_on_fail.value,
+                description=description,
+                reported_by=inspection.inspector_id,
+                found_at=inspection.finished_at,
+                settings=settings,
+                hazard_id=hazard_id_for(inspection.id, item.id),
+                item_id=item.id,
+                inspection_id=inspection.id,
+            )
+        )
     return hazards
 
 
@@ -124,16 +161,25 @@ def _replay(existing: Inspection, request_hash: str) -> InspectionPublic:
 
 
 def get_inspection(*, session: Session, user: User, inspection_id: uuid.UUID) -> InspectionPublic:
-    row = session.exec(select(Inspection).where(Inspection.id == inspection_id,
-                                                fieldwork_condition(user, Inspection.site_id))).first()
+    row = session.exec(
+        select(Inspection).where(Inspection.id == inspection_id, fieldwork_condition(user, Inspection.site_id))
+    ).first()
     if row is None:
         raise not_found("inspection")
     return to_public(row)
 
 
-def list_inspections(*, session: Session, user: User, site_id: uuid.UUID | None = None, category: str | None = None,
-                     inspector_id: uuid.UUID | None = None, since=None, limit: int = 50,  # type: ignore[no-untyped-def]
-                     cursor: str | None = None) -> InspectionPage:
+def list_inspections(
+    *,
+    session: Session,
+    user: User,
+    site_id: uuid.UUID | None = None,
+    category: str | None = None,
+    inspector_id: uuid.UUID | None = None,
+    since=None,
+    limit: int = 50,  # type: ignore[no-untyped-def]
+    cursor: str | None = None,
+) -> InspectionPage:
     query = select(Inspection).where(fieldwork_condition(user, Inspection.site_id))
     if site_id:
         query = query.where(Inspection.site_id == site_id)
@@ -143,6 +189,7 @@ def list_inspections(*, session: Session, user: User, site_id: uuid.UUID | None 
         query = query.where(Inspection.inspector_id == inspector_id)
     if since:
         query = query.where(Inspection.finished_at >= since)
-    rows, next_cursor = split_page(session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(),
-                                   limit)
+    rows, next_cursor = split_page(
+        session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(), limit
+    )
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)

@@ -55,8 +55,10 @@ def find_cjk_font(configured: Path | None = None) -> Path:
     for candidate in ([configured] if configured else []) + [Path(p) for p in FONT_CANDIDATES]:
         if candidate and candidate.exists():
             return candidate
-    raise FontMissing("The server has no Chinese font to print notices with; install the Debian package "
-                      "fonts-wqy-microhei (make run does this when run as root).")
+    raise FontMissing(
+        "The server has no Chinese font to print notices with; install the Debian package "
+        "fonts-wqy-microhei (make run does this when run as root)."
+    )
 
 
 def _day(moment: datetime, tz: ZoneInfo) -> str:
@@ -64,8 +66,13 @@ def _day(moment: datetime, tz: ZoneInfo) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def render_notice_pdf(doc: NoticeDocument, *, tz: ZoneInfo, photo_loader: Callable[[uuid.UUID], bytes | None],
-                      font_path: Path | None = None) -> bytes:
+def render_notice_pdf(
+    doc: NoticeDocument,
+    *,
+    tz: ZoneInfo,
+    photo_loader: Callable[[uuid.UUID], bytes | None],
+    font_path: Path | None = None,
+) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_font("cjk", fname=str(find_cjk_font(font_path)))
@@ -83,10 +90,17 @@ def render_notice_pdf(doc: NoticeDocument, *, tz: ZoneInfo, photo_loader: Callab
     pdf.cell(width, 9, f"{doc.organization_name}：", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=11.5)
     sites = "、".join(doc.site_names)
-    pdf.multi_cell(width, 7, (
-        f"　　{_day(doc.issued_at, tz)}，社区安全员在对你单位管理的{sites}进行安全巡查时，发现下列安全隐患。"
-        f"依据{doc.basis}，请你单位于{_day(doc.deadline, tz)}前整改完毕，并将整改情况及整改后照片反馈安全员复查。"
-        "逾期未整改或整改不到位的，将按规定逐级上报处理。"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        7,
+        (
+            f"　　{_day(doc.issued_at, tz)}，社区安全员在对你单位管理的{sites}进行安全巡查时，发现下列安全隐患。"
+            f"依据{doc.basis}，请你单位于{_day(doc.deadline, tz)}前整改完毕，并将整改情况及整改后照片反馈安全员复查。"
+            "逾期未整改或整改不到位的，将按规定逐级上报处理。"
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     if doc.note:
         pdf.multi_cell(width, 7, f"　　补充说明：{doc.note}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
@@ -96,8 +110,14 @@ def render_notice_pdf(doc: NoticeDocument, *, tz: ZoneInfo, photo_loader: Callab
             pdf.add_page()
         pdf.set_font("cjk", size=12)
         pdf.set_fill_color(238, 238, 238)
-        pdf.cell(width, 8, f"{index}. 【{line.category_title}·{SEVERITY_ZH.get(line.severity, line.severity)}】"
-                           f" {line.site_name}", fill=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            width,
+            8,
+            f"{index}. 【{line.category_title}·{SEVERITY_ZH.get(line.severity, line.severity)}】 {line.site_name}",
+            fill=True,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.set_font("cjk", size=11)
         pdf.multi_cell(width, 6.5, line.description, new_x="LMARGIN", new_y="NEXT")
         image = photo_loader(line.before_photo_id) if line.before_photo_id else None
@@ -113,11 +133,21 @@ def render_notice_pdf(doc: NoticeDocument, *, tz: ZoneInfo, photo_loader: Callab
     pdf.ln(4)
     pdf.set_font("cjk", size=11.5)
     pdf.cell(width, 8, f"整改期限：{_day(doc.deadline, tz)}前", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(width, 8, f"检查人（安全员）：{doc.officer_name}        签发日期：{_day(doc.issued_at, tz)}",
-             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        width,
+        8,
+        f"检查人（安全员）：{doc.officer_name}        签发日期：{_day(doc.issued_at, tz)}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     if doc.acknowledged_at:
-        pdf.cell(width, 8, f"签收人：{doc.acknowledged_by_name or ''}        签收时间：{_day(doc.acknowledged_at, tz)}",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            width,
+            8,
+            f"签收人：{doc.acknowledged_by_name or ''}        签收时间：{_day(doc.acknowledged_at, tz)}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     else:
         pdf.cell(width, 8, "签收人：________________        签收时间：________________", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -19,36 +19,65 @@ router = APIRouter(tags=["notices"])
 
 
 @router.post("/notices", response_model=NoticePublic, status_code=201)
-def create_notice(request: Request, body: NoticeIn, user: OfficerUser, session: SessionDep,
-                  settings: SettingsDep) -> NoticePublic:
-    notice, _ = service.issue_notice(session=session, settings=settings, registry=request.app.state.checklists,
-                                     user=user, notice_id=uuid.uuid4(), data=body)
+def create_notice(
+    request: Request, body: NoticeIn, user: OfficerUser, session: SessionDep, settings: SettingsDep
+) -> NoticePublic:
+    notice, _ = service.issue_notice(
+        session=session,
+        settings=settings,
+        registry=request.app.state.checklists,
+        user=user,
+        notice_id=uuid.uuid4(),
+        data=body,
+    )
     return notice
 
 
-@router.put("/notices/{notice_id}", response_model=NoticePublic, status_code=201,
-            responses={200: {"description": "A replay of the same notice"}})
-def put_notice(request: Request, response: Response, notice_id: uuid.UUID, body: NoticeIn, user: OfficerUser,
-               session: SessionDep, settings: SettingsDep) -> NoticePublic:
-    notice, created = service.issue_notice(session=session, settings=settings,
-                                           registry=request.app.state.checklists, user=user, notice_id=notice_id,
-                                           data=body)
+@router.put(
+    "/notices/{notice_id}",
+    response_model=NoticePublic,
+    status_code=201,
+    responses={200: {"description": "A replay of the same notice"}},
+)
+def put_notice(
+    request: Request,
+    response: Response,
+    notice_id: uuid.UUID,
+    body: NoticeIn,
+    user: OfficerUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> NoticePublic:
+    notice, created = service.issue_notice(
+        session=session,
+        settings=settings,
+        registry=request.app.state.checklists,
+        user=user,
+        notice_id=notice_id,
+        data=body,
+    )
     response.status_code = 201 if created else 200
     return notice
 
 
 @router.get("/notices", response_model=list[NoticePublic])
-def list_notices(user: CurrentUser, session: SessionDep, organization_id: uuid.UUID | None = None,
-                 acknowledged: bool | None = None, since: datetime | None = None,
-                 limit: int = Query(default=200, ge=1, le=1000)) -> list[NoticePublic]:
-    return service.list_notices(session=session, user=user, organization_id=organization_id,
-                                acknowledged=acknowledged, since=since, limit=limit)
+def list_notices(
+    user: CurrentUser,
+    session: SessionDep,
+    organization_id: uuid.UUID | None = None,
+    acknowledged: bool | None = None,
+    since: datetime | None = None,
+    limit: int = Query(default=200, ge=1, le=1000),
+) -> list[NoticePublic]:
+    return service.list_notices(
+        session=session, user=user, organization_id=organization_id, acknowledged=acknowledged, since=since, limit=limit
+    )
 
 
-@router.get("/notices/{notice_id}.pdf", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
-def notice_pdf(request: Request, notice_id: uuid.UUID, user: CurrentUser, session: SessionDep,
-               settings: SettingsDep) -> Response:
+@router.get("/notices/{notice_id}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def notice_pdf(
+    request: Request, notice_id: uuid.UUID, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> Response:
     notice = service.get_notice(session=session, user=user, notice_id=notice_id)
     document = service.notice_document(session=session, registry=request.app.state.checklists, notice=notice)
     store = make_photo_store(settings)
@@ -58,8 +87,9 @@ def notice_pdf(request: Request, notice_id: uuid.UUID, user: CurrentUser, sessio
         return store.read(found.key)
 
     pdf = render_notice_pdf(document, tz=settings.tz, photo_loader=before_photo)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'})
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'}
+    )
 
 
 @router.get("/notices/{notice_id}", response_model=NoticePublic)

@@ -6,21 +6,22 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select as sa_select, text, true
+from sqlalchemy import select as sa_select
+from sqlalchemy import text, true
 from sqlmodel import Session, select
 
+from rulebook import lifecycle
 from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.db import write_unit
-from server.idempotency import check_same_request, write_once
-from rulebook import lifecycle
+from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.hazards.history import notice_step_id, record_step
 from server.hazards.models import Hazard, HazardStatus
 from server.hazards.service import default_deadline
 from server.hazards.transitions import move_hazard
+from server.idempotency import check_same_request, write_once
 from server.notices.models import Notice, NoticeHazard, NoticeIn, NoticePublic
 from server.scope import assigned_site_ids, hazard_condition
 from server.sync.changes import stamp_change
@@ -37,16 +38,27 @@ def notice_condition(user: User):  # type: ignore[no-untyped-def]
         return true()
     if user.role == Role.property:
         return Notice.organization_id == user.organization_id
-    at_my_sites = (sa_select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id)
-                   .where(Hazard.site_id.in_(assigned_site_ids(user))))
+    at_my_sites = (
+        sa_select(NoticeHazard.notice_id)
+        .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+        .where(Hazard.site_id.in_(assigned_site_ids(user)))
+    )
     return Notice.id.in_(at_my_sites)
 
 
 def next_notice_number(session: Session, year: int) -> str:
     """Bumped inside the issuing transaction: concurrent issuers queue on the row, a rollback leaves no gap."""
-    seq = session.connection().execute(text(
-        "INSERT INTO notice_counter (year, last) VALUES (:year, 1) "
-        "ON CONFLICT (year) DO UPDATE SET last = notice_counter.last + 1 RETURNING last"), {"year": year}).scalar_one()
+    seq = (
+        session.connection()
+        .execute(
+            text(
+                "INSERT INTO notice_counter (year, last) VALUES (:year, 1) "
+                "ON CONFLICT (year) DO UPDATE SET last = notice_counter.last + 1 RETURNING last"
+            ),
+            {"year": year},
+        )
+        .scalar_one()
+    )
     return f"SR-{year}-{seq:06d}"
 
 
@@ -54,20 +66,33 @@ def to_public_many(session: Session, notices: list[Notice]) -> list[NoticePublic
     if not notices:
         return []
     ids = [n.id for n in notices]
-    links = session.exec(select(NoticeHazard.notice_id, Hazard.id, Hazard.site_id)
-                         .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
-                         .where(NoticeHazard.notice_id.in_(ids)).order_by(Hazard.created_at, Hazard.id)).all()
+    links = session.exec(
+        select(NoticeHazard.notice_id, Hazard.id, Hazard.site_id)
+        .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+        .where(NoticeHazard.notice_id.in_(ids))
+        .order_by(Hazard.created_at, Hazard.id)
+    ).all()
     hazards: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     sites: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     for notice_id, hazard_id, site_id in links:
         hazards[notice_id].append(hazard_id)
         if site_id not in sites[notice_id]:
             sites[notice_id].append(site_id)
-    orgs = {o.id: o.name for o in session.exec(
-        select(Organization).where(Organization.id.in_({n.organization_id for n in notices}))).all()}
-    return [NoticePublic(**n.model_dump(exclude={"request_hash", "change_seq"}),
-                         organization_name=orgs.get(n.organization_id, ""), hazard_ids=hazards[n.id],
-                         site_ids=sites[n.id]) for n in notices]
+    orgs = {
+        o.id: o.name
+        for o in session.exec(
+            select(Organization).where(Organization.id.in_({n.organization_id for n in notices}))
+        ).all()
+    }
+    return [
+        NoticePublic(
+            **n.model_dump(exclude={"request_hash", "change_seq"}),
+            organization_name=orgs.get(n.organization_id, ""),
+            hazard_ids=hazards[n.id],
+            site_ids=sites[n.id],
+        )
+        for n in notices
+    ]
 
 
 def to_public(session: Session, notice: Notice) -> NoticePublic:
@@ -84,8 +109,15 @@ def _basis_for(hazards: list[Hazard], registry: ChecklistRegistry) -> str:
     return "；".join(bases) or DEFAULT_BASIS
 
 
-def issue_notice(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
-                 notice_id: uuid.UUID, data: NoticeIn) -> tuple[NoticePublic, bool]:
+def issue_notice(
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    notice_id: uuid.UUID,
+    data: NoticeIn,
+) -> tuple[NoticePublic, bool]:
     """Number a notice to one company and move its open hazards to notified, in one unit of work."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
     existing = session.get(Notice, notice_id)
@@ -99,8 +131,14 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
     wanted = list(dict.fromkeys(data.hazard_ids))
 
     def write() -> Notice:
-        hazards = list(session.exec(select(Hazard).where(Hazard.id.in_(wanted), hazard_condition(user))
-                                    .order_by(Hazard.id).with_for_update()).all())
+        hazards = list(
+            session.exec(
+                select(Hazard)
+                .where(Hazard.id.in_(wanted), hazard_condition(user))
+                .order_by(Hazard.id)
+                .with_for_update()
+            ).all()
+        )
         found = {h.id for h in hazards}
         missing = [str(h) for h in wanted if h not in found]
         if missing:
@@ -112,20 +150,48 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
         if not_open:
             raise Conflict("hazards_not_open", hazard_ids=not_open)
         now = utcnow()
-        deadline = data.deadline or min(default_deadline(found_at=now, severity=h.severity, settings=settings)
-                                        for h in hazards)
-        notice = Notice(id=notice_id, number=next_notice_number(session, now.astimezone(settings.tz).year),
-                        organization_id=org.id, deadline=deadline, basis=data.basis or _basis_for(hazards, registry),
-                        note=data.note, issued_by=user.id, issued_at=now, request_hash=request_hash)
+        deadline = data.deadline or min(
+            default_deadline(found_at=now, severity=h.severity, settings=settings) for h in hazards
+        )
+        notice = Notice(
+            id=notice_id,
+            number=next_notice_number(session, now.astimezone(settings.tz).year),
+            organization_id=org.id,
+            deadline=deadline,
+            basis=data.basis or _basis_for(hazards, registry),
+            note=data.note,
+            issued_by=user.id,
+            issued_at=now,
+            request_hash=request_hash,
+        )
         session.add(notice)
         session.flush()  # the notice row first: its hazard links and history steps name it
-        audit.record(session=session, actor_id=user.id, action="issue", target_type="notice", target_id=notice.id,
-                     to_state="issued", detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]})
+        audit.record(
+            session=session,
+            actor_id=user.id,
+            action="issue",
+            target_type="notice",
+            target_id=notice.id,
+            to_state="issued",
+            detail={"number": notice.number, "hazard_ids": [str(h.id) for h in hazards]},
+        )
         for hazard in hazards:
-            to = lifecycle.transition(state=hazard.status, action="notify", role=user.role, through_notice=True,
-                                     has_organization=hazard.organization_id is not None)
-            step_notice_hazard(session=session, notice=notice, hazard=hazard, action="notify", to=to,
-                               actor_id=user.id, deadline=deadline)
+            to = lifecycle.transition(
+                state=hazard.status,
+                action="notify",
+                role=user.role,
+                through_notice=True,
+                has_organization=hazard.organization_id is not None,
+            )
+            step_notice_hazard(
+                session=session,
+                notice=notice,
+                hazard=hazard,
+                action="notify",
+                to=to,
+                actor_id=user.id,
+                deadline=deadline,
+            )
             session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
         stamp_change(session, notice)
         return notice
@@ -136,15 +202,39 @@ def issue_notice(*, session: Session, settings: Settings, registry: ChecklistReg
     return to_public(session, notice), True
 
 
-def step_notice_hazard(*, session: Session, notice: Notice, hazard: Hazard, action: str, to: HazardStatus,
-                       actor_id: uuid.UUID, deadline=None) -> None:  # type: ignore[no-untyped-def]
+def step_notice_hazard(
+    *,
+    session: Session,
+    notice: Notice,
+    hazard: Hazard,
+    action: str,
+    to: HazardStatus,
+    actor_id: uuid.UUID,
+    deadline=None,
+) -> None:  # type: ignore[no-untyped-def]
     """One hazard moved by a notice: its state, its history step (id from notice, hazard and action), audit."""
     from_status = hazard.status
-    audit.record(session=session, actor_id=actor_id, action=action, target_type="hazard", target_id=hazard.id,
-                 from_state=from_status, to_state=to, detail={"notice_id": str(notice.id), "number": notice.number})
+    audit.record(
+        session=session,
+        actor_id=actor_id,
+        action=action,
+        target_type="hazard",
+        target_id=hazard.id,
+        from_state=from_status,
+        to_state=to,
+        detail={"notice_id": str(notice.id), "number": notice.number},
+    )
     move_hazard(session=session, hazard=hazard, to_status=to, deadline=deadline)
-    record_step(session, step_id=notice_step_id(notice.id, hazard.id, action), hazard=hazard, action=action,
-                from_status=from_status, to_status=to, actor_id=actor_id, note=notice.number)
+    record_step(
+        session,
+        step_id=notice_step_id(notice.id, hazard.id, action),
+        hazard=hazard,
+        action=action,
+        from_status=from_status,
+        to_status=to,
+        actor_id=actor_id,
+        note=notice.number,
+    )
 
 
 def _replay(session: Session, existing: Notice, request_hash: str) -> NoticePublic:
@@ -173,27 +263,46 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
     with write_unit(session):
         notice = get_notice(session=session, user=user, notice_id=notice_id, lock=True)
         if notice.acknowledged_at is None:
-            hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
-                                   .where(NoticeHazard.notice_id == notice.id).order_by(Hazard.id)
-                                   .with_for_update()).all()
+            hazards = session.exec(
+                select(Hazard)
+                .join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
+                .where(NoticeHazard.notice_id == notice.id)
+                .order_by(Hazard.id)
+                .with_for_update()
+            ).all()
             for hazard in hazards:
                 if hazard.status != HazardStatus.notified.value:
                     continue  # moved on already (evidence submitted, cancelled)
-                to = lifecycle.transition(state=hazard.status, action="acknowledge", role=user.role,
-                                          through_notice=True)
-                step_notice_hazard(session=session, notice=notice, hazard=hazard, action="acknowledge", to=to,
-                                   actor_id=user.id)
+                to = lifecycle.transition(
+                    state=hazard.status, action="acknowledge", role=user.role, through_notice=True
+                )
+                step_notice_hazard(
+                    session=session, notice=notice, hazard=hazard, action="acknowledge", to=to, actor_id=user.id
+                )
             notice.acknowledged_at = utcnow()
             notice.acknowledged_by = user.id
-            audit.record(session=session, actor_id=user.id, action="acknowledge", target_type="notice",
-                         target_id=notice.id, from_state="issued", to_state="acknowledged")
+            audit.record(
+                session=session,
+                actor_id=user.id,
+                action="acknowledge",
+                target_type="notice",
+                target_id=notice.id,
+                from_state="issued",
+                to_state="acknowledged",
+            )
             stamp_change(session, notice)
     return to_public(session, notice)
 
 
-def list_notices(*, session: Session, user: User, organization_id: uuid.UUID | None = None,
-                 acknowledged: bool | None = None, since: datetime | None = None,
-                 limit: int = 200) -> list[NoticePublic]:
+def list_notices(
+    *,
+    session: Session,
+    user: User,
+    organization_id: uuid.UUID | None = None,
+    acknowledged: bool | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+) -> list[NoticePublic]:
     query = select(Notice).where(notice_condition(user))
     if organization_id:
         query = query.where(Notice.organization_id == organization_id)
@@ -204,14 +313,18 @@ def list_notices(*, session: Session, user: User, organization_id: uuid.UUID | N
     return to_public_many(session, list(session.exec(query.order_by(Notice.issued_at.desc()).limit(limit)).all()))
 
 
-def notice_document(*, session: Session, registry: ChecklistRegistry, notice: Notice) -> "NoticeDocument":
+def notice_document(*, session: Session, registry: ChecklistRegistry, notice: Notice) -> NoticeDocument:
     """Everything the printed notice shows, read in one place."""
     from server.notices.pdf import NoticeDocument, NoticeHazardLine
     from server.photos import service as photos
     from server.sites.models import Site
 
-    hazards = session.exec(select(Hazard).join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
-                           .where(NoticeHazard.notice_id == notice.id).order_by(Hazard.created_at, Hazard.id)).all()
+    hazards = session.exec(
+        select(Hazard)
+        .join(NoticeHazard, NoticeHazard.hazard_id == Hazard.id)
+        .where(NoticeHazard.notice_id == notice.id)
+        .order_by(Hazard.created_at, Hazard.id)
+    ).all()
     site_names = {s.id: s.name for s in session.exec(select(Site).where(Site.id.in_({h.site_id for h in hazards})))}
     org = session.get(Organization, notice.organization_id)
     officer = session.get(User, notice.issued_by)
@@ -220,13 +333,25 @@ def notice_document(*, session: Session, registry: ChecklistRegistry, notice: No
     for hazard in hazards:
         template = registry.current.get(hazard.category)
         before = photos.photos_by_kind(session=session, hazard_id=hazard.id).get("problem", [])
-        lines.append(NoticeHazardLine(
-            category_title=template.title.zh if template else hazard.category, site_name=site_names[hazard.site_id],
-            severity=hazard.severity, description=hazard.description, before_photo_id=before[0] if before else None))
+        lines.append(
+            NoticeHazardLine(
+                category_title=template.title.zh if template else hazard.category,
+                site_name=site_names[hazard.site_id],
+                severity=hazard.severity,
+                description=hazard.description,
+                before_photo_id=before[0] if before else None,
+            )
+        )
     return NoticeDocument(
-        number=notice.number, organization_name=org.name if org else "", site_names=list(dict.fromkeys(
-            site_names[h.site_id] for h in hazards)), issued_at=notice.issued_at, deadline=notice.deadline,
-        basis=notice.basis, note=notice.note, officer_name=(officer.display_name or officer.username) if officer else "",
+        number=notice.number,
+        organization_name=org.name if org else "",
+        site_names=list(dict.fromkeys(site_names[h.site_id] for h in hazards)),
+        issued_at=notice.issued_at,
+        deadline=notice.deadline,
+        basis=notice.basis,
+        note=notice.note,
+        officer_name=(officer.display_name or officer.username) if officer else "",
         acknowledged_at=notice.acknowledged_at,
         acknowledged_by_name=(acknowledger.display_name or acknowledger.username) if acknowledger else None,
-        hazards=lines)
+        hazards=lines,
+    )

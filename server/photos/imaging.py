@@ -9,7 +9,7 @@ import struct
 import threading
 import warnings
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
@@ -24,21 +24,38 @@ THUMB_QUALITY = 78
 # EXIF tags (Pillow's Image.Exif speaks numbers).
 ORIENTATION = 0x0112
 # Orientation -> the transpose that stands the stored pixels upright.
-UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-           5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-           8: Image.Transpose.ROTATE_90}
-DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError,
-                 TypeError, KeyError, ZeroDivisionError, MemoryError)
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+DECODE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    ZeroDivisionError,
+    MemoryError,
+)
 _WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class ProcessedPhoto:
     sha256: str
-    format: str          # JPEG | PNG | WEBP, from the bytes
-    width: int           # upright, as the photo stands
+    format: str  # JPEG | PNG | WEBP, from the bytes
+    width: int  # upright, as the photo stands
     height: int
-    display: bytes       # re-encoded JPEG, no metadata
+    display: bytes  # re-encoded JPEG, no metadata
     thumb: bytes
     taken_at: datetime | None
     lat: float | None
@@ -75,8 +92,7 @@ def _describe(data: bytes) -> str:
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
     if head[4:8] == b"ftyp":
-        return "heic" if head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif") \
-            else "video"
+        return "heic" if head[8:12] in (b"heic", b"heix", b"hevc", b"mif1", b"msf1", b"avif") else "video"
     if head[:4] == b"%PDF":
         return "pdf"
     if head[:4] == b"PK\x03\x04":
@@ -101,8 +117,9 @@ def fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def process_photo(data: bytes, *, max_pixels: int, tz: tzinfo = timezone.utc, display_px: int = 1600,
-                  thumb_px: int = 320) -> ProcessedPhoto:
+def process_photo(
+    data: bytes, *, max_pixels: int, tz: tzinfo = UTC, display_px: int = 1600, thumb_px: int = 320
+) -> ProcessedPhoto:
     """The pipeline every upload goes through (the route and the benchmark call this)."""
     image_format = sniff_format(data)
     image = _open_bounded(data, image_format, max_pixels)
@@ -126,9 +143,15 @@ def process_photo(data: bytes, *, max_pixels: int, tz: tzinfo = timezone.utc, di
     width, height = stored_size if orientation < 5 else (stored_size[1], stored_size[0])
     lat, lon = exif_rules.position(exif)
     return ProcessedPhoto(
-        sha256=hashlib.sha256(data).hexdigest(), format=image_format, width=width, height=height,
-        display=encode_jpeg(display, DISPLAY_QUALITY), thumb=encode_jpeg(thumb, THUMB_QUALITY),
-        taken_at=_utc(exif_rules.taken_at(exif, tz)), lat=lat, lon=lon,
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=image_format,
+        width=width,
+        height=height,
+        display=encode_jpeg(display, DISPLAY_QUALITY),
+        thumb=encode_jpeg(thumb, THUMB_QUALITY),
+        taken_at=_utc(exif_rules.taken_at(exif, tz)),
+        lat=lat,
+        lon=lon,
     )
 
 
@@ -160,8 +183,11 @@ def _load(image: Image.Image) -> None:
 
 
 def _too_many_pixels(size: tuple[int, int] | None, max_pixels: int) -> Invalid:
-    return Invalid("too_many_pixels", pixels=f"{size[0]} × {size[1]}" if size else "…",
-                   limit=f"{max_pixels / 1e6:.0f} MP" if max_pixels else "…")
+    return Invalid(
+        "too_many_pixels",
+        pixels=f"{size[0]} × {size[1]}" if size else "…",
+        limit=f"{max_pixels / 1e6:.0f} MP" if max_pixels else "…",
+    )
 
 
 def _damaged(image_format: str) -> Invalid:
@@ -192,8 +218,9 @@ def to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
     """RGB in sRGB: the embedded colour profile is applied (CMYK print files, wide-gamut phones), then dropped."""
     if icc_profile and (image.mode == "CMYK" or not _is_srgb(icc_profile)):
         try:
-            converted = ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)), _SRGB,
-                                                  outputMode="RGB")
+            converted = ImageCms.profileToProfile(
+                image, ImageCms.ImageCmsProfile(io.BytesIO(icc_profile)), _SRGB, outputMode="RGB"
+            )
             if converted is not None:
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
@@ -224,4 +251,4 @@ def _read_exif(image: Image.Image) -> Image.Exif:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(timezone.utc) if moment else None
+    return moment.astimezone(UTC) if moment else None

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field as PField, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as PField
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -68,7 +69,7 @@ class PhotoFields(BaseModel):
     lon: float | None = PField(default=None, ge=-180, le=180)
 
     @model_validator(mode="after")
-    def lat_and_lon_together(self) -> "PhotoFields":
+    def lat_and_lon_together(self) -> PhotoFields:
         if (self.lat is None) != (self.lon is None):
             raise PydanticCustomError("lat_lon_together", "give lat and lon together, or neither")
         return self

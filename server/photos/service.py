@@ -8,7 +8,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import ColumnElement, func, or_, true
 from sqlalchemy.exc import IntegrityError
@@ -51,37 +51,62 @@ def photo_condition(user: User) -> ColumnElement[bool]:
 # ---- upload ------------------------------------------------------------------------------------------
 
 
-def upload_photo(*, session: Session, settings: Settings, store: PhotoStore, user: User, photo_id: uuid.UUID,
-                 fields: PhotoFields, content: bytes) -> tuple[PhotoPublic, bool]:
+def upload_photo(
+    *,
+    session: Session,
+    settings: Settings,
+    store: PhotoStore,
+    user: User,
+    photo_id: uuid.UUID,
+    fields: PhotoFields,
+    content: bytes,
+) -> tuple[PhotoPublic, bool]:
     """Store one photo under the phone's id. Returns (photo, created); a replay returns the stored one.
 
     Files are written before the row and removed again if the row cannot be written, so the
     database never names a file that is not there and a failed request leaves nothing behind."""
     user_id = user.id
-    request_hash = canonical_hash({"sha256": hashlib.sha256(content).hexdigest(),
-                                   **fields.model_dump(mode="json")})
+    request_hash = canonical_hash({"sha256": hashlib.sha256(content).hexdigest(), **fields.model_dump(mode="json")})
     existing = session.get(Photo, photo_id)
     if existing is not None:
         return _replay(existing, request_hash), False
     end_read(session)  # the image work below holds no transaction
 
-    processed = imaging.process_photo(content, max_pixels=settings.photo_max_pixels, tz=settings.tz,
-                                      display_px=settings.photo_display_px, thumb_px=settings.photo_thumb_px)
+    processed = imaging.process_photo(
+        content,
+        max_pixels=settings.photo_max_pixels,
+        tz=settings.tz,
+        display_px=settings.photo_display_px,
+        thumb_px=settings.photo_thumb_px,
+    )
     files = rendition_files(processed, content)
     photo = Photo(
-        id=photo_id, sha256=processed.sha256, kind=fields.kind.value, content_type=processed.content_type,
-        size_bytes=len(content), width=processed.width, height=processed.height,
+        id=photo_id,
+        sha256=processed.sha256,
+        kind=fields.kind.value,
+        content_type=processed.content_type,
+        size_bytes=len(content),
+        width=processed.width,
+        height=processed.height,
         taken_at=as_utc(fields.taken_at, settings.tz) or processed.taken_at,
         lat=fields.lat if fields.lat is not None else processed.lat,
         lon=fields.lon if fields.lon is not None else processed.lon,
-        uploaded_by=user_id, request_hash=request_hash, created_at=utcnow(),
+        uploaded_by=user_id,
+        request_hash=request_hash,
+        created_at=utcnow(),
     )
     try:
         _put_all(store, files)
         with write_unit(session):
             session.add(photo)
-            audit.record(session=session, actor_id=user_id, action="upload", target_type="photo",
-                         target_id=photo_id, detail={"sha256": processed.sha256, "kind": photo.kind})
+            audit.record(
+                session=session,
+                actor_id=user_id,
+                action="upload",
+                target_type="photo",
+                target_id=photo_id,
+                detail={"sha256": processed.sha256, "kind": photo.kind},
+            )
     except IntegrityError:  # the same id written concurrently: answer as a replay would
         existing = session.get(Photo, photo_id)
         _discard_files(session=session, store=store, sha256=processed.sha256, files=files)
@@ -95,11 +120,27 @@ def upload_photo(*, session: Session, settings: Settings, store: PhotoStore, use
     return to_public(photo), True
 
 
-def ingest_photo(*, session: Session, settings: Settings, store: PhotoStore, user: User, photo_id: uuid.UUID,
-                 content: bytes, kind: str, **fields) -> PhotoPublic:  # type: ignore[no-untyped-def]
+def ingest_photo(
+    *,
+    session: Session,
+    settings: Settings,
+    store: PhotoStore,
+    user: User,
+    photo_id: uuid.UUID,
+    content: bytes,
+    kind: str,
+    **fields,
+) -> PhotoPublic:  # type: ignore[no-untyped-def]
     """Store a photo made on the server (demo data, imports) through the same path as an upload."""
-    photo, _created = upload_photo(session=session, settings=settings, store=store, user=user, photo_id=photo_id,
-                                   fields=PhotoFields(kind=kind, **fields), content=content)
+    photo, _created = upload_photo(
+        session=session,
+        settings=settings,
+        store=store,
+        user=user,
+        photo_id=photo_id,
+        fields=PhotoFields(kind=kind, **fields),
+        content=content,
+    )
     return photo
 
 
@@ -107,7 +148,7 @@ def as_utc(moment: datetime | None, tz: tzinfo) -> datetime | None:
     """A phone's time without an offset is the deployment's local time, like a camera's EXIF clock."""
     if moment is None:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(timezone.utc)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).astimezone(UTC)
 
 
 def rendition_files(processed: imaging.ProcessedPhoto, original: bytes) -> dict[str, bytes]:
@@ -175,10 +216,18 @@ def find_photo_file(*, session: Session, user: User, photo_id: uuid.UUID, size: 
         if user.role == Role.property:
             raise Forbidden("original_restricted")
         extension = imaging.EXTENSIONS.get(_format_of(photo.content_type), "jpg")
-        return PhotoFile(key=photo_key(photo.sha256, "original", extension), content_type=photo.content_type,
-                         etag=f'"{photo.sha256}-original"', filename=f"{photo.id}.{extension}")
-    return PhotoFile(key=photo_key(photo.sha256, size.value), content_type="image/jpeg",
-                     etag=f'"{photo.sha256}-{size.value}-{RENDITIONS_VERSION}"', filename=f"{photo.id}-{size.value}.jpg")
+        return PhotoFile(
+            key=photo_key(photo.sha256, "original", extension),
+            content_type=photo.content_type,
+            etag=f'"{photo.sha256}-original"',
+            filename=f"{photo.id}.{extension}",
+        )
+    return PhotoFile(
+        key=photo_key(photo.sha256, size.value),
+        content_type="image/jpeg",
+        etag=f'"{photo.sha256}-{size.value}-{RENDITIONS_VERSION}"',
+        filename=f"{photo.id}-{size.value}.jpg",
+    )
 
 
 def _format_of(content_type: str) -> str:
@@ -201,28 +250,46 @@ def require_photos(*, session: Session, user: User, photo_ids: list[uuid.UUID]) 
     return kinds
 
 
-def attach_photos(*, session: Session, photo_ids: list[uuid.UUID], site_id: uuid.UUID,
-                  hazard_id: uuid.UUID | None = None, inspection_id: uuid.UUID | None = None,
-                  training_id: uuid.UUID | None = None) -> None:
+def attach_photos(
+    *,
+    session: Session,
+    photo_ids: list[uuid.UUID],
+    site_id: uuid.UUID,
+    hazard_id: uuid.UUID | None = None,
+    inspection_id: uuid.UUID | None = None,
+    training_id: uuid.UUID | None = None,
+) -> None:
     """Link photos to a record (and its site); a link that is already there is not added twice."""
     wanted = list(dict.fromkeys(photo_ids))
     if not wanted:
         return
     same_target = [PhotoLink.photo_id.in_(wanted), PhotoLink.site_id == site_id]
-    for column, value in ((PhotoLink.hazard_id, hazard_id), (PhotoLink.inspection_id, inspection_id),
-                          (PhotoLink.training_id, training_id)):
+    for column, value in (
+        (PhotoLink.hazard_id, hazard_id),
+        (PhotoLink.inspection_id, inspection_id),
+        (PhotoLink.training_id, training_id),
+    ):
         same_target.append(column.is_(None) if value is None else column == value)
     linked = set(session.exec(select(PhotoLink.photo_id).where(*same_target)).all())
     for photo_id in wanted:
         if photo_id not in linked:
-            session.add(PhotoLink(photo_id=photo_id, site_id=site_id, hazard_id=hazard_id,
-                                  inspection_id=inspection_id, training_id=training_id, created_at=utcnow()))
+            session.add(
+                PhotoLink(
+                    photo_id=photo_id,
+                    site_id=site_id,
+                    hazard_id=hazard_id,
+                    inspection_id=inspection_id,
+                    training_id=training_id,
+                    created_at=utcnow(),
+                )
+            )
 
 
 def photos_by_kind(*, session: Session, hazard_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:
     """Every photo linked to the hazard, grouped by kind, oldest first (taken_at, else upload time)."""
     rows = session.exec(
-        select(Photo.id, Photo.kind).join(PhotoLink, PhotoLink.photo_id == Photo.id)
+        select(Photo.id, Photo.kind)
+        .join(PhotoLink, PhotoLink.photo_id == Photo.id)
         .where(PhotoLink.hazard_id == hazard_id)
         .order_by(func.coalesce(Photo.taken_at, Photo.created_at), Photo.created_at, Photo.id)
     ).all()

@@ -41,10 +41,15 @@ class _FormCollector:
         self._disposition = b""
 
     def callbacks(self):  # type: ignore[no-untyped-def]
-        return {"on_part_begin": self.on_part_begin, "on_header_field": self.on_header_field,
-                "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
-                "on_headers_finished": self.on_headers_finished, "on_part_data": self.on_part_data,
-                "on_end": self.on_end}
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_part_data": self.on_part_data,
+            "on_end": self.on_end,
+        }
 
     def on_part_begin(self) -> None:
         if len(self.parts) >= MAX_PARTS:
@@ -126,8 +131,9 @@ def _validate(parts: list[_Part]) -> PhotoUpload:
     values = {p.name: p.data.decode("utf-8", "replace").strip() for p in parts if not p.is_file}
     errors = []
     if len(files) != 1 or files[0].name != "file":
-        errors.append({"loc": ("form", "file"), "type": "missing",
-                       "msg": "send exactly one file, in the part named 'file'"})
+        errors.append(
+            {"loc": ("form", "file"), "type": "missing", "msg": "send exactly one file, in the part named 'file'"}
+        )
     try:
         fields = PhotoFields.model_validate({name: value for name, value in values.items() if value != ""})
     except ValidationError as exc:

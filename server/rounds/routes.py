@@ -12,7 +12,9 @@ router = APIRouter(tags=["rounds"])
 
 
 @router.get("/rounds", response_model=WeekRounds)
-def get_rounds(request: Request, user: FieldUser, session: SessionDep, settings: SettingsDep,
-               week: str | None = None) -> WeekRounds:
-    return service.rounds_for_week(session=session, settings=settings, registry=request.app.state.checklists,
-                                   user=user, week=week)
+def get_rounds(
+    request: Request, user: FieldUser, session: SessionDep, settings: SettingsDep, week: str | None = None
+) -> WeekRounds:
+    return service.rounds_for_week(
+        session=session, settings=settings, registry=request.app.state.checklists, user=user, week=week
+    )

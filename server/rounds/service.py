@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from rulebook import weeks
-
 from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
@@ -17,6 +16,7 @@ from server.inspections.models import Inspection
 from server.rounds.models import SiteRound, WeekRounds
 from server.sites.models import Assignment, Site
 from server.users.models import Role, User
+
 
 def parse_week(week: str) -> date:
     """Monday of an ISO week written like 2026-W48."""
@@ -30,15 +30,20 @@ def due_categories(registry: ChecklistRegistry, profile: dict) -> list[str]:
     return sorted(c for c, t in registry.current.items() if t.items_for(profile))
 
 
-def rounds_for_week(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User,
-                    week: str | None) -> WeekRounds:
+def rounds_for_week(
+    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str | None
+) -> WeekRounds:
     week = week or weeks.week_of(utcnow(), settings.tz)
     monday = parse_week(week)
     start, end = weeks.week_bounds(monday, settings.tz)
 
     if user.role == Role.officer:
-        rows = session.exec(select(Site, Assignment.visits_per_week).join(Assignment, Assignment.site_id == Site.id)
-                            .where(Assignment.officer_id == user.id).order_by(Site.name)).all()
+        rows = session.exec(
+            select(Site, Assignment.visits_per_week)
+            .join(Assignment, Assignment.site_id == Site.id)
+            .where(Assignment.officer_id == user.id)
+            .order_by(Site.name)
+        ).all()
         targets = {site.id: visits for site, visits in rows}
         sites = [site for site, _ in rows]
     else:
@@ -50,10 +55,13 @@ def rounds_for_week(*, session: Session, settings: Settings, registry: Checklist
     done: dict = defaultdict(set)
     visit_days: dict = defaultdict(set)
     if sites:
-        found = session.exec(select(Inspection.site_id, Inspection.category, Inspection.finished_at,
-                                    Inspection.inspector_id)
-                             .where(Inspection.site_id.in_([s.id for s in sites]),
-                                    Inspection.finished_at >= start, Inspection.finished_at < end)).all()
+        found = session.exec(
+            select(Inspection.site_id, Inspection.category, Inspection.finished_at, Inspection.inspector_id).where(
+                Inspection.site_id.in_([s.id for s in sites]),
+                Inspection.finished_at >= start,
+                Inspection.finished_at < end,
+            )
+        ).all()
         for site_id, category, finished_at, inspector_id in found:
             done[site_id].add(category)
             if user.role != Role.officer or inspector_id == user.id:
@@ -62,8 +70,15 @@ def rounds_for_week(*, session: Session, settings: Settings, registry: Checklist
     result = []
     for site in sites:
         due = due_categories(registry, site.profile)
-        result.append(SiteRound(
-            site_id=site.id, site_name=site.name, due=due, done=sorted(done[site.id]),
-            remaining=[c for c in due if c not in done[site.id]], visits=len(visit_days[site.id]),
-            visits_target=targets.get(site.id, 0)))
+        result.append(
+            SiteRound(
+                site_id=site.id,
+                site_name=site.name,
+                due=due,
+                done=sorted(done[site.id]),
+                remaining=[c for c in due if c not in done[site.id]],
+                visits=len(visit_days[site.id]),
+                visits_target=targets.get(site.id, 0),
+            )
+        )
     return WeekRounds(week=week, starts_on=monday, ends_on=monday + timedelta(days=6), sites=result)

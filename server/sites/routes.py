@@ -46,8 +46,12 @@ def create_assignment(body: AssignmentCreate, admin: AdminUser, session: Session
 
 
 @router.get("/assignments", response_model=list[AssignmentPublic], tags=["admin"])
-def list_assignments(admin: AdminUser, session: SessionDep, officer_id: uuid.UUID | None = None,  # type: ignore[no-untyped-def]
-                     site_id: uuid.UUID | None = None):
+def list_assignments(
+    admin: AdminUser,
+    session: SessionDep,
+    officer_id: uuid.UUID | None = None,  # type: ignore[no-untyped-def]
+    site_id: uuid.UUID | None = None,
+):
     return service.list_assignments(session=session, officer_id=officer_id, site_id=site_id)
 
 
@@ -57,8 +61,12 @@ def get_assignment(assignment_id: uuid.UUID, admin: AdminUser, session: SessionD
 
 
 @router.patch("/assignments/{assignment_id}", response_model=AssignmentPublic, tags=["admin"])
-def update_assignment(assignment_id: uuid.UUID, body: AssignmentUpdate, admin: AdminUser,  # type: ignore[no-untyped-def]
-                      session: SessionDep):
+def update_assignment(
+    assignment_id: uuid.UUID,
+    body: AssignmentUpdate,
+    admin: AdminUser,  # type: ignore[no-untyped-def]
+    session: SessionDep,
+):
     return service.update_assignment(session=session, assignment_id=assignment_id, data=body, actor_id=admin.id)
 
 

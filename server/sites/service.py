@@ -46,13 +46,21 @@ def update_site(*, session: Session, site_id: uuid.UUID, data: SiteUpdate, actor
             setattr(site, key, value)
         site.updated_at = utcnow()
         session.add(site)
-        audit.record(session=session, actor_id=actor_id, action="update", target_type="site", target_id=site.id,
-                     detail={"fields": sorted(changes)})
+        audit.record(
+            session=session,
+            actor_id=actor_id,
+            action="update",
+            target_type="site",
+            target_id=site.id,
+            detail={"fields": sorted(changes)},
+        )
     return site
 
 
 def list_sites(*, session: Session, user: User) -> list[Site]:
-    return list(session.exec(select(Site).where(site_condition(user)).order_by(Site.district, Site.street, Site.name)).all())
+    return list(
+        session.exec(select(Site).where(site_condition(user)).order_by(Site.district, Site.street, Site.name)).all()
+    )
 
 
 def get_site(*, session: Session, user: User, site_id: uuid.UUID) -> Site:
@@ -72,15 +80,17 @@ def create_assignment(*, session: Session, data: AssignmentCreate, actor_id: uui
     try:
         with write_unit(session):
             session.add(assignment)
-            audit.record(session=session, actor_id=actor_id, action="create", target_type="assignment",
-                         target_id=assignment.id)
+            audit.record(
+                session=session, actor_id=actor_id, action="create", target_type="assignment", target_id=assignment.id
+            )
     except IntegrityError:
         raise Conflict("already_assigned") from None
     return assignment
 
 
-def update_assignment(*, session: Session, assignment_id: uuid.UUID, data: AssignmentUpdate,
-                      actor_id: uuid.UUID) -> Assignment:
+def update_assignment(
+    *, session: Session, assignment_id: uuid.UUID, data: AssignmentUpdate, actor_id: uuid.UUID
+) -> Assignment:
     with write_unit(session):
         assignment = session.get(Assignment, assignment_id, with_for_update=True)
         if assignment is None:
@@ -88,8 +98,9 @@ def update_assignment(*, session: Session, assignment_id: uuid.UUID, data: Assig
         assignment.visits_per_week = data.visits_per_week
         assignment.updated_at = utcnow()
         session.add(assignment)
-        audit.record(session=session, actor_id=actor_id, action="update", target_type="assignment",
-                     target_id=assignment.id)
+        audit.record(
+            session=session, actor_id=actor_id, action="update", target_type="assignment", target_id=assignment.id
+        )
     return assignment
 
 
@@ -99,12 +110,14 @@ def delete_assignment(*, session: Session, assignment_id: uuid.UUID, actor_id: u
         if assignment is None:
             raise not_found("assignment")
         session.delete(assignment)
-        audit.record(session=session, actor_id=actor_id, action="delete", target_type="assignment",
-                     target_id=assignment_id)
+        audit.record(
+            session=session, actor_id=actor_id, action="delete", target_type="assignment", target_id=assignment_id
+        )
 
 
-def list_assignments(*, session: Session, officer_id: uuid.UUID | None = None,
-                     site_id: uuid.UUID | None = None) -> list[Assignment]:
+def list_assignments(
+    *, session: Session, officer_id: uuid.UUID | None = None, site_id: uuid.UUID | None = None
+) -> list[Assignment]:
     query = select(Assignment).order_by(Assignment.created_at)
     if officer_id:
         query = query.where(Assignment.officer_id == officer_id)

@@ -25,8 +25,11 @@ class ChangeCounter(SQLModel, table=True):
 
 
 def next_change_seq(session: Session) -> int:
-    return session.connection().execute(
-        text("UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq")).scalar_one()
+    return (
+        session.connection()
+        .execute(text("UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq"))
+        .scalar_one()
+    )
 
 
 def current_change_seq(session: Session) -> int:

@@ -12,6 +12,7 @@ router = APIRouter(tags=["sync"])
 
 
 @router.get("/sync/changes", response_model=Changes)
-def get_changes(user: CurrentUser, session: SessionDep, since: str | None = None,
-                limit: int = Query(default=500, ge=1, le=2000)) -> Changes:
+def get_changes(
+    user: CurrentUser, session: SessionDep, since: str | None = None, limit: int = Query(default=500, ge=1, le=2000)
+) -> Changes:
     return service.changes_since(session=session, user=user, since=since, limit=limit)

@@ -38,12 +38,21 @@ def changes_since(*, session: Session, user: User, since: str | None, limit: int
     after = parse_cursor(since)
     # Read the counter first: every number up to it is committed, so what follows sees all of them.
     horizon = current_change_seq(session)
-    hazards = session.exec(select(Hazard).where(Hazard.change_seq > after, hazard_condition(user))
-                           .order_by(Hazard.change_seq).limit(limit + 1)).all()
-    notices = session.exec(select(Notice).where(Notice.change_seq > after, notice_condition(user))
-                           .order_by(Notice.change_seq).limit(limit + 1)).all()
-    merged = sorted([(h.change_seq, h) for h in hazards] + [(n.change_seq, n) for n in notices],
-                    key=lambda pair: pair[0])
+    hazards = session.exec(
+        select(Hazard)
+        .where(Hazard.change_seq > after, hazard_condition(user))
+        .order_by(Hazard.change_seq)
+        .limit(limit + 1)
+    ).all()
+    notices = session.exec(
+        select(Notice)
+        .where(Notice.change_seq > after, notice_condition(user))
+        .order_by(Notice.change_seq)
+        .limit(limit + 1)
+    ).all()
+    merged = sorted(
+        [(h.change_seq, h) for h in hazards] + [(n.change_seq, n) for n in notices], key=lambda pair: pair[0]
+    )
     has_more = len(merged) > limit
     taken = merged[:limit]
     cursor = taken[-1][0] if has_more else max([horizon, after] + [seq for seq, _ in taken])

@@ -15,14 +15,20 @@ router = APIRouter(tags=["trainings"])
 
 
 @router.put("/trainings/{training_id}", response_model=TrainingPublic, status_code=201)
-def put_training(response: Response, training_id: uuid.UUID, body: TrainingIn, user: OfficerUser,
-                 session: SessionDep) -> TrainingPublic:
+def put_training(
+    response: Response, training_id: uuid.UUID, body: TrainingIn, user: OfficerUser, session: SessionDep
+) -> TrainingPublic:
     training, created = service.log_training(session=session, user=user, training_id=training_id, data=body)
     response.status_code = 201 if created else 200
     return training
 
 
 @router.get("/trainings", response_model=list[TrainingPublic])
-def list_trainings(user: CurrentUser, session: SessionDep, site_id: uuid.UUID | None = None,
-                   since: datetime | None = None, limit: int = Query(default=200, ge=1, le=1000)):  # type: ignore[no-untyped-def]
+def list_trainings(
+    user: CurrentUser,
+    session: SessionDep,
+    site_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    limit: int = Query(default=200, ge=1, le=1000),
+):  # type: ignore[no-untyped-def]
     return service.list_trainings(session=session, user=user, site_id=site_id, since=since, limit=limit)

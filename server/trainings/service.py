@@ -20,12 +20,14 @@ from server.users.models import User
 
 
 def to_public(row: TrainingSession) -> TrainingPublic:
-    return TrainingPublic(**row.model_dump(exclude={"request_hash", "photo_ids"}),
-                          photo_ids=[uuid.UUID(str(p)) for p in row.photo_ids])
+    return TrainingPublic(
+        **row.model_dump(exclude={"request_hash", "photo_ids"}), photo_ids=[uuid.UUID(str(p)) for p in row.photo_ids]
+    )
 
 
-def log_training(*, session: Session, user: User, training_id: uuid.UUID,
-                 data: TrainingIn) -> tuple[TrainingPublic, bool]:
+def log_training(
+    *, session: Session, user: User, training_id: uuid.UUID, data: TrainingIn
+) -> tuple[TrainingPublic, bool]:
     request_hash = canonical_hash(data.model_dump(mode="json"))
     existing = session.get(TrainingSession, training_id)
     if existing is not None:
@@ -40,9 +42,14 @@ def log_training(*, session: Session, user: User, training_id: uuid.UUID,
     require_photos(session=session, user=user, photo_ids=data.photo_ids)
 
     def write() -> TrainingSession:
-        row = TrainingSession(id=training_id, **data.model_dump(exclude={"photo_ids", "topics"}),
-                              topics=sorted(set(data.topics)), photo_ids=[str(p) for p in data.photo_ids],
-                              officer_id=user.id, request_hash=request_hash)
+        row = TrainingSession(
+            id=training_id,
+            **data.model_dump(exclude={"photo_ids", "topics"}),
+            topics=sorted(set(data.topics)),
+            photo_ids=[str(p) for p in data.photo_ids],
+            officer_id=user.id,
+            request_hash=request_hash,
+        )
         session.add(row)
         audit.record(session=session, actor_id=user.id, action="log", target_type="training", target_id=training_id)
         session.flush()  # the training row first: photo links point at it
@@ -60,8 +67,9 @@ def _replay(existing: TrainingSession, request_hash: str) -> TrainingPublic:
     return to_public(existing)
 
 
-def list_trainings(*, session: Session, user: User, site_id: uuid.UUID | None = None,
-                   since: datetime | None = None, limit: int = 200) -> list[TrainingPublic]:
+def list_trainings(
+    *, session: Session, user: User, site_id: uuid.UUID | None = None, since: datetime | None = None, limit: int = 200
+) -> list[TrainingPublic]:
     query = select(TrainingSession).where(fieldwork_condition(user, TrainingSession.site_id))
     if site_id:
         query = query.where(TrainingSession.site_id == site_id)

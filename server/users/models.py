@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PField
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, utcnow

@@ -34,20 +34,27 @@ router = APIRouter()
 def _tokens(request: Request, settings: SettingsDep, user: User) -> TokenPair:
     secret = request.app.state.token_secret
     return TokenPair(
-        access_token=security.create_token(secret=secret, user_id=user.id, kind="access",
-                                           lifetime=timedelta(minutes=settings.access_token_minutes)),
-        refresh_token=security.create_token(secret=secret, user_id=user.id, kind="refresh",
-                                            lifetime=timedelta(days=settings.refresh_token_days)),
+        access_token=security.create_token(
+            secret=secret, user_id=user.id, kind="access", lifetime=timedelta(minutes=settings.access_token_minutes)
+        ),
+        refresh_token=security.create_token(
+            secret=secret, user_id=user.id, kind="refresh", lifetime=timedelta(days=settings.refresh_token_days)
+        ),
         expires_in=settings.access_token_minutes * 60,
     )
 
 
 @router.post("/auth/token", response_model=TokenPair, tags=["auth"])
-def login(request: Request, session: SessionDep, settings: SettingsDep,
-          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPair:
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> TokenPair:
     user = service.authenticate(
-        session=session, hasher=request.app.state.hasher, username=form.username, password=form.password,
-        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds,
+        session=session,
+        hasher=request.app.state.hasher,
+        username=form.username,
+        password=form.password,
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
     )
     return _tokens(request, settings, user)
 
@@ -63,15 +70,17 @@ def refresh(request: Request, body: RefreshRequest, session: SessionDep, setting
 
 @router.get("/me", response_model=MePublic, tags=["auth"])
 def me(user: CurrentUser, session: SessionDep) -> MePublic:
-    return MePublic(**UserPublic.model_validate(user).model_dump(),
-                    site_ids=service.site_ids_for(session=session, user=user))
+    return MePublic(
+        **UserPublic.model_validate(user).model_dump(), site_ids=service.site_ids_for(session=session, user=user)
+    )
 
 
 @router.patch("/me", response_model=MePublic, tags=["auth"])
 def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep) -> MePublic:
     user = service.update_self(session=session, user=user, changes=body.model_dump(exclude_unset=True))
-    return MePublic(**UserPublic.model_validate(user).model_dump(),
-                    site_ids=service.site_ids_for(session=session, user=user))
+    return MePublic(
+        **UserPublic.model_validate(user).model_dump(), site_ids=service.site_ids_for(session=session, user=user)
+    )
 
 
 @router.post("/users", response_model=UserPublic, status_code=201, tags=["admin"])
@@ -80,8 +89,9 @@ def create_user(request: Request, body: UserCreate, admin: AdminUser, session: S
 
 
 @router.get("/users", response_model=list[UserPublic], tags=["admin"])
-def list_users(admin: AdminUser, session: SessionDep, role: Role | None = None,
-               organization_id: uuid.UUID | None = None) -> list[User]:
+def list_users(
+    admin: AdminUser, session: SessionDep, role: Role | None = None, organization_id: uuid.UUID | None = None
+) -> list[User]:
     return service.list_users(session=session, role=role, organization_id=organization_id)
 
 
@@ -91,10 +101,10 @@ def get_user(user_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> User:
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, tags=["admin"])
-def update_user(request: Request, user_id: uuid.UUID, body: UserUpdate, admin: AdminUser,
-                session: SessionDep) -> User:
-    return service.update_user(session=session, hasher=request.app.state.hasher, user_id=user_id, data=body,
-                               actor_id=admin.id)
+def update_user(request: Request, user_id: uuid.UUID, body: UserUpdate, admin: AdminUser, session: SessionDep) -> User:
+    return service.update_user(
+        session=session, hasher=request.app.state.hasher, user_id=user_id, data=body, actor_id=admin.id
+    )
 
 
 @router.post("/organizations", response_model=OrganizationPublic, status_code=201, tags=["admin"])
@@ -113,7 +123,10 @@ def get_organization(organization_id: uuid.UUID, admin: AdminUser, session: Sess
 
 
 @router.patch("/organizations/{organization_id}", response_model=OrganizationPublic, tags=["admin"])
-def update_organization(organization_id: uuid.UUID, body: OrganizationUpdate, admin: AdminUser,  # type: ignore[no-untyped-def]
-                        session: SessionDep):
-    return service.update_organization(session=session, organization_id=organization_id, data=body,
-                                       actor_id=admin.id)
+def update_organization(
+    organization_id: uuid.UUID,
+    body: OrganizationUpdate,
+    admin: AdminUser,  # type: ignore[no-untyped-def]
+    session: SessionDep,
+):
+    return service.update_organization(session=session, organization_id=organization_id, data=body, actor_id=admin.id)

@@ -36,7 +36,9 @@ def authenticate(
     clear earlier failures when there are some."""
     since = utcnow() - timedelta(seconds=window_seconds)
     failures = session.exec(
-        select(func.count()).select_from(LoginFailure).where(LoginFailure.username == username, LoginFailure.at >= since)
+        select(func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.username == username, LoginFailure.at >= since)
     ).one()
     if failures >= max_failures:
         minutes = max(1, window_seconds // 60)
@@ -86,8 +88,14 @@ def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, act
     try:
         with write_unit(session):
             session.add(user)
-            audit.record(session=session, actor_id=actor_id, action="create", target_type="user",
-                         target_id=user.id, to_state=user.role)
+            audit.record(
+                session=session,
+                actor_id=actor_id,
+                action="create",
+                target_type="user",
+                target_id=user.id,
+                to_state=user.role,
+            )
     except IntegrityError:
         raise Conflict("username_taken", username=data.username) from None
     return user
@@ -117,9 +125,17 @@ def update_user(
                 setattr(user, key, value)
         user.updated_at = utcnow()
         session.add(user)
-        audit.record(session=session, actor_id=actor_id, action="update", target_type="user", target_id=user.id,
-                     detail={"fields": sorted(k for k in changes if k != "password")
-                             + (["password"] if "password" in changes else [])})
+        audit.record(
+            session=session,
+            actor_id=actor_id,
+            action="update",
+            target_type="user",
+            target_id=user.id,
+            detail={
+                "fields": sorted(k for k in changes if k != "password")
+                + (["password"] if "password" in changes else [])
+            },
+        )
     return user
 
 
@@ -157,8 +173,9 @@ def create_organization(*, session: Session, data: OrganizationCreate, actor_id:
     try:
         with write_unit(session):
             session.add(org)
-            audit.record(session=session, actor_id=actor_id, action="create", target_type="organization",
-                         target_id=org.id)
+            audit.record(
+                session=session, actor_id=actor_id, action="create", target_type="organization", target_id=org.id
+            )
     except IntegrityError:
         raise Conflict("name_taken", name=data.name) from None
     return org
@@ -170,7 +187,9 @@ def update_organization(
     org = get_organization(session=session, organization_id=organization_id)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("kind") == "department" and org.kind == "property":
-        in_use = session.exec(select(User.id).where(User.organization_id == org.id, User.role == Role.property.value)).first()
+        in_use = session.exec(
+            select(User.id).where(User.organization_id == org.id, User.role == Role.property.value)
+        ).first()
         if in_use:
             raise Conflict("organization_in_use")
     try:
@@ -180,8 +199,14 @@ def update_organization(
                 setattr(org, key, value)
             org.updated_at = utcnow()
             session.add(org)
-            audit.record(session=session, actor_id=actor_id, action="update", target_type="organization",
-                         target_id=org.id, detail={"fields": sorted(changes)})
+            audit.record(
+                session=session,
+                actor_id=actor_id,
+                action="update",
+                target_type="organization",
+                target_id=org.id,
+                detail={"fields": sorted(changes)},
+            )
     except IntegrityError:
         raise Conflict("name_taken", name=data.name) from None
     return org

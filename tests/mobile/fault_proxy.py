@@ -19,9 +19,11 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-_500 = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 76\r\n"
-        b"Connection: close\r\n\r\n"
-        b'{"detail": "Injected failure by the test proxy; try again.", "code": "boom"}')
+_500 = (
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 76\r\n"
+    b"Connection: close\r\n\r\n"
+    b'{"detail": "Injected failure by the test proxy; try again.", "code": "boom"}'
+)
 assert len(_500.split(b"\r\n\r\n", 1)[1]) == 76
 
 
@@ -136,7 +138,7 @@ class FaultProxy:
                 _abort(client)
                 return
             resp_head, _, body = response.partition(b"\r\n\r\n")
-            resp_lines = [l for l in resp_head.split(b"\r\n") if not l.lower().startswith(b"connection:")]
+            resp_lines = [line for line in resp_head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
             client.sendall(b"\r\n".join([*resp_lines, b"Connection: close"]) + b"\r\n\r\n" + body)
             client.close()
         except OSError:

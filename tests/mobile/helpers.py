@@ -15,15 +15,17 @@ from mobile.services import ChecklistRun, Phone
 from tests.live_server import Admin, LiveServer, Officer
 
 
-def camera_jpeg(path: Path, size: tuple[int, int] = (64, 48), *, seed: int = 0, exif: Image.Exif | None = None,
-                quality: int = 90) -> Path:
+def camera_jpeg(
+    path: Path, size: tuple[int, int] = (64, 48), *, seed: int = 0, exif: Image.Exif | None = None, quality: int = 90
+) -> Path:
     """A JPEG with some texture (noise over a gradient), like a photo and unlike a flat test card."""
     rng = random.Random(seed)
     base = Image.linear_gradient("L").resize(size).convert("RGB")
     noise = Image.effect_noise(size, 40 + rng.random() * 20).convert("RGB")
     image = Image.blend(base, noise, 0.5)
-    image = Image.merge("RGB", [c.point(lambda v, k=k: (v + k * 37 + seed * 11) % 256) for k, c in
-                                enumerate(image.split())])
+    image = Image.merge(
+        "RGB", [c.point(lambda v, k=k: (v + k * 37 + seed * 11) % 256) for k, c in enumerate(image.split())]
+    )
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=quality, **({"exif": exif} if exif is not None else {}))
     path.write_bytes(buf.getvalue())
@@ -66,8 +68,14 @@ class Field:
             phone.close()
 
 
-def answer_run(phone: Phone, run: ChecklistRun, *, fail: int = 0, photos: Field | None = None,
-               photo_size: tuple[int, int] = (64, 48)) -> list[str]:
+def answer_run(
+    phone: Phone,
+    run: ChecklistRun,
+    *,
+    fail: int = 0,
+    photos: Field | None = None,
+    photo_size: tuple[int, int] = (64, 48),
+) -> list[str]:
     """Answer every applicable item: the first `fail` items fail (with a problem photo), the rest pass.
     Returns the failed item ids."""
     failed = []

@@ -18,8 +18,14 @@ def queue_inspection(field, phone, fail=1, photo_size=(64, 48)):
 def test_500s_back_off_with_growing_waits_then_the_row_goes_once(field, proxy):
     phone = field.phone(proxy.url, backoff_base=1.0)  # waits: 0.5–1 s, then 1–2 s
     inspection_id, _ = queue_inspection(field, phone)
-    training_id = phone.log_training(site_id=field.sites[1]["id"], held_at="2026-11-20T10:00:00+08:00",
-                                     topics=["fire"], trainer="李老师", attendee_count=12, duration_minutes=30)
+    training_id = phone.log_training(
+        site_id=field.sites[1]["id"],
+        held_at="2026-11-20T10:00:00+08:00",
+        topics=["fire"],
+        trainer="李老师",
+        attendee_count=12,
+        duration_minutes=30,
+    )
     proxy.fault_next("500", count=2, match="PUT /api/v1/inspections")
     sent = f"PUT /api/v1/inspections/{inspection_id}"
 

@@ -19,8 +19,13 @@ CATEGORIES = ("gas", "fire", "electricity", "elevator", "ebike", "structure", "f
 
 
 def start_worker(data_dir):
-    return subprocess.Popen([sys.executable, "-m", "tests.mobile.sync_worker", str(data_dir)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.mobile.sync_worker", str(data_dir)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def kill_at_random_point(worker, rng, items):
@@ -49,8 +54,14 @@ def queue_some_work(field, phone, rng, n, hazards):
     hazards += run.hazard_ids().values()
     rows = len(run.photo_ids()) + 1
     if n % 4 == 0:
-        phone.log_training(site_id=site["id"], held_at="2026-11-20T10:00:00+08:00", topics=["fire"],
-                           trainer="消防站", attendee_count=rng.randint(5, 50), duration_minutes=30)
+        phone.log_training(
+            site_id=site["id"],
+            held_at="2026-11-20T10:00:00+08:00",
+            topics=["fire"],
+            trainer="消防站",
+            attendee_count=rng.randint(5, 50),
+            duration_minutes=30,
+        )
         rows += 1
     if n % 3 == 1:
         open_ones = [h for h in hazards if phone.hazard(h)["status"] == "open"]
@@ -92,8 +103,10 @@ def assert_server_holds_what_the_phone_did(field, phone, hazards, seed, n):
         "training_session": ({r["id"] for r in phone.store.records("training")}, "officer_id = ?"),
         "photo": ({r["id"] for r in phone.store.rows("SELECT id FROM photo")}, "uploaded_by = ?"),
         # The steps the phone sent (a request hash); the history also holds each hazard's creation.
-        "hazard_transition": ({r["id"] for r in phone.store.records("transition")},
-                              "actor_id = ? AND request_hash IS NOT NULL"),
+        "hazard_transition": (
+            {r["id"] for r in phone.store.records("transition")},
+            "actor_id = ? AND request_hash IS NOT NULL",
+        ),
         "hazard": (set(hazards), "reported_by = ?"),
     }
     for table, (ids, where) in expected.items():

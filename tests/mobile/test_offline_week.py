@@ -11,8 +11,15 @@ from mobile.services import Phone
 from tests.live_server import LiveServer
 from tests.mobile.helpers import Field, answer_run
 
-PLAN = [(0, "gas"), (0, "fire"), (0, "electricity"), (0, "elevator"), (1, "ebike"), (1, "structure"),
-        (1, "falling_objects")]
+PLAN = [
+    (0, "gas"),
+    (0, "fire"),
+    (0, "electricity"),
+    (0, "elevator"),
+    (1, "ebike"),
+    (1, "structure"),
+    (1, "falling_objects"),
+]
 
 
 @pytest.fixture
@@ -48,9 +55,16 @@ def test_a_week_offline_syncs_when_the_server_comes_up(own_server, tmp_path):
         hazards += run.hazard_ids().values()
         photos += run.photo_ids()
     training_photos = [field.photo(phone, "training"), field.photo(phone, "training")]
-    training_id = phone.log_training(site_id=field.sites[0]["id"], held_at="2026-11-20T10:00:00+08:00",
-                                     topics=["gas", "fire"], trainer="社区民警", attendee_count=42,
-                                     duration_minutes=60, notes="签到表见照片", photo_ids=training_photos)
+    training_id = phone.log_training(
+        site_id=field.sites[0]["id"],
+        held_at="2026-11-20T10:00:00+08:00",
+        topics=["gas", "fire"],
+        trainer="社区民警",
+        attendee_count=42,
+        duration_minutes=60,
+        notes="签到表见照片",
+        photo_ids=training_photos,
+    )
     fixed = hazards[0]
     verification = field.photo(phone, "verification")
     fix_id = phone.record_transition(fixed, "fix_on_spot", note="当场更换软管", photo_ids=[verification])
@@ -76,8 +90,12 @@ def test_a_week_offline_syncs_when_the_server_comes_up(own_server, tmp_path):
     assert own_server.count("hazard_transition", "action = 'raise'") == len(hazards)
     assert own_server.count("photo", "uploaded_by = ?", (officer,)) == 20
     for photo_id in photos:
-        assert own_server.count("photo", "id = ? AND sha256 = ?", (uuid.UUID(photo_id).hex,
-                                                                  phone.store.photo(photo_id)["sha256"])) == 1
+        assert (
+            own_server.count(
+                "photo", "id = ? AND sha256 = ?", (uuid.UUID(photo_id).hex, phone.store.photo(photo_id)["sha256"])
+            )
+            == 1
+        )
     assert admin.get(f"/hazards/{fixed}")["status"] == "closed"
     assert admin.get("/trainings", site_id=field.sites[0]["id"])[0]["photo_ids"] == training_photos
     # The phone's cache now shows the server's truth.

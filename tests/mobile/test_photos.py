@@ -30,8 +30,12 @@ def camera_file(path, size=(4000, 3000), orientation=None, taken=None, offset=No
 
 
 def test_a_camera_file_of_megabytes_travels_as_a_few_hundred_kilobytes(tmp_path):
-    source = camera_file(tmp_path / "camera.jpg", taken="2026:11:20 09:30:05", offset="+08:00",
-                         gps=(("N", (41.0, 44.0, 24.0)), ("E", (123.0, 27.0, 0.0))))
+    source = camera_file(
+        tmp_path / "camera.jpg",
+        taken="2026:11:20 09:30:05",
+        offset="+08:00",
+        gps=(("N", (41.0, 44.0, 24.0)), ("E", (123.0, 27.0, 0.0))),
+    )
     original = source.stat().st_size
     photo = prepare_photo(source, tmp_path / "small.jpg")
     assert original > 3_000_000
@@ -57,8 +61,12 @@ def test_exif_orientation_is_applied_to_the_pixels(tmp_path):
 
 
 def test_south_west_gps_and_local_time_without_offset(tmp_path):
-    source = camera_file(tmp_path / "south.jpg", size=(320, 240), taken="2026:03:01 18:00:00",
-                         gps=(("S", (33.0, 52.0, 0.0)), ("W", (151.0, 12.0, 36.0))))
+    source = camera_file(
+        tmp_path / "south.jpg",
+        size=(320, 240),
+        taken="2026:03:01 18:00:00",
+        gps=(("S", (33.0, 52.0, 0.0)), ("W", (151.0, 12.0, 36.0))),
+    )
     photo = prepare_photo(source, tmp_path / "out.jpg")
     assert photo.lat == round(-(33 + 52 / 60), 7) and photo.lon == round(-(151 + 12 / 60 + 36 / 3600), 7)
     assert photo.taken_at.startswith("2026-03-01T18:00:00")  # the phone's own zone is added

@@ -9,7 +9,6 @@ import uuid
 import pytest
 
 from mobile.i18n import explain_code
-
 from mobile.services import Phone
 from mobile.services.api import Tokens
 from mobile.services.outbox import Outbox
@@ -18,16 +17,23 @@ from server.checklists.templates import default_checklists_dir, load_templates
 from tests.mobile.helpers import camera_jpeg
 
 WIRE = {c: t.model_dump(mode="json") for c, t in load_templates(default_checklists_dir()).items()}
-PROFILE = dict(has_gas=True, has_elevators=True, has_high_rise=True, has_underground_garage=True,
-               has_ebike_charging=True, has_fire_control_room=True)
+PROFILE = dict(
+    has_gas=True,
+    has_elevators=True,
+    has_high_rise=True,
+    has_underground_garage=True,
+    has_ebike_charging=True,
+    has_fire_control_room=True,
+)
 
 
 @pytest.fixture
 def phone(tmp_path):
     """A phone that synced once (sites and checklists cached) and is now offline."""
     services = Phone(tmp_path / "phone", "http://127.0.0.1:9", backoff_base=0.01)
-    services.store.replace_sites([{"id": str(uuid.uuid4()), "name": "和平社区", "profile": PROFILE,
-                                   "property_org_id": str(uuid.uuid4())}])
+    services.store.replace_sites(
+        [{"id": str(uuid.uuid4()), "name": "和平社区", "profile": PROFILE, "property_org_id": str(uuid.uuid4())}]
+    )
     for template in WIRE.values():
         services.store.save_checklist(template, current=True)
     services.store.put("session", {"me": {"id": str(uuid.uuid4()), "role": "officer"}, "tokens": None})
@@ -97,10 +103,17 @@ def test_a_refused_row_blocks_its_dependents_only_and_says_so(phone, tmp_path):
     run = finished_run(phone, tmp_path)
     [photo] = run.photo_ids()
     inspection_id = phone.finish_run(run)
-    training_id = phone.log_training(site_id=phone.sites()[0]["id"], held_at="2026-11-20T10:00:00+08:00",
-                                     topics=["gas"], trainer="王", attendee_count=3, duration_minutes=20)
-    phone.outbox.mark_needs_attention(photo, status=415, code="unsupported_media_type",
-                                      message="This file is not a JPEG, PNG or WebP image.")
+    training_id = phone.log_training(
+        site_id=phone.sites()[0]["id"],
+        held_at="2026-11-20T10:00:00+08:00",
+        topics=["gas"],
+        trainer="王",
+        attendee_count=3,
+        duration_minutes=20,
+    )
+    phone.outbox.mark_needs_attention(
+        photo, status=415, code="unsupported_media_type", message="This file is not a JPEG, PNG or WebP image."
+    )
     assert phone.outbox.next_due(ignore_backoff=True).id == training_id
     items = {i["id"]: i for i in phone.needs_attention()}
     assert items[photo]["message"] == "This file is not a JPEG, PNG or WebP image."

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from mobile.services import ApiError, IncompleteRun, PendingWork, Phone, RuleViolation
 from mobile.i18n import explain_code
+from mobile.services import ApiError, IncompleteRun, PendingWork, Phone, RuleViolation
 from tests.mobile.helpers import answer_run
 
 
@@ -22,8 +22,15 @@ def test_sign_in_keeps_what_the_phone_needs_to_work_offline(field, proxy):
     me = phone.signed_in_user()
     assert me["username"] == field.officer.username and me["role"] == "officer"
     assert {s["id"] for s in phone.sites()} == {s["id"] for s in field.sites}
-    assert {c["category"] for c in phone.checklists()} == {"gas", "electricity", "elevator", "falling_objects",
-                                                          "fire", "ebike", "structure"}
+    assert {c["category"] for c in phone.checklists()} == {
+        "gas",
+        "electricity",
+        "elevator",
+        "falling_objects",
+        "fire",
+        "ebike",
+        "structure",
+    }
     week = phone.rounds()
     assert {s["site_id"] for s in week["sites"]} == {s["id"] for s in field.sites}
     phone.close()
@@ -64,8 +71,14 @@ def test_sign_out_forgets_the_user_but_remembers_where_to_sign_in(field):
     assert phone.last_sign_in() == {"server_url": field.server.url, "username": field.officer.username}
     # Signing in again brings back a working phone: what is saved now is sent by the next sync.
     phone.sign_in(field.server.url, field.officer.username, field.officer.password)
-    training_id = phone.log_training(site_id=field.sites[0]["id"], held_at="2026-11-20T10:00:00+08:00",
-                                     topics=["gas"], trainer="张伟", attendee_count=20, duration_minutes=45)
+    training_id = phone.log_training(
+        site_id=field.sites[0]["id"],
+        held_at="2026-11-20T10:00:00+08:00",
+        topics=["gas"],
+        trainer="张伟",
+        attendee_count=20,
+        duration_minutes=45,
+    )
     assert phone.sync_now()["pending"] == 0
     assert phone.outbox.get(training_id).state == "done"
 
@@ -121,8 +134,9 @@ def test_a_422_needs_attention_with_its_message_and_blocks_only_what_depends_on_
     phone = field.phone()
     lost_site, kept_site = field.sites
     # The coordinator takes one site away while the officer is out: the phone still has it cached.
-    assignment = next(a for a in server_get(field, "/assignments", officer_id=field.officer.id)
-                      if a["site_id"] == lost_site["id"])
+    assignment = next(
+        a for a in server_get(field, "/assignments", officer_id=field.officer.id) if a["site_id"] == lost_site["id"]
+    )
     field.admin.client.delete(f"/assignments/{assignment['id']}").raise_for_status()
 
     refused_run = phone.start_run(lost_site["id"], "gas")
@@ -134,9 +148,14 @@ def test_a_422_needs_attention_with_its_message_and_blocks_only_what_depends_on_
     good_run = phone.start_run(kept_site["id"], "gas")
     answer_run(phone, good_run)
     good_id = phone.finish_run(good_run)
-    training_id = phone.log_training(site_id=kept_site["id"], held_at="2026-11-20T10:00:00+08:00",
-                                     topics=["gas", "fire"], trainer="王老师", attendee_count=30,
-                                     duration_minutes=45)
+    training_id = phone.log_training(
+        site_id=kept_site["id"],
+        held_at="2026-11-20T10:00:00+08:00",
+        topics=["gas", "fire"],
+        trainer="王老师",
+        attendee_count=30,
+        duration_minutes=45,
+    )
 
     status = phone.sync_now()
     assert status["needs_attention"] == 1 and status["pending"] == 1  # the fix waits
@@ -236,8 +255,9 @@ def test_notices_issued_on_the_phone_reach_the_company_who_acknowledges_on_their
     answer_run(officer_phone, run, fail=2, photos=field)
     officer_phone.finish_run(run)
     hazard_ids = list(run.hazard_ids().values())
-    notice_id = officer_phone.issue_notice(organization_id=field.org["id"], hazard_ids=hazard_ids,
-                                           basis="《城镇燃气管理条例》")
+    notice_id = officer_phone.issue_notice(
+        organization_id=field.org["id"], hazard_ids=hazard_ids, basis="《城镇燃气管理条例》"
+    )
     assert officer_phone.sync_now()["pending"] == 0, officer_phone.needs_attention()
     [notice] = [n for n in officer_phone.notices() if n["id"] == notice_id]
     assert notice["number"] and notice["acknowledged_at"] is None
@@ -284,8 +304,9 @@ def test_the_company_acknowledges_from_the_hazard_screen_through_its_notice(fiel
 def test_background_sync_sends_work_as_it_is_saved(field):
     phone = field.phone()
     done = threading.Event()
-    phone.add_sync_listener(lambda p: done.set() if p.phase == "done" and phone.pending_count() == 0
-                            and p.done else None)
+    phone.add_sync_listener(
+        lambda p: done.set() if p.phase == "done" and phone.pending_count() == 0 and p.done else None
+    )
     phone.start_sync(interval=30)
     try:
         run = phone.start_run(field.sites[0]["id"], "gas")

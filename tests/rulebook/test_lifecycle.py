@@ -27,8 +27,17 @@ def refused(**step) -> RuleViolation:
 
 @pytest.mark.parametrize("state,action,role,kinds,note,expected", LIFE)
 def test_allowed_steps_lead_where_the_design_says(state, action, role, kinds, note, expected):
-    assert transition(state=state, action=action, role=role, photo_kinds=kinds, note=note,
-                      through_notice=action in ("notify", "acknowledge")) == expected
+    assert (
+        transition(
+            state=state,
+            action=action,
+            role=role,
+            photo_kinds=kinds,
+            note=note,
+            through_notice=action in ("notify", "acknowledge"),
+        )
+        == expected
+    )
 
 
 def test_notify_and_acknowledge_are_taken_only_through_a_notice():
@@ -51,8 +60,9 @@ def test_property_users_can_never_close_verify_or_cancel():
 def test_actions_from_the_wrong_state_are_refused_with_what_is_possible():
     err = refused(state="open", action="verify", role="officer", photo_kinds=["verification"])
     assert err.code == "invalid_transition"
-    assert err.sentence("en") == ("A hazard that is open cannot verify. From here you can: "
-                                  "cancel, fix on the spot, notify the company.")
+    assert err.sentence("en") == (
+        "A hazard that is open cannot verify. From here you can: cancel, fix on the spot, notify the company."
+    )
     assert err.sentence("zh").startswith("处于“待处理”状态的隐患不能复查销号。当前可以：")
     assert refused(state="cancelled", action="reopen", role="officer", note="x").code == "invalid_transition"
 

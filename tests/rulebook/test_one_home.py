@@ -14,8 +14,13 @@ from rulebook.lifecycle import ACTIONS, STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(p for folder in ("server", "mobile") for p in (ROOT / folder).rglob("*.py"))
-KEY_SETS = {"categories": set(CATEGORIES), "statuses": set(STATUSES), "actions": set(ACTIONS),
-            "profile flags": set(PROFILE_FLAGS), "photo kinds": set(PHOTO_KINDS)}
+KEY_SETS = {
+    "categories": set(CATEGORIES),
+    "statuses": set(STATUSES),
+    "actions": set(ACTIONS),
+    "profile flags": set(PROFILE_FLAGS),
+    "photo kinds": set(PHOTO_KINDS),
+}
 
 
 def _text(node: ast.AST | None) -> str | None:
@@ -52,8 +57,11 @@ def _copies() -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if any(text.strip(" ：:") in node.value for text in NOT_MET.values()):
                     found.append(f"{where}:{node.lineno}: the failed-item headline")
-                if node.value.startswith(("cat.", "sev.", "status.", "role.")) and node.value.count(".") == 1 \
-                        and node.value.split(".")[1]:
+                if (
+                    node.value.startswith(("cat.", "sev.", "status.", "role."))
+                    and node.value.count(".") == 1
+                    and node.value.split(".")[1]
+                ):
                     found.append(f"{where}:{node.lineno}: a translated name of {node.value}")
             if isinstance(node, ast.Attribute) and node.attr == "isocalendar":
                 found.append(f"{where}:{node.lineno}: an ISO week computed by hand")
@@ -68,11 +76,18 @@ def test_rules_shared_by_server_and_phone_live_only_in_the_rulebook():
 
 def test_the_detector_sees_a_copy(tmp_path):
     """The check above could pass by seeing nothing; show it sees a copy of each kind."""
-    tree = ast.parse('CATS = ("gas", "fire", "ebike")\nDONE = ("closed", "cancelled")\n'
-                     'NAMES = {"gas": "燃气", "fire": "消防", "ebike": "电动车"}\n'
-                     'ICONS = {"gas": "fire-alert", "fire": "fire", "ebike": "bike"}\n'
-                     'TABLE = {("open", "notify"): 1, ("open", "cancel"): 2, ("closed", "reopen"): 3}\n')
-    kinds = [node for node in ast.walk(tree) if len(set(_strings(node)) & set(CATEGORIES)) >= 3
-             or {"closed", "cancelled"} <= set(_strings(node)) or len(set(_strings(node)) & set(ACTIONS)) >= 3]
+    tree = ast.parse(
+        'CATS = ("gas", "fire", "ebike")\nDONE = ("closed", "cancelled")\n'
+        'NAMES = {"gas": "燃气", "fire": "消防", "ebike": "电动车"}\n'
+        'ICONS = {"gas": "fire-alert", "fire": "fire", "ebike": "bike"}\n'
+        'TABLE = {("open", "notify"): 1, ("open", "cancel"): 2, ("closed", "reopen"): 3}\n'
+    )
+    kinds = [
+        node
+        for node in ast.walk(tree)
+        if len(set(_strings(node)) & set(CATEGORIES)) >= 3
+        or {"closed", "cancelled"} <= set(_strings(node))
+        or len(set(_strings(node)) & set(ACTIONS)) >= 3
+    ]
     assert len(kinds) == 4  # the tuple, the finished statuses, the names, the table; the icons are presentation
     assert len(SOURCES) > 50  # the server's and the phone's sources were read

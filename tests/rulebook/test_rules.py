@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from PIL import Image
@@ -50,9 +50,9 @@ def test_a_failed_items_hazard_reads_as_its_failure_and_keeps_the_officers_note_
 
 
 def test_weeks_are_counted_in_the_deployments_zone():
-    sunday_utc = datetime(2026, 11, 29, 23, 30, tzinfo=timezone.utc)  # 07:30 Monday in Shenyang
+    sunday_utc = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)  # 07:30 Monday in Shenyang
     assert weeks.week_of(sunday_utc, SHANGHAI) == "2026-W49"
-    assert weeks.week_of(sunday_utc, timezone.utc) == "2026-W48"
+    assert weeks.week_of(sunday_utc, UTC) == "2026-W48"
     assert weeks.parse_week("2026-W49") == date(2026, 11, 30)
     start, end = weeks.week_bounds(date(2026, 11, 30), SHANGHAI)
     assert start <= sunday_utc < end
@@ -74,9 +74,11 @@ def _exif(**tags) -> Image.Exif:
 
 
 def test_exif_time_and_place_by_one_set_of_rules():
-    tags = _exif(sub={exif.DATETIME_ORIGINAL: "2026:11:26 09:30:00", exif.OFFSET_TIME_ORIGINAL: "+08:00"},
-                 gps={1: "N", 2: (41.0, 48.0, 0.0), 3: "E", 4: (123.0, 24.0, 0.0)})
-    assert exif.taken_at(tags, timezone.utc) == datetime(2026, 11, 26, 1, 30, tzinfo=timezone.utc)
+    tags = _exif(
+        sub={exif.DATETIME_ORIGINAL: "2026:11:26 09:30:00", exif.OFFSET_TIME_ORIGINAL: "+08:00"},
+        gps={1: "N", 2: (41.0, 48.0, 0.0), 3: "E", 4: (123.0, 24.0, 0.0)},
+    )
+    assert exif.taken_at(tags, UTC) == datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
     assert exif.position(tags) == (41.8, 123.4)
 
 
@@ -95,6 +97,7 @@ def test_every_error_has_a_sentence_in_both_languages_and_chinese_is_the_default
     assert language(None) == "zh" and language("fr-FR") == "zh"
     assert language("en-US,en;q=0.9") == "en" and language("en;q=0.4,zh-CN;q=0.8") == "zh"
     assert render("unknown_category", {"category": "water", "allowed": list(CATEGORIES)}, "zh") == (
-        "没有“water”这个类别；可用的类别：燃气、用电、电梯、高空坠物、消防、电动自行车充电、房屋结构。")
+        "没有“water”这个类别；可用的类别：燃气、用电、电梯、高空坠物、消防、电动自行车充电、房屋结构。"
+    )
     assert render("not_found", {"record": "notice"}, "en") == "Notice not found."
     assert render("no_such_code", {}, "zh") == MESSAGES["bad_request"]["zh"]

@@ -85,6 +85,7 @@ def png_16bit_rgb() -> bytes:
 def _png(width: int, height: int, *, bit_depth: int, colour_type: int, raw: bytes) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
@@ -132,7 +133,7 @@ def jpeg_pixel_bomb() -> bytes:
     """A small JPEG whose frame header claims 60000 × 60000 pixels."""
     data = bytearray(plain_jpeg())
     sof = data.index(b"\xff\xc0")
-    data[sof + 5:sof + 9] = struct.pack(">HH", 60000, 60000)
+    data[sof + 5 : sof + 9] = struct.pack(">HH", 60000, 60000)
     return bytes(data)
 
 
@@ -148,7 +149,7 @@ def jpeg_header_then_text() -> bytes:
 def corrupt_png() -> bytes:
     data = bytearray(encode(noisy((64, 48)), "PNG"))
     start = data.index(b"IDAT") + 4
-    data[start + 10:start + 200] = bytes(190)  # the compressed pixels zeroed out
+    data[start + 10 : start + 200] = bytes(190)  # the compressed pixels zeroed out
     return bytes(data)
 
 

@@ -66,6 +66,8 @@ def test_deactivated_user_cannot_use_an_old_token(world, client):
     officer = world.officer()
     headers = world.headers(officer)
     admin = world.admin()
-    assert client.patch(f"/api/v1/users/{officer.id}", json={"is_active": False},
-                        headers=world.headers(admin)).status_code == 200
+    assert (
+        client.patch(f"/api/v1/users/{officer.id}", json={"is_active": False}, headers=world.headers(admin)).status_code
+        == 200
+    )
     assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -147,8 +147,9 @@ def test_applies_to_profile(templates):
 
 def test_applies_to_item_semantics():
     text = {"zh": "文", "en": "text"}
-    base = dict(prompt=text, guidance=text, remedy=text, basis=text,
-                severity_on_fail="yellow", photo_required_on_fail=True)
+    base = dict(
+        prompt=text, guidance=text, remedy=text, basis=text, severity_on_fail="yellow", photo_required_on_fail=True
+    )
     always = ChecklistItem(id="fire.a", **base)
     only_without_garage = ChecklistItem(id="fire.b", applies_if={"has_underground_garage": False}, **base)
     both = ChecklistItem(id="fire.c", applies_if={"has_gas": True, "has_high_rise": True}, **base)
@@ -305,7 +306,9 @@ def test_bad_severity_message_reads_plainly(tmp_path):
 
 
 def test_item_without_id_is_named_by_position(tmp_path):
-    path = write(tmp_path, HEADER + GOOD_ITEM + SECOND_ITEM.replace("  - id: gas.alarm_installed\n    prompt:", "  - prompt:"))
+    path = write(
+        tmp_path, HEADER + GOOD_ITEM + SECOND_ITEM.replace("  - id: gas.alarm_installed\n    prompt:", "  - prompt:")
+    )
     with pytest.raises(ChecklistFileError) as caught:
         load_template_file(path)
     assert "item #2" in str(caught.value) and "id is missing" in str(caught.value)
@@ -332,7 +335,9 @@ def test_yaml_indentation_error_points_at_line(tmp_path):
 
 
 def test_duplicate_yaml_key_is_rejected(tmp_path):
-    text = HEADER + GOOD_ITEM.replace("    severity_on_fail: red\n", "    severity_on_fail: red\n    severity_on_fail: blue\n")
+    text = HEADER + GOOD_ITEM.replace(
+        "    severity_on_fail: red\n", "    severity_on_fail: red\n    severity_on_fail: blue\n"
+    )
     path = write(tmp_path, text)
     with pytest.raises(ChecklistFileError) as caught:
         load_template_file(path)
@@ -378,8 +383,11 @@ def test_error_is_a_value_error():
 
 def test_load_templates_stops_at_first_bad_file(tmp_path):
     write(tmp_path, HEADER + GOOD_ITEM)
-    write(tmp_path, HEADER.replace("category: gas", "category: fire") + GOOD_ITEM.replace("gas.", "fire."),
-          name="fire.yaml")
+    write(
+        tmp_path,
+        HEADER.replace("category: gas", "category: fire") + GOOD_ITEM.replace("gas.", "fire."),
+        name="fire.yaml",
+    )
     loaded = load_templates(tmp_path / "checklists")
     assert sorted(loaded) == ["fire", "gas"]
 

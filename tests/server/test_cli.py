@@ -38,8 +38,13 @@ def test_fresh_data_dir_to_serving_demo_checklists(tmp_path):
     assert "already there" in run(env, "seed-demo").stdout
 
     port = free_port()
-    server = subprocess.Popen([str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         for _ in range(200):

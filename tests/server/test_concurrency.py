@@ -26,16 +26,22 @@ def raise_hazards(base_url, world, officer, site, count):
     template = world.template("gas")
     items = [i.id for i in template.items_for(site.profile)][:count]
     body = world.inspection_body(site, "gas", fail=tuple(items), officer=officer)
-    response = httpx.put(f"{base_url}/api/v1/inspections/{uuid.uuid4()}", json=body,
-                         headers=world.headers(officer), timeout=30)
+    response = httpx.put(
+        f"{base_url}/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer), timeout=30
+    )
     assert response.status_code == 201, response.text
     return response.json()["hazard_ids"]
 
 
 def upload_photo(base_url, world, user, kind):
     photo_id = str(uuid.uuid4())
-    response = httpx.put(f"{base_url}/api/v1/photos/{photo_id}", headers=world.headers(user),
-                         files={"file": ("photo.jpg", small_jpeg(), "image/jpeg")}, data={"kind": kind}, timeout=30)
+    response = httpx.put(
+        f"{base_url}/api/v1/photos/{photo_id}",
+        headers=world.headers(user),
+        files={"file": ("photo.jpg", small_jpeg(), "image/jpeg")},
+        data={"kind": kind},
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     return photo_id
 
@@ -48,13 +54,19 @@ def test_two_transitions_from_the_same_version_one_wins_one_412(live):
     fixed = upload_photo(base_url, world, officer, "verification")
     for hazard_id in raise_hazards(base_url, world, officer, site, 3):
         barrier = threading.Barrier(2)
-        bodies = [{"action": "fix_on_spot", "base_version": 1, "photo_ids": [fixed]},
-                  {"action": "cancel", "base_version": 1, "note": "重复上报"}]
+        bodies = [
+            {"action": "fix_on_spot", "base_version": 1, "photo_ids": [fixed]},
+            {"action": "cancel", "base_version": 1, "note": "重复上报"},
+        ]
 
         def send(body):
             barrier.wait()
-            return httpx.put(f"{base_url}/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}", json=body,
-                             headers=world.headers(officer), timeout=30)
+            return httpx.put(
+                f"{base_url}/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
+                json=body,
+                headers=world.headers(officer),
+                timeout=30,
+            )
 
         with ThreadPoolExecutor(2) as pool:
             codes = sorted(r.status_code for r in pool.map(send, bodies))
@@ -74,9 +86,12 @@ def test_concurrent_notices_get_distinct_gap_free_numbers(live):
 
     def issue(hazard_id):
         barrier.wait()
-        return httpx.post(f"{base_url}/api/v1/notices", json={"organization_id": str(company.id),
-                                                              "hazard_ids": [hazard_id]},
-                          headers=world.headers(officer), timeout=60)
+        return httpx.post(
+            f"{base_url}/api/v1/notices",
+            json={"organization_id": str(company.id), "hazard_ids": [hazard_id]},
+            headers=world.headers(officer),
+            timeout=60,
+        )
 
     with ThreadPoolExecutor(len(hazard_ids)) as pool:
         responses = list(pool.map(issue, hazard_ids))
@@ -100,8 +115,9 @@ def test_changes_feed_misses_nothing_under_concurrent_writes(live):
         while True:
             final = stop.is_set()  # set before this request began: it sees every write
             params = {"limit": 3} | ({"since": cursor} if cursor else {})
-            page = httpx.get(f"{base_url}/api/v1/sync/changes", params=params, headers=world.headers(staff),
-                             timeout=30).json()
+            page = httpx.get(
+                f"{base_url}/api/v1/sync/changes", params=params, headers=world.headers(staff), timeout=30
+            ).json()
             for hazard in page["hazards"]:
                 seen[hazard["id"]] = max(seen.get(hazard["id"], 0), hazard["version"])
             cursor = page["cursor"]
@@ -109,13 +125,19 @@ def test_changes_feed_misses_nothing_under_concurrent_writes(live):
                 return cursor
 
     def notify_and_cancel(hazard_id):
-        r = httpx.post(f"{base_url}/api/v1/notices", json={"organization_id": str(company.id),
-                                                           "hazard_ids": [hazard_id]},
-                       headers=world.headers(officer), timeout=30)
+        r = httpx.post(
+            f"{base_url}/api/v1/notices",
+            json={"organization_id": str(company.id), "hazard_ids": [hazard_id]},
+            headers=world.headers(officer),
+            timeout=30,
+        )
         assert r.status_code == 201, r.text
-        r = httpx.put(f"{base_url}/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
-                      json={"action": "cancel", "base_version": 2, "note": "误报"}, headers=world.headers(officer),
-                      timeout=30)
+        r = httpx.put(
+            f"{base_url}/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
+            json={"action": "cancel", "base_version": 2, "note": "误报"},
+            headers=world.headers(officer),
+            timeout=30,
+        )
         assert r.status_code == 201, r.text
 
     with ThreadPoolExecutor(4) as pool:

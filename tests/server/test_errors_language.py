@@ -13,8 +13,9 @@ def chinese(headers: dict[str, str]) -> dict[str, str]:
 
 
 def test_without_accept_language_the_server_answers_in_chinese(client):
-    response = client.post("/api/v1/auth/token", data={"username": "nobody", "password": "x" * 12},
-                           headers={"Accept-Language": ""})
+    response = client.post(
+        "/api/v1/auth/token", data={"username": "nobody", "password": "x" * 12}, headers={"Accept-Language": ""}
+    )
     assert response.status_code == 401
     assert response.json() == {"detail": "用户名或密码错误。", "code": "bad_credentials", "params": {}}
     assert response.headers["content-language"] == "zh-CN"
@@ -29,16 +30,18 @@ def test_the_same_refusal_in_each_language_with_the_same_code_and_values(world, 
     assert zh.status_code == en.status_code == 422
     assert zh.json()["code"] == en.json()["code"] == "unknown_category"
     assert zh.json()["params"] == en.json()["params"]
-    assert zh.json()["detail"] == ("没有“water”这个类别；可用的类别：燃气、用电、电梯、高空坠物、消防、电动自行车充电、"
-                                   "房屋结构。")
+    assert zh.json()["detail"] == (
+        "没有“water”这个类别；可用的类别：燃气、用电、电梯、高空坠物、消防、电动自行车充电、房屋结构。"
+    )
     assert en.json()["detail"].startswith("Unknown category 'water'")
     assert render(zh.json()["code"], zh.json()["params"], "en") == en.json()["detail"]
 
 
 def test_a_malformed_body_is_explained_field_by_field_in_chinese(world, client):
     admin = world.admin()
-    response = client.post("/api/v1/organizations", json={"kind": "property", "owner": "x"},
-                           headers=chinese(world.headers(admin)))
+    response = client.post(
+        "/api/v1/organizations", json={"kind": "property", "owner": "x"}, headers=chinese(world.headers(admin))
+    )
     assert response.status_code == 422 and response.json()["code"] == "invalid_request"
     assert response.json()["detail"] == "请检查请求：“name”为必填项；“owner”不是可以在这里设置的字段。"
 

@@ -14,8 +14,12 @@ from server.hazards.models import Hazard
 
 def make_hazard(world, client, officer, site, severity="red"):
     hazard_id = uuid.uuid4()
-    body = {"site_id": str(site.id), "category": "structure", "severity": severity,
-            "description": "楼道堆放杂物堵塞疏散通道"}
+    body = {
+        "site_id": str(site.id),
+        "category": "structure",
+        "severity": severity,
+        "description": "楼道堆放杂物堵塞疏散通道",
+    }
     response = client.put(f"/api/v1/hazards/{hazard_id}", json=body, headers=world.headers(officer))
     assert response.status_code == 201, response.text
     return response.json()
@@ -44,8 +48,10 @@ def test_overdue_hazards_escalate_to_level_1_then_2_and_show_in_the_filter(world
         assert refresh_escalations(session=s, settings=settings) == 0
 
     headers = world.headers(officer)
-    levels = {h["id"]: (h["overdue"], h["escalation_level"])
-              for h in client.get("/api/v1/hazards", headers=headers).json()["items"]}
+    levels = {
+        h["id"]: (h["overdue"], h["escalation_level"])
+        for h in client.get("/api/v1/hazards", headers=headers).json()["items"]
+    }
     assert levels == {late["id"]: (True, 1), very_late["id"]: (True, 2), on_time["id"]: (False, 0)}
     overdue = client.get("/api/v1/hazards", params={"overdue": "true"}, headers=headers).json()["items"]
     assert {h["id"] for h in overdue} == {late["id"], very_late["id"]}
@@ -93,8 +99,11 @@ def test_changes_feed_pages_in_order_and_is_scoped(world, client):
     empty = client.get("/api/v1/sync/changes", params={"since": cursor}, headers=world.headers(staff_a)).json()
     assert empty["hazards"] == [] and empty["notices"] == [] and empty["cursor"] == cursor
 
-    notice = client.post("/api/v1/notices", json={"organization_id": str(company_a.id), "hazard_ids": mine[:2]},
-                         headers=world.headers(officer)).json()
+    notice = client.post(
+        "/api/v1/notices",
+        json={"organization_id": str(company_a.id), "hazard_ids": mine[:2]},
+        headers=world.headers(officer),
+    ).json()
     after = client.get("/api/v1/sync/changes", params={"since": cursor}, headers=world.headers(staff_a)).json()
     assert sorted(h["id"] for h in after["hazards"]) == sorted(mine[:2])
     assert [n["id"] for n in after["notices"]] == [notice["id"]]

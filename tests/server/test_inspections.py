@@ -61,8 +61,9 @@ def test_each_failed_item_raises_one_hazard_with_template_severity_and_deadline(
 
     days = {"red": 3, "yellow": 7, "blue": 15}
     for severity, item in by_severity.items():
-        hazard = client.get(f"/api/v1/hazards/{uuid.uuid5(inspection_id, item.id)}",
-                            headers=world.headers(officer)).json()
+        hazard = client.get(
+            f"/api/v1/hazards/{uuid.uuid5(inspection_id, item.id)}", headers=world.headers(officer)
+        ).json()
         assert hazard["severity"] == severity
         assert hazard["status"] == "open" and hazard["version"] == 1
         assert hazard["organization_id"] == str(org.id)
@@ -163,8 +164,9 @@ def test_list_inspections_filters_and_pages(world, client):
     assert {i["site_id"] for i in only_gas["items"]} == {str(site_a.id), str(site_b.id)}
     page1 = client.get("/api/v1/inspections", params={"limit": 2}, headers=headers).json()
     assert len(page1["items"]) == 2 and page1["next_cursor"]
-    page2 = client.get("/api/v1/inspections", params={"limit": 2, "cursor": page1["next_cursor"]},
-                       headers=headers).json()
+    page2 = client.get(
+        "/api/v1/inspections", params={"limit": 2, "cursor": page1["next_cursor"]}, headers=headers
+    ).json()
     assert len(page2["items"]) == 1 and page2["next_cursor"] is None
     seen = {i["id"] for i in page1["items"] + page2["items"]}
     assert len(seen) == 3

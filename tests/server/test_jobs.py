@@ -22,8 +22,11 @@ LEADS = re.compile(r"Process (\d+) now runs the background jobs \(escalation eve
 
 def raise_hazard(world, officer, site) -> str:
     hazard_id = str(uuid.uuid4())
-    response = world.client.put(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer), json={
-        "site_id": str(site.id), "category": "fire", "severity": "red", "description": "消防通道被占用"})
+    response = world.client.put(
+        f"/api/v1/hazards/{hazard_id}",
+        headers=world.headers(officer),
+        json={"site_id": str(site.id), "category": "fire", "severity": "red", "description": "消防通道被占用"},
+    )
     assert response.status_code == 201, response.text
     return hazard_id
 
@@ -42,8 +45,9 @@ def escalations(server: LiveServer, headers, hazard_ids) -> dict[str, list[tuple
     for hazard_id in hazard_ids:
         response = httpx.get(f"{server.url}/api/v1/hazards/{hazard_id}", headers=headers, timeout=10)
         assert response.status_code == 200, response.text
-        seen[hazard_id] = [(e["from_state"], e["to_state"]) for e in response.json()["history"]
-                           if e["action"] == "escalate"]
+        seen[hazard_id] = [
+            (e["from_state"], e["to_state"]) for e in response.json()["history"] if e["action"] == "escalate"
+        ]
     return seen
 
 
@@ -64,8 +68,13 @@ def test_three_workers_escalate_each_hazard_once_and_a_survivor_takes_over(world
     set_deadline(world, very_late, 4)
     hazards = (late, very_late, due_later)
 
-    env = {**os.environ, "SAFEROUND_DATABASE_URL": db_url, "SAFEROUND_DATA_DIR": str(settings.data_dir),
-           "SAFEROUND_SECRET_KEY": settings.secret_key, "SAFEROUND_ESCALATION_INTERVAL_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "SAFEROUND_DATABASE_URL": db_url,
+        "SAFEROUND_DATA_DIR": str(settings.data_dir),
+        "SAFEROUND_SECRET_KEY": settings.secret_key,
+        "SAFEROUND_ESCALATION_INTERVAL_SECONDS": "1",
+    }
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     server = LiveServer(data_dir=settings.data_dir, port=free_port(), env=env)
     server.serve(workers=3)
@@ -73,8 +82,11 @@ def test_three_workers_escalate_each_hazard_once_and_a_survivor_takes_over(world
         log = lambda: server.log_path.read_text()  # noqa: E731
         wait_for(lambda: log().count("Application startup complete.") == 3)
         headers = world.headers(officer)
-        wait_for(lambda: escalations(server, headers, hazards) == {
-            late: [("0", "1")], very_late: [("0", "2")], due_later: []})
+        wait_for(
+            lambda: (
+                escalations(server, headers, hazards) == {late: [("0", "1")], very_late: [("0", "2")], due_later: []}
+            )
+        )
         time.sleep(1.5)  # more rounds (every 1 s): none of the three workers adds a second event
         assert escalations(server, headers, hazards) == {late: [("0", "1")], very_late: [("0", "2")], due_later: []}
         [leader] = LEADS.findall(log())  # one worker leads; the other two never do
@@ -82,11 +94,18 @@ def test_three_workers_escalate_each_hazard_once_and_a_survivor_takes_over(world
         os.kill(int(leader), signal.SIGKILL)  # the leader dies; a survivor takes the lease over
         set_deadline(world, late, 4)
         set_deadline(world, due_later, 1)
-        wait_for(lambda: escalations(server, headers, hazards) == {
-            late: [("0", "1"), ("1", "2")], very_late: [("0", "2")], due_later: [("0", "1")]})
+        wait_for(
+            lambda: (
+                escalations(server, headers, hazards)
+                == {late: [("0", "1"), ("1", "2")], very_late: [("0", "2")], due_later: [("0", "1")]}
+            )
+        )
         time.sleep(1.5)
         assert escalations(server, headers, hazards) == {
-            late: [("0", "1"), ("1", "2")], very_late: [("0", "2")], due_later: [("0", "1")]}
+            late: [("0", "1"), ("1", "2")],
+            very_late: [("0", "2")],
+            due_later: [("0", "1")],
+        }
         leaders = LEADS.findall(log())
         assert len(leaders) == 2 and leaders[0] == leader and leaders[1] != leader
     finally:

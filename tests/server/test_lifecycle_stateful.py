@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import uuid
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlmodel import func, select
 
@@ -37,22 +38,30 @@ def test_random_actions_never_break_the_lifecycle(world, client):
     company = world.org()
     site = world.site(company)
     users = {"officer": world.officer(site), "property": world.user("property", company), "admin": world.admin()}
-    photos = {(role, kind): world.photo(user, kind=kind) for role, user in users.items() if role != "admin"
-              for kind in KINDS}
+    photos = {
+        (role, kind): world.photo(user, kind=kind) for role, user in users.items() if role != "admin" for kind in KINDS
+    }
     item_ids = [i.id for i in world.template("gas").items_for(site.profile)]
 
     def audit_count(hazard_id):
         with world.session() as s:
-            return s.exec(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.target_type == "hazard", AuditEvent.target_id == hazard_id,
-                AuditEvent.action != "escalate")).one()
+            return s.exec(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.target_type == "hazard",
+                    AuditEvent.target_id == hazard_id,
+                    AuditEvent.action != "escalate",
+                )
+            ).one()
 
     class Lifecycle(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
             body = world.inspection_body(site, "gas", fail=(item_ids[0],), officer=users["officer"])
-            response = client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body,
-                                  headers=world.headers(users["officer"]))
+            response = client.put(
+                f"/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(users["officer"])
+            )
             assert response.status_code == 201, response.text
             self.hazard_id = response.json()["hazard_ids"][0]
             self.state, self.version, self.events = "open", 1, 1
@@ -61,8 +70,11 @@ def test_random_actions_never_break_the_lifecycle(world, client):
         def through_notice(self, action, role):
             headers = world.headers(users[role])
             if action == "notify":
-                response = client.post("/api/v1/notices", json={"organization_id": str(company.id),
-                                                                "hazard_ids": [self.hazard_id]}, headers=headers)
+                response = client.post(
+                    "/api/v1/notices",
+                    json={"organization_id": str(company.id), "hazard_ids": [self.hazard_id]},
+                    headers=headers,
+                )
             elif self.notice_id is not None:
                 response = client.post(f"/api/v1/notices/{self.notice_id}/acknowledge", headers=headers)
             else:
@@ -83,13 +95,20 @@ def test_random_actions_never_break_the_lifecycle(world, client):
 
         @rule(action=st.sampled_from(sorted(THROUGH_NOTICES)), role=st.sampled_from(sorted(users)))
         def transition_path_refuses_notice_steps(self, action, role):
-            response = client.put(f"/api/v1/hazards/{self.hazard_id}/transitions/{uuid.uuid4()}",
-                                  json={"action": action, "base_version": self.version},
-                                  headers=world.headers(users[role]))
+            response = client.put(
+                f"/api/v1/hazards/{self.hazard_id}/transitions/{uuid.uuid4()}",
+                json={"action": action, "base_version": self.version},
+                headers=world.headers(users[role]),
+            )
             assert response.status_code == 409 and response.json()["code"] == "use_notices", response.text
 
-        @rule(action=st.sampled_from(ACTIONS), role=st.sampled_from(sorted(users)),
-              kind=st.sampled_from([None, *KINDS]), note=st.booleans(), stale=st.booleans())
+        @rule(
+            action=st.sampled_from(ACTIONS),
+            role=st.sampled_from(sorted(users)),
+            kind=st.sampled_from([None, *KINDS]),
+            note=st.booleans(),
+            stale=st.booleans(),
+        )
         def act(self, action, role, kind, note, stale):
             if action in THROUGH_NOTICES:
                 return self.through_notice(action, role)
@@ -98,12 +117,16 @@ def test_random_actions_never_break_the_lifecycle(world, client):
                 body["note"] = "随机操作说明"
             if kind and (role, kind) in photos:
                 body["photo_ids"] = [photos[(role, kind)]]
-            response = client.put(f"/api/v1/hazards/{self.hazard_id}/transitions/{uuid.uuid4()}", json=body,
-                                   headers=world.headers(users[role]))
+            response = client.put(
+                f"/api/v1/hazards/{self.hazard_id}/transitions/{uuid.uuid4()}",
+                json=body,
+                headers=world.headers(users[role]),
+            )
             assert response.status_code < 500, response.text
             legal = LEGAL.get((self.state, action))
-            evidence_ok = (NEEDS_PHOTO.get(action) in (None, kind if "photo_ids" in body else None)
-                           and (note or action not in NEEDS_NOTE))
+            evidence_ok = NEEDS_PHOTO.get(action) in (None, kind if "photo_ids" in body else None) and (
+                note or action not in NEEDS_NOTE
+            )
             if response.status_code in (200, 201):
                 assert not stale, "a stale version was accepted"
                 assert legal is not None and role in legal[1], f"illegal {action} by {role} from {self.state}"
@@ -132,6 +155,13 @@ def test_random_actions_never_break_the_lifecycle(world, client):
                 assert detail.json()["status"] == "closed"
                 assert detail.json()["photos"].get("verification")
 
-    run_state_machine_as_test(Lifecycle, settings=settings(
-        max_examples=12, stateful_step_count=10, deadline=None, derandomize=True,
-        suppress_health_check=list(HealthCheck)))
+    run_state_machine_as_test(
+        Lifecycle,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=10,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )

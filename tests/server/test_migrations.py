@@ -17,10 +17,13 @@ from server.photos.models import PhotoLink
 
 def seen(client, world, user, hazard_id):
     detail = client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers(user)).json()
-    return {"status": detail["status"], "photo_ids": detail["photo_ids"], "notice_id": detail["notice_id"],
-            "photos": detail["photos"],
-            "history": [(h["action"], h["from_state"], h["to_state"], h["actor_id"], h["note"])
-                        for h in detail["history"]]}
+    return {
+        "status": detail["status"],
+        "photo_ids": detail["photo_ids"],
+        "notice_id": detail["notice_id"],
+        "photos": detail["photos"],
+        "history": [(h["action"], h["from_state"], h["to_state"], h["actor_id"], h["note"]) for h in detail["history"]],
+    }
 
 
 def test_upgrading_from_0003_keeps_every_hazards_photos_and_history(world, client, settings):
@@ -30,16 +33,35 @@ def test_upgrading_from_0003_keeps_every_hazards_photos_and_history(world, clien
     staff = world.user("property", company)
     scene, problem = world.photo(officer, kind="scene"), world.photo(officer, kind="problem")
     hazard_id = str(uuid.uuid4())
-    assert client.put(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer), json={
-        "site_id": str(site.id), "category": "fire", "severity": "red", "description": "疏散通道堵塞",
-        "photo_ids": [scene, problem]}).status_code == 201
-    notice = client.post("/api/v1/notices", json={"organization_id": str(company.id), "hazard_ids": [hazard_id]},
-                         headers=world.headers(officer)).json()
+    assert (
+        client.put(
+            f"/api/v1/hazards/{hazard_id}",
+            headers=world.headers(officer),
+            json={
+                "site_id": str(site.id),
+                "category": "fire",
+                "severity": "red",
+                "description": "疏散通道堵塞",
+                "photo_ids": [scene, problem],
+            },
+        ).status_code
+        == 201
+    )
+    notice = client.post(
+        "/api/v1/notices",
+        json={"organization_id": str(company.id), "hazard_ids": [hazard_id]},
+        headers=world.headers(officer),
+    ).json()
     assert client.post(f"/api/v1/notices/{notice['id']}/acknowledge", headers=world.headers(staff)).status_code == 200
     evidence = world.photo(staff, kind="rectification")
-    assert client.put(f"/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}", headers=world.headers(staff),
-                      json={"action": "submit_evidence", "base_version": 3, "note": "已清理",
-                            "photo_ids": [evidence]}).status_code == 201
+    assert (
+        client.put(
+            f"/api/v1/hazards/{hazard_id}/transitions/{uuid.uuid4()}",
+            headers=world.headers(staff),
+            json={"action": "submit_evidence", "base_version": 3, "note": "已清理", "photo_ids": [evidence]},
+        ).status_code
+        == 201
+    )
     with world.session() as s:
         row = s.get(Hazard, uuid.UUID(hazard_id))
         row.deadline = utcnow() - timedelta(days=1)
@@ -48,8 +70,7 @@ def test_upgrading_from_0003_keeps_every_hazards_photos_and_history(world, clien
     with world.session() as s:
         assert refresh_escalations(session=s, settings=settings) == 1
     before = seen(client, world, officer, hazard_id)
-    assert [step[0] for step in before["history"]] == ["report", "notify", "acknowledge", "submit_evidence",
-                                                       "escalate"]
+    assert [step[0] for step in before["history"]] == ["report", "notify", "acknowledge", "submit_evidence", "escalate"]
 
     # Back to 0003, where the hazard named its photos itself and only PUT transitions had rows; there a
     # hazard's photo could lack its link (as before links were written for every hazard photo).
@@ -57,8 +78,11 @@ def test_upgrading_from_0003_keeps_every_hazards_photos_and_history(world, clien
     client.app.state.engine.dispose()
     command.downgrade(alembic_config(url), "0003")
     with world.session() as s:
-        s.exec(delete(PhotoLink).where(PhotoLink.hazard_id == uuid.UUID(hazard_id),
-                                       PhotoLink.photo_id == uuid.UUID(problem)))
+        s.exec(
+            delete(PhotoLink).where(
+                PhotoLink.hazard_id == uuid.UUID(hazard_id), PhotoLink.photo_id == uuid.UUID(problem)
+            )
+        )
         s.commit()
     client.app.state.engine.dispose()
     migrate(url)

@@ -18,8 +18,20 @@ from server.main import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "saferound"
-NOT_SOURCES = shutil.ignore_patterns(".git", ".venv", "var", "build", "dist", "test-artifacts", "*.egg-info",
-                                     "__pycache__", ".pytest_cache", ".hypothesis", "bench", "tests")
+NOT_SOURCES = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "var",
+    "build",
+    "dist",
+    "test-artifacts",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "bench",
+    "tests",
+)
 
 LOAD_LIKE_THE_SERVER = textwrap.dedent("""
     import server
@@ -35,8 +47,12 @@ LOAD_LIKE_THE_SERVER = textwrap.dedent("""
 def test_a_wheel_install_serves_all_seven_checklists_from_any_directory(tmp_path):
     source = tmp_path / "source"  # a clean copy: setuptools' build/ folder must not leak old files in
     shutil.copytree(ROOT, source, ignore=NOT_SOURCES)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
-                            str(source)], capture_output=True, text=True, timeout=240)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert built.returncode == 0, built.stderr
     [wheel] = (tmp_path / "dist").glob("saferound-*.whl")
 
@@ -44,28 +60,42 @@ def test_a_wheel_install_serves_all_seven_checklists_from_any_directory(tmp_path
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SAFEROUND_", "PYTHON"))}
-    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-                                str(wheel)],
-                               capture_output=True, text=True, env=env, timeout=240)
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", str(wheel)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
     assert installed.returncode == 0, installed.stderr
     # The dependencies come from this environment; a plain path entry does not run its .pth files,
     # so the editable install of the working tree stays out of sight.
-    site_packages = Path(subprocess.check_output(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env, text=True).strip())
+    site_packages = Path(
+        subprocess.check_output(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], env=env, text=True
+        ).strip()
+    )
     (site_packages / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    run = subprocess.run([str(python), "-c", LOAD_LIKE_THE_SERVER], cwd=elsewhere, env=env,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [str(python), "-c", LOAD_LIKE_THE_SERVER], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 0, run.stderr
     package_file, categories = run.stdout.splitlines()
     assert Path(package_file).is_relative_to(site_packages)
     assert categories.split() == sorted(CATEGORIES)
 
     # the operator's first command works from the wheel too (migrations ship as well)
-    init = subprocess.run([str(venv / "bin" / "saferound"), "init-db"], cwd=elsewhere, capture_output=True,
-                          text=True, timeout=120, env={**env, "SAFEROUND_DATA_DIR": str(tmp_path / "var")})
+    init = subprocess.run(
+        [str(venv / "bin" / "saferound"), "init-db"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "SAFEROUND_DATA_DIR": str(tmp_path / "var")},
+    )
     assert init.returncode == 0, init.stderr
     assert "Database is at the newest schema" in init.stdout
 

@@ -8,7 +8,7 @@ import io
 import socket
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,24 +23,36 @@ from server.photos.models import Photo, PhotoLink
 from server.photos.routes import get_photo_store
 from server.photos.service import photos_by_kind
 from server.photos.storage import LocalDiskStore
-from tests.factories import World
 from tests.conftest import ENGLISH
+from tests.factories import World
 from tests.live import serve_in_thread
 from tests.server import photo_samples as samples
 
 
-def upload(world, user, data, photo_id=None, kind="problem", filename="photo.jpg", content_type="image/jpeg",
-           client=None, **fields):
+def upload(
+    world,
+    user,
+    data,
+    photo_id=None,
+    kind="problem",
+    filename="photo.jpg",
+    content_type="image/jpeg",
+    client=None,
+    **fields,
+):
     photo_id = photo_id or uuid.uuid4()
     return (client or world.client).put(
-        f"/api/v1/photos/{photo_id}", headers=world.headers(user),
+        f"/api/v1/photos/{photo_id}",
+        headers=world.headers(user),
         files={"file": (filename, data, content_type)},
-        data={"kind": kind, **{k: str(v) for k, v in fields.items()}})
+        data={"kind": kind, **{k: str(v) for k, v in fields.items()}},
+    )
 
 
 def fetch(world, user, photo_id, size="display", **headers):
-    return world.client.get(f"/api/v1/photos/{photo_id}", params={"size": size},
-                            headers={**world.headers(user), **headers})
+    return world.client.get(
+        f"/api/v1/photos/{photo_id}", params={"size": size}, headers={**world.headers(user), **headers}
+    )
 
 
 def stored_files(settings):
@@ -71,7 +83,7 @@ def test_first_upload_201_replay_200_same_body_other_bytes_409_changes_nothing(w
     assert body["id"] == str(photo_id) and body["sha256"] == hashlib.sha256(data).hexdigest()
     assert (body["width"], body["height"], body["kind"]) == (400, 300, "problem")
     assert body["lat"] == 41.75 and body["lon"] == 123.45
-    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 11, 20, 1, 15, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 11, 20, 1, 15, tzinfo=UTC)
 
     replay = upload(world, officer, data, photo_id, taken_at="2026-11-20T09:15:00+08:00", lat=41.75, lon=123.45)
     assert replay.status_code == 200 and replay.json() == body
@@ -80,8 +92,9 @@ def test_first_upload_201_replay_200_same_body_other_bytes_409_changes_nothing(w
 
     other = upload(world, officer, samples.webp(), photo_id)
     assert other.status_code == 409 and other.json()["code"] == "id_conflict"
-    relabelled = upload(world, officer, data, photo_id, kind="scene",
-                        taken_at="2026-11-20T09:15:00+08:00", lat=41.75, lon=123.45)
+    relabelled = upload(
+        world, officer, data, photo_id, kind="scene", taken_at="2026-11-20T09:15:00+08:00", lat=41.75, lon=123.45
+    )
     assert relabelled.status_code == 409
     assert stored_files(settings) == files and len(photo_rows(world)) == 1
     assert fetch(world, officer, photo_id, "original").content == data
@@ -99,8 +112,14 @@ def test_the_same_bytes_under_two_ids_are_two_photos_sharing_one_set_of_files(wo
 
 REFUSED = [
     # name, bytes, filename, declared type, status, code
-    ("pixel bomb PNG (30000×30000 in 100 bytes)", samples.png_pixel_bomb, "bomb.png", "image/png", 422,
-     "too_many_pixels"),
+    (
+        "pixel bomb PNG (30000×30000 in 100 bytes)",
+        samples.png_pixel_bomb,
+        "bomb.png",
+        "image/png",
+        422,
+        "too_many_pixels",
+    ),
     ("pixel bomb JPEG (60000×60000)", samples.jpeg_pixel_bomb, "bomb.jpg", "image/jpeg", 422, "too_many_pixels"),
     ("truncated JPEG", samples.truncated_jpeg, "cut.jpg", "image/jpeg", 422, "damaged_image"),
     ("JPEG header, then text", samples.jpeg_header_then_text, "x.jpg", "image/jpeg", 422, "damaged_image"),
@@ -117,8 +136,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("name, make, filename, declared, status, code", REFUSED, ids=[r[0] for r in REFUSED])
-def test_hostile_files_are_refused_with_a_sentence_and_leave_nothing_behind(world, client, settings, name, make,
-                                                                          filename, declared, status, code):
+def test_hostile_files_are_refused_with_a_sentence_and_leave_nothing_behind(
+    world, client, settings, name, make, filename, declared, status, code
+):
     officer = world.officer(world.site())
     response = upload(world, officer, make(), filename=filename, content_type=declared)
     assert response.status_code == status, response.text
@@ -153,8 +173,9 @@ MARKERS = (samples.PHP, b"<?php", b"PK\x03\x04", b"payload.php")
 
 @pytest.mark.parametrize("name, make, content_type", ACCEPTED, ids=[a[0] for a in ACCEPTED])
 @pytest.mark.filterwarnings("ignore::UserWarning:PIL.TiffImagePlugin")  # Pillow on the garbage EXIF
-def test_awkward_photos_are_stored_and_served_as_clean_upright_rgb_jpegs(world, client, settings, name, make,
-                                                                       content_type):
+def test_awkward_photos_are_stored_and_served_as_clean_upright_rgb_jpegs(
+    world, client, settings, name, make, content_type
+):
     officer = world.officer(world.site())
     data = make()
     response = upload(world, officer, data, filename="upload.bin", content_type="application/octet-stream")
@@ -189,7 +210,7 @@ def test_rotated_photo_stands_upright_and_its_gps_and_time_come_from_exif(world,
     body = upload(world, officer, samples.rotated_jpeg_with_gps()).json()
     assert (body["width"], body["height"]) == (300, 400)  # stored 400×300, orientation 6
     assert body["lat"] == pytest.approx(41.7452, abs=1e-6) and body["lon"] == pytest.approx(123.4489, abs=1e-6)
-    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 11, 20, 1, 15, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 11, 20, 1, 15, tzinfo=UTC)
     image = display_image(world, officer, body["id"])
     assert image.size == (300, 400)
     # The stored top-left red block is the top-right corner once turned 90° clockwise.
@@ -200,13 +221,14 @@ def test_rotated_photo_stands_upright_and_its_gps_and_time_come_from_exif(world,
 
 def test_form_fields_win_over_exif_and_a_time_without_offset_is_local(world, client, settings):
     officer = world.officer(world.site())
-    body = upload(world, officer, samples.rotated_jpeg_with_gps(), taken_at="2026-11-19T08:00:00+08:00",
-                  lat=40.0, lon=120.0).json()
+    body = upload(
+        world, officer, samples.rotated_jpeg_with_gps(), taken_at="2026-11-19T08:00:00+08:00", lat=40.0, lon=120.0
+    ).json()
     assert (body["lat"], body["lon"]) == (40.0, 120.0)
-    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 11, 19, 0, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(body["taken_at"]) == datetime(2026, 11, 19, 0, 0, tzinfo=UTC)
     local = upload(world, officer, samples.jpeg_local_time_without_offset()).json()
     assert settings.timezone == "Asia/Shanghai"
-    assert datetime.fromisoformat(local["taken_at"]) == datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(local["taken_at"]) == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     assert local["lat"] is None and local["lon"] is None
 
 
@@ -341,12 +363,24 @@ def test_records_naming_unknown_or_foreign_photos_are_refused_naming_the_ids(wor
     assert response.json()["params"]["photo_ids"] == [foreign, ghost]
     assert foreign in response.json()["detail"] and ghost in response.json()["detail"]
 
-    hazard = {"site_id": str(site.id), "category": "fire", "severity": "red", "description": "消防通道堵塞",
-              "photo_ids": [ghost]}
+    hazard = {
+        "site_id": str(site.id),
+        "category": "fire",
+        "severity": "red",
+        "description": "消防通道堵塞",
+        "photo_ids": [ghost],
+    }
     refused = client.put(f"/api/v1/hazards/{uuid.uuid4()}", json=hazard, headers=world.headers(officer))
     assert refused.status_code == 422 and refused.json()["params"]["photo_ids"] == [ghost]
-    training = {"site_id": str(site.id), "held_at": "2026-11-20T10:00:00+08:00", "topics": ["fire"],
-                "trainer": "张伟", "attendee_count": 30, "duration_minutes": 60, "photo_ids": [foreign]}
+    training = {
+        "site_id": str(site.id),
+        "held_at": "2026-11-20T10:00:00+08:00",
+        "topics": ["fire"],
+        "trainer": "张伟",
+        "attendee_count": 30,
+        "duration_minutes": 60,
+        "photo_ids": [foreign],
+    }
     refused = client.put(f"/api/v1/trainings/{uuid.uuid4()}", json=training, headers=world.headers(officer))
     assert refused.status_code == 422 and refused.json()["code"] == "unknown_photos"
     with world.session() as s:
@@ -362,8 +396,9 @@ def test_records_link_their_photos_and_photos_by_kind_groups_them_in_time_order(
     scene_photo = world.photo(officer, "scene")
     body = world.inspection_body(site, "gas", fail=(item.id,), photo=False)
     for answer in body["answers"]:
-        answer["photo_ids"] = [problem] if answer["item_id"] == item.id else \
-            [scene_photo] if answer["item_id"] == passed.id else []
+        answer["photo_ids"] = (
+            [problem] if answer["item_id"] == item.id else [scene_photo] if answer["item_id"] == passed.id else []
+        )
     inspection_id = uuid.uuid4()
     response = client.put(f"/api/v1/inspections/{inspection_id}", json=body, headers=world.headers(officer))
     assert response.status_code == 201, response.text
@@ -372,23 +407,47 @@ def test_records_link_their_photos_and_photos_by_kind_groups_them_in_time_order(
     later = world.photo(officer, "scene", taken_at="2026-11-20T12:00:00+08:00")
     earlier = world.photo(officer, "scene", taken_at="2026-11-20T08:00:00+08:00")
     reported_id = uuid.uuid4()
-    reported = client.put(f"/api/v1/hazards/{reported_id}", headers=world.headers(officer), json={
-        "site_id": str(site.id), "category": "fire", "severity": "yellow", "description": "楼道堆放杂物",
-        "photo_ids": [later, earlier, later]})
+    reported = client.put(
+        f"/api/v1/hazards/{reported_id}",
+        headers=world.headers(officer),
+        json={
+            "site_id": str(site.id),
+            "category": "fire",
+            "severity": "yellow",
+            "description": "楼道堆放杂物",
+            "photo_ids": [later, earlier, later],
+        },
+    )
     assert reported.status_code == 201, reported.text
     training_photo = world.photo(officer, "training")
     training_id = uuid.uuid4()
-    training = client.put(f"/api/v1/trainings/{training_id}", headers=world.headers(officer), json={
-        "site_id": str(site.id), "held_at": "2026-11-20T10:00:00+08:00", "topics": ["fire"], "trainer": "张伟",
-        "attendee_count": 30, "duration_minutes": 60, "photo_ids": [training_photo]})
+    training = client.put(
+        f"/api/v1/trainings/{training_id}",
+        headers=world.headers(officer),
+        json={
+            "site_id": str(site.id),
+            "held_at": "2026-11-20T10:00:00+08:00",
+            "topics": ["fire"],
+            "trainer": "张伟",
+            "attendee_count": 30,
+            "duration_minutes": 60,
+            "photo_ids": [training_photo],
+        },
+    )
     assert training.status_code == 201, training.text
 
     with world.session() as s:
-        links = {(str(l.photo_id), l.hazard_id, l.inspection_id, l.training_id)
-                 for l in s.exec(select(PhotoLink)).all()}
-        assert links == {(problem, hazard_id, inspection_id, None), (scene_photo, None, inspection_id, None),
-                         (later, reported_id, None, None), (earlier, reported_id, None, None),
-                         (training_photo, None, None, training_id)}
+        links = {
+            (str(link.photo_id), link.hazard_id, link.inspection_id, link.training_id)
+            for link in s.exec(select(PhotoLink)).all()
+        }
+        assert links == {
+            (problem, hazard_id, inspection_id, None),
+            (scene_photo, None, inspection_id, None),
+            (later, reported_id, None, None),
+            (earlier, reported_id, None, None),
+            (training_photo, None, None, training_id),
+        }
         assert photos_by_kind(session=s, hazard_id=hazard_id) == {"problem": [uuid.UUID(problem)]}
         assert photos_by_kind(session=s, hazard_id=reported_id) == {"scene": [uuid.UUID(earlier), uuid.UUID(later)]}
     # Company staff now see the hazard's photos, but not the inspection's other photos.
@@ -404,13 +463,19 @@ def refuse_photo_inserts(world):
     """A real database failure: a trigger that aborts every INSERT into photo."""
     with world.session() as s:
         if s.get_bind().dialect.name == "sqlite":
-            s.exec(text("CREATE TRIGGER photo_refused BEFORE INSERT ON photo "
-                        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+            s.exec(
+                text("CREATE TRIGGER photo_refused BEFORE INSERT ON photo BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            )
         else:
-            s.exec(text("CREATE FUNCTION refuse_photo() RETURNS trigger LANGUAGE plpgsql AS "
-                        "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"))
-            s.exec(text("CREATE TRIGGER photo_refused BEFORE INSERT ON photo FOR EACH ROW "
-                        "EXECUTE FUNCTION refuse_photo()"))
+            s.exec(
+                text(
+                    "CREATE FUNCTION refuse_photo() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+                )
+            )
+            s.exec(
+                text("CREATE TRIGGER photo_refused BEFORE INSERT ON photo FOR EACH ROW EXECUTE FUNCTION refuse_photo()")
+            )
         s.commit()
 
 
@@ -465,9 +530,15 @@ def live(settings):
 
 def multipart(data: bytes, kind: str = "problem") -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\n"
-            f"Content-Type: image/jpeg\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -479,8 +550,12 @@ def raw_request(base_url, head: str) -> socket.socket:
 
 
 def head_for(world, user, photo_id, content_type, **headers) -> str:
-    lines = [f"PUT /api/v1/photos/{photo_id} HTTP/1.1", "Host: testserver", f"Content-Type: {content_type}",
-             *[f"{k}: {v}" for k, v in {**world.headers(user), **headers}.items()]]
+    lines = [
+        f"PUT /api/v1/photos/{photo_id} HTTP/1.1",
+        "Host: testserver",
+        f"Content-Type: {content_type}",
+        *[f"{k}: {v}" for k, v in {**world.headers(user), **headers}.items()],
+    ]
     return "\r\n".join(lines) + "\r\n\r\n"
 
 
@@ -506,8 +581,12 @@ def wait_until(predicate, seconds=5.0):  # type: ignore[no-untyped-def]
 def test_a_declared_oversized_upload_is_answered_413_before_any_body_is_sent(live, settings):
     base_url, world = live
     officer = world.officer()
-    sock = raw_request(base_url, head_for(world, officer, uuid.uuid4(), "multipart/form-data; boundary=x",
-                                          **{"Content-Length": str(50 * 1024 * 1024)}))
+    sock = raw_request(
+        base_url,
+        head_for(
+            world, officer, uuid.uuid4(), "multipart/form-data; boundary=x", **{"Content-Length": str(50 * 1024 * 1024)}
+        ),
+    )
     with sock:
         assert read_status(sock) == 413  # not one byte of the 50 MB was sent
     assert stored_files(settings) == []
@@ -517,12 +596,13 @@ def test_a_streamed_upload_without_length_is_cut_off_at_the_cap(live, settings):
     base_url, world = live
     officer = world.officer()
     body, content_type = multipart(samples.plain_jpeg() + bytes(2_000_000))
-    sock = raw_request(base_url, head_for(world, officer, uuid.uuid4(), content_type,
-                                          **{"Transfer-Encoding": "chunked"}))
+    sock = raw_request(
+        base_url, head_for(world, officer, uuid.uuid4(), content_type, **{"Transfer-Encoding": "chunked"})
+    )
     with sock:
         sent = 0
         for start in range(0, 600_000, 16_384):  # 600 kB of the 2 MB body, twice the cap; no final chunk
-            piece = body[start:start + 16_384]
+            piece = body[start : start + 16_384]
             sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             sent += len(piece)
         assert read_status(sock) == 413
@@ -534,15 +614,18 @@ def test_a_body_cut_midway_leaves_nothing_and_the_retry_stores_one_photo(live, s
     officer = world.officer()
     photo_id = uuid.uuid4()
     body, content_type = multipart(samples.plain_jpeg())
-    sock = raw_request(base_url, head_for(world, officer, photo_id, content_type,
-                                          **{"Content-Length": str(len(body))}))
+    sock = raw_request(base_url, head_for(world, officer, photo_id, content_type, **{"Content-Length": str(len(body))}))
     sock.sendall(body[: len(body) // 2])
     sock.close()  # the link drops halfway
     time.sleep(0.3)
     assert photo_rows(world) == [] and stored_files(settings) == []
 
-    retry = httpx.put(f"{base_url}/api/v1/photos/{photo_id}", content=body, timeout=30,
-                      headers={**world.headers(officer), "Content-Type": content_type})
+    retry = httpx.put(
+        f"{base_url}/api/v1/photos/{photo_id}",
+        content=body,
+        timeout=30,
+        headers={**world.headers(officer), "Content-Type": content_type},
+    )
     assert retry.status_code == 201, retry.text
     assert len(photo_rows(world)) == 1 and len(stored_files(settings)) == 3
 
@@ -552,18 +635,25 @@ def test_a_replay_after_the_answer_was_lost_stores_one_photo(live, settings):
     officer = world.officer()
     photo_id = uuid.uuid4()
     body, content_type = multipart(samples.rotated_jpeg_with_gps())
-    sock = raw_request(base_url, head_for(world, officer, photo_id, content_type,
-                                          **{"Content-Length": str(len(body))}))
+    sock = raw_request(base_url, head_for(world, officer, photo_id, content_type, **{"Content-Length": str(len(body))}))
     sock.sendall(body)
     sock.close()  # the whole photo went up, the answer never came back
-    replay = httpx.put(f"{base_url}/api/v1/photos/{photo_id}", content=body, timeout=30,
-                       headers={**world.headers(officer), "Content-Type": content_type})
+    replay = httpx.put(
+        f"{base_url}/api/v1/photos/{photo_id}",
+        content=body,
+        timeout=30,
+        headers={**world.headers(officer), "Content-Type": content_type},
+    )
     assert replay.status_code in (200, 201), replay.text
     assert wait_until(lambda: len(photo_rows(world)) == 1)
     time.sleep(0.3)  # the first request may still be finishing: it must not add or remove anything
     assert len(photo_rows(world)) == 1 and len(stored_files(settings)) == 3
-    again = httpx.put(f"{base_url}/api/v1/photos/{photo_id}", content=body, timeout=30,
-                      headers={**world.headers(officer), "Content-Type": content_type})
+    again = httpx.put(
+        f"{base_url}/api/v1/photos/{photo_id}",
+        content=body,
+        timeout=30,
+        headers={**world.headers(officer), "Content-Type": content_type},
+    )
     assert again.status_code == 200 and again.json() == replay.json()
 
 
@@ -576,8 +666,12 @@ def test_two_simultaneous_uploads_of_the_same_photo_store_it_once(live, settings
     body, content_type = multipart(samples.encode(samples.noisy((600, 450)), quality=80))
     headers = {**world.headers(officer), "Content-Type": content_type}
     with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(lambda _: httpx.put(f"{base_url}/api/v1/photos/{photo_id}", content=body,
-                                                    headers=headers, timeout=30), range(4)))
+        answers = list(
+            pool.map(
+                lambda _: httpx.put(f"{base_url}/api/v1/photos/{photo_id}", content=body, headers=headers, timeout=30),
+                range(4),
+            )
+        )
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({a.text for a in answers}) == 1
     assert len(photo_rows(world)) == 1 and len(stored_files(settings)) == 3

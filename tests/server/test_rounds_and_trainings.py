@@ -42,21 +42,31 @@ def test_training_sessions_are_idempotent_and_scoped(world, client):
     site, other = world.site(), world.site()
     officer = world.officer(site)
     training_id = uuid.uuid4()
-    body = {"site_id": str(site.id), "held_at": "2026-11-24T19:00:00+08:00", "topics": ["fire", "ebike"],
-            "trainer": "张伟", "attendee_count": 36, "duration_minutes": 90, "notes": "村委会议室，讲解电动车入户充电危害",
-            "photo_ids": []}
+    body = {
+        "site_id": str(site.id),
+        "held_at": "2026-11-24T19:00:00+08:00",
+        "topics": ["fire", "ebike"],
+        "trainer": "张伟",
+        "attendee_count": 36,
+        "duration_minutes": 90,
+        "notes": "村委会议室，讲解电动车入户充电危害",
+        "photo_ids": [],
+    }
     first = client.put(f"/api/v1/trainings/{training_id}", json=body, headers=world.headers(officer))
     assert first.status_code == 201, first.text
     replay = client.put(f"/api/v1/trainings/{training_id}", json=body, headers=world.headers(officer))
     assert replay.status_code == 200 and replay.json() == first.json()
-    changed = client.put(f"/api/v1/trainings/{training_id}", json=dict(body, attendee_count=40),
-                         headers=world.headers(officer))
+    changed = client.put(
+        f"/api/v1/trainings/{training_id}", json=dict(body, attendee_count=40), headers=world.headers(officer)
+    )
     assert changed.status_code == 409
-    bad_topic = client.put(f"/api/v1/trainings/{uuid.uuid4()}", json=dict(body, topics=["cooking"]),
-                           headers=world.headers(officer))
+    bad_topic = client.put(
+        f"/api/v1/trainings/{uuid.uuid4()}", json=dict(body, topics=["cooking"]), headers=world.headers(officer)
+    )
     assert bad_topic.status_code == 422 and "cooking" in bad_topic.json()["detail"]
-    elsewhere = client.put(f"/api/v1/trainings/{uuid.uuid4()}", json=dict(body, site_id=str(other.id)),
-                           headers=world.headers(officer))
+    elsewhere = client.put(
+        f"/api/v1/trainings/{uuid.uuid4()}", json=dict(body, site_id=str(other.id)), headers=world.headers(officer)
+    )
     assert elsewhere.status_code == 422
     listed = client.get("/api/v1/trainings", headers=world.headers(officer)).json()
     assert [t["attendee_count"] for t in listed] == [36]

@@ -44,8 +44,9 @@ def test_a_sign_in_in_its_password_check_does_not_delay_an_inspection_being_save
         slow = app.state.hasher = SlowPasswordCheck(app.state.hasher)
 
         with ThreadPoolExecutor(1) as pool:
-            login = pool.submit(http.post, "/api/v1/auth/token",
-                                data={"username": officer.username, "password": password})
+            login = pool.submit(
+                http.post, "/api/v1/auth/token", data={"username": officer.username, "password": password}
+            )
             assert slow.checking.wait(10), "the sign-in never reached its password check"
             started = time.monotonic()
             saved = http.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer))

@@ -25,20 +25,30 @@ class ServerProcess:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "SAFEROUND_DATA_DIR": str(data_dir), "SAFEROUND_SECRET_KEY": "ui-test-secret-key",
-                    "SAFEROUND_ARGON2_TIME_COST": "1", "SAFEROUND_ARGON2_MEMORY_KIB": "1024"}
+        self.env = {
+            **os.environ,
+            "SAFEROUND_DATA_DIR": str(data_dir),
+            "SAFEROUND_SECRET_KEY": "ui-test-secret-key",
+            "SAFEROUND_ARGON2_TIME_COST": "1",
+            "SAFEROUND_ARGON2_MEMORY_KIB": "1024",
+        }
         self.env.pop("SAFEROUND_DATABASE_URL", None)
         self.process: subprocess.Popen | None = None
 
     def start(self) -> ServerProcess:
         for command in (["init-db"], ["seed-demo"]):
-            done = subprocess.run([str(BIN / "saferound"), *command], env=self.env, cwd=REPO, capture_output=True,
-                                  text=True, timeout=120)
+            done = subprocess.run(
+                [str(BIN / "saferound"), *command], env=self.env, cwd=REPO, capture_output=True, text=True, timeout=120
+            )
             assert done.returncode == 0, f"saferound {command[0]} failed:\n{done.stdout}\n{done.stderr}"
         self.log = open(self.data_dir / "server.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen([str(BIN / "saferound"), "serve", "--host", "127.0.0.1", "--port",
-                                         str(self.port)], env=self.env, cwd=REPO, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [str(BIN / "saferound"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            cwd=REPO,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -60,8 +70,9 @@ class ServerProcess:
         self.log.close()
 
     def client(self, username: str, password: str = "saferound-demo") -> httpx.Client:
-        token = httpx.post(f"{self.url}/api/v1/auth/token", data={"username": username, "password": password},
-                           timeout=10).json()["access_token"]
+        token = httpx.post(
+            f"{self.url}/api/v1/auth/token", data={"username": username, "password": password}, timeout=10
+        ).json()["access_token"]
         return httpx.Client(base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
@@ -91,10 +102,12 @@ class SlowProxy:
                     proxy.held -= 1
                 if proxy.delay:
                     time.sleep(proxy.delay)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length",
-                                                                                      "connection")}
-                answer = httpx.request(self.command, proxy.upstream + self.path, content=body, headers=headers,
-                                       timeout=60)
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")
+                }
+                answer = httpx.request(
+                    self.command, proxy.upstream + self.path, content=body, headers=headers, timeout=60
+                )
                 self.send_response(answer.status_code)
                 for key, value in answer.headers.items():
                     if key.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):

@@ -15,13 +15,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
-from tests.ui import driver as d  # first: sets Kivy's environment before kivy is imported
-
 from kivy.core.window import Window  # noqa: E402
 from kivy.uix.screenmanager import NoTransition  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from tests.ui import driver as d  # first: sets Kivy's environment before kivy is imported
 from tests.ui.server_process import ServerProcess, SlowProxy  # noqa: E402
 
 pytestmark = pytest.mark.ui
@@ -59,8 +57,12 @@ def app(proxy, photo_file, tmp_path_factory):
     from mobile.app import SafeRoundApp
     from mobile.platform import FixedFileCamera
 
-    the_app = SafeRoundApp(data_dir=tmp_path_factory.mktemp("phone"), server_url=proxy.url,
-                           camera=FixedFileCamera(photo_file), auto_sync=False)
+    the_app = SafeRoundApp(
+        data_dir=tmp_path_factory.mktemp("phone"),
+        server_url=proxy.url,
+        camera=FixedFileCamera(photo_file),
+        auto_sync=False,
+    )
     the_app._run_prepare()
     # Slides are drawn frame by frame; software GL makes each costly and the story does not need them.
     the_app.screens.transition = NoTransition()
@@ -81,8 +83,9 @@ def screen(app):
 
 def settle(app, timeout: float = 20.0) -> None:
     """Wait for background work to finish and the screen to show it."""
-    d.wait_until(lambda: app.tasks.busy("io") == 0 and not getattr(screen(app), "loading", False), timeout,
-                 "background work")
+    d.wait_until(
+        lambda: app.tasks.busy("io") == 0 and not getattr(screen(app), "loading", False), timeout, "background work"
+    )
     d.pump(0.1)
 
 
@@ -160,9 +163,10 @@ def sync(app, timeout: float = 30.0) -> None:
     settle(app)
     app.refresh_status()
     settle(app)
-    assert app.pending_count == 0, [(r.kind, r.path, r.state, r.last_status, r.depends_on, r.next_attempt_at, r.attempts)
-                                    for r in app.backend.outbox.rows("pending", "sending")] + [
-                                    app.sync_message, app.backend.sync_status()]
+    assert app.pending_count == 0, [
+        (r.kind, r.path, r.state, r.last_status, r.depends_on, r.next_attempt_at, r.attempts)
+        for r in app.backend.outbox.rows("pending", "sending")
+    ] + [app.sync_message, app.backend.sync_status()]
     assert not app.attention, app.attention
 
 
@@ -170,8 +174,9 @@ def rv_view(rv, **attrs):
     """The visible row of a RecycleView with these attributes, scrolling to it if needed."""
     index = next(i for i, row in enumerate(rv.data) if all(row.get(k) == v for k, v in attrs.items()))
     for _ in range(3):
-        view = next((v for v in rv.layout_manager.children if all(getattr(v, k) == val for k, val in attrs.items())),
-                    None)
+        view = next(
+            (v for v in rv.layout_manager.children if all(getattr(v, k) == val for k, val in attrs.items())), None
+        )
         if view is not None and view.parent is not None:
             return view
         rv.scroll_y = 1 - index / max(1, len(rv.data) - 1)
@@ -387,8 +392,10 @@ def test_officer_logs_a_training_session(app, server):
     sync(app)
     with server.client("zhangwei") as client:
         trainings = client.get("/trainings").json()
-    assert any(t["attendee_count"] == 36 and set(t["topics"]) == {"gas", "fire"} and len(t["photo_ids"]) == 1
-               for t in trainings), trainings
+    assert any(
+        t["attendee_count"] == 36 and set(t["topics"]) == {"gas", "fire"} and len(t["photo_ids"]) == 1
+        for t in trainings
+    ), trainings
 
 
 def test_property_company_acknowledges_and_submits_evidence(app, server):
@@ -453,9 +460,13 @@ def test_needs_attention_says_why_in_chinese(app, server):
     """A record the server refuses, and one waiting on it, are listed in the phone's language."""
     phone = app.backend
     site_id = next(s["id"] for s in phone.sites() if s["name"] == SITE)
-    hazard_id = phone.report_hazard(site_id=site_id, category="gas", severity="yellow",
-                                    description="楼道燃气表箱门锁损坏",
-                                    found_at=(date.today() + timedelta(days=3)).isoformat() + "T09:00:00+08:00")
+    hazard_id = phone.report_hazard(
+        site_id=site_id,
+        category="gas",
+        severity="yellow",
+        description="楼道燃气表箱门锁损坏",
+        found_at=(date.today() + timedelta(days=3)).isoformat() + "T09:00:00+08:00",
+    )
     company = next(s for s in phone.sites() if s["id"] == site_id)["property_org_id"]
     phone.issue_notice(organization_id=company, hazard_ids=[hazard_id])
     go_tab(app, "settings")
@@ -488,6 +499,10 @@ def test_every_label_renders_with_the_cjk_font(app):
 
     font = find_cjk_font()
     assert font and LabelBase._fonts["Roboto"][0] == font
-    assert all(role["font-name"] != "Roboto" or LabelBase._fonts["Roboto"][0] == font
-               for style, roles in app.theme_cls.font_styles.items() if style != "Icon" for role in roles.values())
+    assert all(
+        role["font-name"] != "Roboto" or LabelBase._fonts["Roboto"][0] == font
+        for style, roles in app.theme_cls.font_styles.items()
+        if style != "Icon"
+        for role in roles.values()
+    )
     assert Window.size == (540, 1080)

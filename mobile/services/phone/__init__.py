@@ -46,9 +46,17 @@ class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices):
     backoff_base/backoff_cap (seconds) shape the retry waits after failures; `timeout` bounds each
     wait for the server."""
 
-    def __init__(self, data_dir: str | Path, server_url: str | None = None, *, auto_sync: bool = False,
-                 sync_interval: float = 60.0, backoff_base: float = 5.0, backoff_cap: float = 900.0,
-                 timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        server_url: str | None = None,
+        *,
+        auto_sync: bool = False,
+        sync_interval: float = 60.0,
+        backoff_base: float = 5.0,
+        backoff_cap: float = 900.0,
+        timeout: float = 60.0,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir)
@@ -57,10 +65,10 @@ class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices):
         session = self.store.get("session") or {}
         last = self.store.get("last_sign_in") or {}
         url = session.get("server_url") or server_url or last.get("server_url") or "http://127.0.0.1:8000"
-        self.api = ApiClient(url, tokens=Tokens.from_dict(session.get("tokens")), on_tokens=self._save_tokens,
-                             timeout=timeout)
-        self.engine = SyncEngine(self.store, self.api, self.outbox, backoff_base=backoff_base,
-                                 backoff_cap=backoff_cap)
+        self.api = ApiClient(
+            url, tokens=Tokens.from_dict(session.get("tokens")), on_tokens=self._save_tokens, timeout=timeout
+        )
+        self.engine = SyncEngine(self.store, self.api, self.outbox, backoff_base=backoff_base, backoff_cap=backoff_cap)
         self.scheduler = SyncScheduler(self.engine, interval=sync_interval)
         self.auto_sync = auto_sync
         self.thumbs_dir = self.data_dir / "thumbs"

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from mobile.services.api import ApiClient, ApiError
 from mobile.services.outbox import Outbox
+from mobile.services.phone.presentation import PHOTO_COLUMNS, decorate_hazards
 from mobile.services.records import Recorder
 from mobile.services.store import Store
 from mobile.services.sync import SyncEngine
-from mobile.services.phone.presentation import PHOTO_COLUMNS, decorate_hazards
 from rulebook.lifecycle import FINISHED_STATUSES, OPEN_STATUSES, allowed_actions
 from rulebook.messages import RuleViolation
 
@@ -29,8 +29,15 @@ class HazardsAndNotices:
 
     # ---- photos -----------------------------------------------------------------------------------------
 
-    def add_photo(self, path: str | Path, kind: str, *, taken_at: datetime | str | None = None,
-                  lat: float | None = None, lon: float | None = None) -> str:
+    def add_photo(
+        self,
+        path: str | Path,
+        kind: str,
+        *,
+        taken_at: datetime | str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> str:
         """Downscale the camera file at `path` (longest side 1600, EXIF stripped; taken_at/GPS read from
         EXIF unless given), keep it in the data dir and queue its upload. kind: scene | problem |
         rectification | verification | training. Returns the photo id to put in answers/transitions.
@@ -78,8 +85,10 @@ class HazardsAndNotices:
                 continue
             if statuses and hazard["status"] not in statuses:
                 continue
-            if any(filters.get(k) is not None and str(hazard.get(k)) != str(filters[k])
-                   for k in ("site_id", "category", "severity", "organization_id")):
+            if any(
+                filters.get(k) is not None and str(hazard.get(k)) != str(filters[k])
+                for k in ("site_id", "category", "severity", "organization_id")
+            ):
                 continue
             for flag in ("overdue", "provisional"):
                 if filters.get(flag) is not None and bool(hazard.get(flag)) != bool(filters[flag]):
@@ -139,8 +148,12 @@ class HazardsAndNotices:
         return columns
 
     def _decorate(self, hazards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return decorate_hazards(hazards, site_names=self._site_names(), item_prompts=self._item_prompts(),
-                                notified=self._queued_notice_hazards())
+        return decorate_hazards(
+            hazards,
+            site_names=self._site_names(),
+            item_prompts=self._item_prompts(),
+            notified=self._queued_notice_hazards(),
+        )
 
     def _site_names(self) -> dict[str, str]:
         return {str(s["id"]): s.get("name", "") for s in self.store.sites()}
@@ -154,8 +167,11 @@ class HazardsAndNotices:
 
     def _organization_names(self) -> dict[str, str]:
         """Company names the phone has seen (notices and hazard details carry them; sites do not)."""
-        names = {str(n["organization_id"]): n["organization_name"] for n in self.store.notices()
-                 if n.get("organization_name")}
+        names = {
+            str(n["organization_id"]): n["organization_name"]
+            for n in self.store.notices()
+            if n.get("organization_name")
+        }
         for hazard in self.hazards():
             if hazard.get("organization_name") and hazard.get("organization_id"):
                 names[str(hazard["organization_id"])] = hazard["organization_name"]
@@ -171,40 +187,69 @@ class HazardsAndNotices:
 
     # ---- changing hazards ---------------------------------------------------------------------------------
 
-    def report_hazard(self, *, site_id: str, category: str, severity: str, description: str,
-                      photo_ids: list[str] = (), found_at: datetime | str | None = None,
-                      deadline: datetime | str | None = None) -> str:
+    def report_hazard(
+        self,
+        *,
+        site_id: str,
+        category: str,
+        severity: str,
+        description: str,
+        photo_ids: list[str] = (),
+        found_at: datetime | str | None = None,
+        deadline: datetime | str | None = None,
+    ) -> str:
         """Report a hazard seen outside a checklist; it shows at once (provisional). Returns its id."""
-        hazard_id = self.recorder.report_hazard(site_id=site_id, category=category, severity=severity,
-                                                description=description, photo_ids=photo_ids, found_at=found_at,
-                                                deadline=deadline)
+        hazard_id = self.recorder.report_hazard(
+            site_id=site_id,
+            category=category,
+            severity=severity,
+            description=description,
+            photo_ids=photo_ids,
+            found_at=found_at,
+            deadline=deadline,
+        )
         self._saved()
         return hazard_id
 
-    def record_transition(self, hazard_id: str, action: str, note: str | None = None, photo_ids: list[str] = (),
-                          deadline: datetime | str | None = None) -> str:
+    def record_transition(
+        self,
+        hazard_id: str,
+        action: str,
+        note: str | None = None,
+        photo_ids: list[str] = (),
+        deadline: datetime | str | None = None,
+    ) -> str:
         """Move a hazard (notify | acknowledge | submit_evidence | verify | reject | fix_on_spot | reopen |
         cancel). Checked on the phone first (RuleViolation with the reason: wrong state, role, missing
         note or photo of the right kind); works on hazards raised offline. Returns the transition id.
         If the hazard changed on the server meanwhile, sync records a conflict (see conflicts())."""
         me = self.signed_in_user() or {}
-        transition_id = self.recorder.transition(hazard_id, action, role=me.get("role", "officer"), note=note,
-                                                 photo_ids=list(photo_ids), deadline=deadline)
+        transition_id = self.recorder.transition(
+            hazard_id, action, role=me.get("role", "officer"), note=note, photo_ids=list(photo_ids), deadline=deadline
+        )
         self._saved()
         return transition_id
 
-    def transition(self, hazard_id: str, action: str, note: str | None = None, photo_paths: list[str] = (),
-                   photo_kind: str | None = None, deadline_days: int | None = None) -> str:
+    def transition(
+        self,
+        hazard_id: str,
+        action: str,
+        note: str | None = None,
+        photo_paths: list[str] = (),
+        photo_kind: str | None = None,
+        deadline_days: int | None = None,
+    ) -> str:
         """Save the step on the phone (photos downscaled and queued first). An officer's 'notify' issues a
         numbered notice (整改通知书) to the hazard's company, which is what moves it to notified."""
         photo_ids = [self.add_photo(path, photo_kind or "scene") for path in photo_paths]
-        deadline = (datetime.now(timezone.utc) + timedelta(days=deadline_days)) if deadline_days else None
+        deadline = (datetime.now(UTC) + timedelta(days=deadline_days)) if deadline_days else None
         if action == "notify":
             hazard = self.hazard(hazard_id) or {}
             if not hazard.get("organization_id"):
                 raise RuleViolation("no_organization")
-            return self.issue_notice(organization_id=hazard["organization_id"], hazard_ids=[hazard_id],
-                                     deadline=deadline, note=note)
+            return self.issue_notice(
+                organization_id=hazard["organization_id"], hazard_ids=[hazard_id], deadline=deadline, note=note
+            )
         if action == "acknowledge":  # the receipt (签收) is given on the hazard's notice, the one way to acknowledge
             notice_id = (self.hazard(hazard_id) or {}).get("notice_id")
             if not notice_id:
@@ -220,9 +265,14 @@ class HazardsAndNotices:
         acknowledged_at, ...}] + pending_acknowledgement (a receipt is queued) and site_names."""
         queued = {r.path.split("/")[2] for r in self.outbox.rows("pending", "sending") if r.kind == "acknowledge"}
         sites = self._site_names()
-        return [{**n, "pending_acknowledgement": n["id"] in queued,
-                 "site_names": [sites[s] for s in map(str, n.get("site_ids", [])) if s in sites]}
-                for n in self.store.notices()]
+        return [
+            {
+                **n,
+                "pending_acknowledgement": n["id"] in queued,
+                "site_names": [sites[s] for s in map(str, n.get("site_ids", [])) if s in sites],
+            }
+            for n in self.store.notices()
+        ]
 
     def notice_detail(self, notice_id: str) -> dict[str, Any]:
         notice = next((n for n in self.notices() if str(n["id"]) == str(notice_id)), None)
@@ -232,12 +282,20 @@ class HazardsAndNotices:
         notice["hazards"] = self._decorate(hazards)
         return notice
 
-    def issue_notice(self, *, organization_id: str, hazard_ids: list[str], deadline: datetime | str | None = None,
-                     basis: str | None = None, note: str | None = None) -> str:
+    def issue_notice(
+        self,
+        *,
+        organization_id: str,
+        hazard_ids: list[str],
+        deadline: datetime | str | None = None,
+        basis: str | None = None,
+        note: str | None = None,
+    ) -> str:
         """Queue a rectification notice to one company for these hazards (officer). Returns its id; the
         number comes from the server after sync."""
-        notice_id = self.recorder.issue_notice(organization_id=organization_id, hazard_ids=hazard_ids,
-                                               deadline=deadline, basis=basis, note=note)
+        notice_id = self.recorder.issue_notice(
+            organization_id=organization_id, hazard_ids=hazard_ids, deadline=deadline, basis=basis, note=note
+        )
         self._saved()
         return notice_id
 
@@ -248,14 +306,31 @@ class HazardsAndNotices:
 
     # ---- trainings -------------------------------------------------------------------------------------
 
-    def log_training(self, *, site_id: str, held_at: datetime | str, topics: list[str], trainer: str,
-                     attendee_count: int, duration_minutes: int, notes: str | None = None,
-                     photo_ids: list[str] = (), photo_paths: list[str] = ()) -> str:
+    def log_training(
+        self,
+        *,
+        site_id: str,
+        held_at: datetime | str,
+        topics: list[str],
+        trainer: str,
+        attendee_count: int,
+        duration_minutes: int,
+        notes: str | None = None,
+        photo_ids: list[str] = (),
+        photo_paths: list[str] = (),
+    ) -> str:
         """Save a training session (topics are categories; photos of kind training, e.g. the sign-in
         sheet, given as ids or as camera files) and queue it. Returns its id."""
         photo_ids = list(photo_ids) + [self.add_photo(path, "training") for path in photo_paths]
-        training_id = self.recorder.log_training(site_id=site_id, held_at=held_at, topics=topics, trainer=trainer,
-                                                 attendee_count=attendee_count, duration_minutes=duration_minutes,
-                                                 notes=notes, photo_ids=photo_ids)
+        training_id = self.recorder.log_training(
+            site_id=site_id,
+            held_at=held_at,
+            topics=topics,
+            trainer=trainer,
+            attendee_count=attendee_count,
+            duration_minutes=duration_minutes,
+            notes=notes,
+            photo_ids=photo_ids,
+        )
         self._saved()
         return training_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,9 @@ from rulebook.hazards import officer_note
 PHOTO_COLUMNS = {"problem": "before", "scene": "before", "rectification": "after", "verification": "verification"}
 
 
-def decorate_hazards(hazards: list[dict[str, Any]], *, site_names: dict[str, str], item_prompts: dict[str, dict],
-                     notified: set[str]) -> list[dict[str, Any]]:
+def decorate_hazards(
+    hazards: list[dict[str, Any]], *, site_names: dict[str, str], item_prompts: dict[str, dict], notified: set[str]
+) -> list[dict[str, Any]]:
     """Hazards with the names a screen shows (site, the checklist item's prompt, the officer's note) and
     'notified' for those on a notice issued on this phone that the server has not taken yet."""
     out = []
@@ -41,18 +42,33 @@ def run_snapshot(run: ChecklistRun, photo_path: Callable[[str], Path | None]) ->
     for item in run.applicable_items():
         answer = run.answers.get(item["id"])
         photos = [{"id": p, "path": str(photo_path(p) or "")} for p in (answer.photo_ids if answer else [])]
-        items.append({"id": item["id"], "prompt": item["prompt"], "guidance": item.get("guidance"),
-                      "remedy": item.get("remedy"), "basis": item.get("basis"),
-                      "severity": item.get("severity_on_fail"),
-                      "photo_required": bool(item.get("photo_required_on_fail")),
-                      "result": answer.result if answer else None, "note": answer.note if answer else None,
-                      "photos": photos})
+        items.append(
+            {
+                "id": item["id"],
+                "prompt": item["prompt"],
+                "guidance": item.get("guidance"),
+                "remedy": item.get("remedy"),
+                "basis": item.get("basis"),
+                "severity": item.get("severity_on_fail"),
+                "photo_required": bool(item.get("photo_required_on_fail")),
+                "result": answer.result if answer else None,
+                "note": answer.note if answer else None,
+                "photos": photos,
+            }
+        )
     answered, total = run.progress()
-    return {"inspection_id": run.inspection_id, "site_id": run.site_id, "site_name": run.site.get("name", ""),
-            "category": run.category, "title": run.template.get("title"), "items": items,
-            "answered": answered, "total": total,
-            "problems": [{"item_id": p.item_id, "code": p.code, "message": p.message} for p in run.missing()],
-            "hazard_ids": run.hazard_ids()}
+    return {
+        "inspection_id": run.inspection_id,
+        "site_id": run.site_id,
+        "site_name": run.site.get("name", ""),
+        "category": run.category,
+        "title": run.template.get("title"),
+        "items": items,
+        "answered": answered,
+        "total": total,
+        "problems": [{"item_id": p.item_id, "code": p.code, "message": p.message} for p in run.missing()],
+        "hazard_ids": run.hazard_ids(),
+    }
 
 
 def language_from_server(code: str | None) -> str | None:
@@ -61,4 +77,4 @@ def language_from_server(code: str | None) -> str | None:
 
 def parse_time(value: str) -> datetime:
     moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mobile.services.checklist_run import ChecklistRun
+from mobile.services.phone.presentation import parse_time, run_snapshot
 from mobile.services.records import Recorder
 from mobile.services.store import Store, dumps, now_iso
-from mobile.services.phone.presentation import parse_time, run_snapshot
 from rulebook import weeks
-from rulebook.messages import RuleViolation
 from rulebook.categories import CATEGORIES
 from rulebook.lifecycle import OPEN_STATUSES
+from rulebook.messages import RuleViolation
 
 URGENT_DAYS = 2
 
@@ -60,8 +60,9 @@ class RoundsAndRuns:
         data = self.store.rounds(week)
         if data is None:
             return None
-        local = {(r["site_id"], r["category"]) for r in self._unsent_inspections()
-                 if self._week_of(r["finished_at"]) == week}
+        local = {
+            (r["site_id"], r["category"]) for r in self._unsent_inspections() if self._week_of(r["finished_at"]) == week
+        }
         for site in data.get("sites", []):
             extra = sorted(c for s, c in local if s == site["site_id"] and c not in site["done"])
             if extra:
@@ -70,9 +71,13 @@ class RoundsAndRuns:
         return data
 
     def _unsent_inspections(self) -> list[dict[str, Any]]:
-        return [json.loads(r["data"]) for r in self.store.rows(
-            "SELECT r.data FROM record r JOIN outbox o ON o.id = r.id WHERE r.kind = 'inspection' "
-            "AND o.state IN ('pending', 'sending', 'needs_attention')")]
+        return [
+            json.loads(r["data"])
+            for r in self.store.rows(
+                "SELECT r.data FROM record r JOIN outbox o ON o.id = r.id WHERE r.kind = 'inspection' "
+                "AND o.state IN ('pending', 'sending', 'needs_attention')"
+            )
+        ]
 
     @staticmethod
     def _week_of(stamp: str) -> str:
@@ -83,9 +88,12 @@ class RoundsAndRuns:
     def week(self) -> dict[str, Any]:
         rounds = self.rounds() or {"week": iso_week(), "sites": []}
         drafts = self.drafts()
-        soon = datetime.now(timezone.utc) + timedelta(days=URGENT_DAYS)
-        urgent = [h for h in self._decorate(self.hazards({"status": list(OPEN_STATUSES)}))
-                  if h.get("overdue") or (h.get("deadline") and parse_time(h["deadline"]) <= soon)]
+        soon = datetime.now(UTC) + timedelta(days=URGENT_DAYS)
+        urgent = [
+            h
+            for h in self._decorate(self.hazards({"status": list(OPEN_STATUSES)}))
+            if h.get("overdue") or (h.get("deadline") and parse_time(h["deadline"]) <= soon)
+        ]
         order = {c: i for i, c in enumerate(CATEGORIES)}
         for site in rounds.get("sites", []):
             site["drafts"] = [d["category"] for d in drafts if d["site_id"] == str(site["site_id"])]
@@ -106,22 +114,38 @@ class RoundsAndRuns:
         due = plan["due"] if plan else [t["category"] for t in self.checklists()]
         due = sorted(due, key=lambda c: CATEGORIES.index(c) if c in CATEGORIES else len(CATEGORIES))
         done = set(plan["done"]) if plan else set()
-        categories = [{"category": c, "due": c not in done, "done": c in done, "last_inspection": last_done.get(c),
-                       "draft": c in drafts, "draft_answered": drafts.get(c, {}).get("answered", 0),
-                       "item_count": drafts.get(c, {}).get("total", 0)} for c in due]
+        categories = [
+            {
+                "category": c,
+                "due": c not in done,
+                "done": c in done,
+                "last_inspection": last_done.get(c),
+                "draft": c in drafts,
+                "draft_answered": drafts.get(c, {}).get("answered", 0),
+                "item_count": drafts.get(c, {}).get("total", 0),
+            }
+            for c in due
+        ]
         hazards = self._decorate(self.hazards({"site_id": str(site_id), "status": list(OPEN_STATUSES)}))
-        return {"site": site, "company_name": self._organization_names().get(str(site.get("property_org_id"))),
-                "categories": categories, "hazards": hazards}
+        return {
+            "site": site,
+            "company_name": self._organization_names().get(str(site.get("property_org_id"))),
+            "categories": categories,
+            "hazards": hazards,
+        }
 
     # ---- checklist runs ---------------------------------------------------------------------------
 
-    def start_run(self, site_id: str, category: str, *, lat: float | None = None, lon: float | None = None,
-                  resume: bool = True) -> ChecklistRun:
+    def start_run(
+        self, site_id: str, category: str, *, lat: float | None = None, lon: float | None = None, resume: bool = True
+    ) -> ChecklistRun:
         """A run of the current `category` checklist at a site, saved as a draft at once. With resume=True
         an unfinished draft for the same site and category is returned instead of a new one."""
         if resume:
-            found = self.store.row("SELECT id FROM draft WHERE site_id = ? AND category = ? "
-                                   "ORDER BY updated_at DESC LIMIT 1", (str(site_id), category))
+            found = self.store.row(
+                "SELECT id FROM draft WHERE site_id = ? AND category = ? ORDER BY updated_at DESC LIMIT 1",
+                (str(site_id), category),
+            )
             if found:
                 return self.resume_run(found["id"])
         site = self.store.site(site_id)
@@ -138,9 +162,17 @@ class RoundsAndRuns:
         for row in self.store.rows("SELECT id, updated_at FROM draft ORDER BY updated_at DESC"):
             run = self.resume_run(row["id"])
             answered, total = run.progress()
-            out.append({"id": run.inspection_id, "site_id": run.site_id, "site_name": run.site.get("name"),
-                        "category": run.category, "answered": answered, "total": total,
-                        "updated_at": row["updated_at"]})
+            out.append(
+                {
+                    "id": run.inspection_id,
+                    "site_id": run.site_id,
+                    "site_name": run.site.get("name"),
+                    "category": run.category,
+                    "answered": answered,
+                    "total": total,
+                    "updated_at": row["updated_at"],
+                }
+            )
         return out
 
     def resume_run(self, inspection_id: str) -> ChecklistRun:
@@ -151,8 +183,15 @@ class RoundsAndRuns:
         template = self.store.checklist(row["category"], row["template_version"])
         return ChecklistRun.from_state(json.loads(row["data"]), template)
 
-    def save_answer(self, run: ChecklistRun, item_id: str, result: str | None = None, *, note: str | None = None,
-                    photo_ids: list[str] | None = None) -> None:
+    def save_answer(
+        self,
+        run: ChecklistRun,
+        item_id: str,
+        result: str | None = None,
+        *,
+        note: str | None = None,
+        photo_ids: list[str] | None = None,
+    ) -> None:
         """Record an answer (pass | fail | na; None keeps the current), its note and its photos, and
         autosave the draft. Raises ValueError for an item that does not apply or a bad result."""
         run.answer(item_id, result, note=note, photo_ids=photo_ids)
@@ -179,9 +218,11 @@ class RoundsAndRuns:
 
     def _save_draft(self, run: ChecklistRun) -> None:
         with self.store.write() as tx:
-            tx.execute("INSERT OR REPLACE INTO draft (id, site_id, category, template_version, data, updated_at) "
-                       "VALUES (?,?,?,?,?,?)", (run.inspection_id, run.site_id, run.category, run.template_version,
-                                                dumps(run.to_state()), now_iso()))
+            tx.execute(
+                "INSERT OR REPLACE INTO draft (id, site_id, category, template_version, data, updated_at) "
+                "VALUES (?,?,?,?,?,?)",
+                (run.inspection_id, run.site_id, run.category, run.template_version, dumps(run.to_state()), now_iso()),
+            )
 
     # ---- checklist runs as the run screens see them: by id, as snapshots ---------------------------------
 
@@ -197,8 +238,9 @@ class RoundsAndRuns:
             self._runs[run_id] = run
         return run
 
-    def answer_item(self, run_id: str, item_id: str, result: str | None = None,
-                    note: str | None = None) -> dict[str, Any]:
+    def answer_item(
+        self, run_id: str, item_id: str, result: str | None = None, note: str | None = None
+    ) -> dict[str, Any]:
         run = self._run(run_id)
         self.save_answer(run, item_id, result, note=note)
         return self._snapshot(run)
@@ -226,4 +268,3 @@ class RoundsAndRuns:
 
     def _snapshot(self, run: ChecklistRun) -> dict[str, Any]:
         return run_snapshot(run, self.photo_path)
-

@@ -11,11 +11,11 @@ from typing import Any
 from mobile.services.api import ApiClient, ApiError, Tokens
 from mobile.services.checklist_run import ChecklistRun
 from mobile.services.outbox import Outbox
+from mobile.services.phone.presentation import language_from_server
 from mobile.services.records import Recorder
 from mobile.services.scheduler import SyncScheduler
 from mobile.services.store import Store
 from mobile.services.sync import SyncEngine, SyncProgress
-from mobile.services.phone.presentation import language_from_server
 
 FAILED_SYNC_STATES = ("offline", "error", "signed_out")
 
@@ -86,8 +86,10 @@ class SessionAndSync:
         another user's unsent work is on this phone."""
         current = self.store.get("session") or {}
         if current.get("username") and current["username"] != username and self.outbox.pending_count():
-            raise PendingWork(f"{current['username']} has work on this phone that is not yet sent; sign in as "
-                              f"{current['username']} and sync first.")
+            raise PendingWork(
+                f"{current['username']} has work on this phone that is not yet sent; sign in as "
+                f"{current['username']} and sync first."
+            )
         if server_url.rstrip("/") != self.api.server_url:
             old = self.api
             self.api = ApiClient(server_url, on_tokens=self._save_tokens, timeout=old._http.timeout.read or 60.0)
@@ -98,8 +100,16 @@ class SessionAndSync:
         me = self.api.get_json("/me")
         if current.get("user_id") and current["user_id"] != me["id"]:
             self.store.wipe_user_data()
-        self.store.put("session", {"server_url": self.api.server_url, "username": username, "user_id": me["id"],
-                                   "tokens": tokens.as_dict(), "me": me})
+        self.store.put(
+            "session",
+            {
+                "server_url": self.api.server_url,
+                "username": username,
+                "user_id": me["id"],
+                "tokens": tokens.as_dict(),
+                "me": me,
+            },
+        )
         self.store.put("last_sign_in", {"server_url": self.api.server_url, "username": username})
         self.engine.refresh_reference_data()
         self.engine.pull_changes()
@@ -154,7 +164,7 @@ class SessionAndSync:
         self.scheduler.stop()
 
     def request_sync(self, on_done: Callable[[dict[str, Any]], None] | None = None) -> None:
-        """"Sync now", without waiting: one run ignoring backoff, as soon as no other run is going on.
+        """ "Sync now", without waiting: one run ignoring backoff, as soon as no other run is going on.
         on_done(sync_status()) is called FROM THE SYNC THREAD after it."""
         self.scheduler.request(on_done=on_done)
 
@@ -194,8 +204,12 @@ class SessionAndSync:
     def sync_summary(self) -> dict[str, Any]:
         """What the sync bar shows: {pending, last_sync, state, attention: needs_attention()}."""
         status = self.engine.status()
-        return {"pending": status.get("pending", 0), "last_sync": status.get("last_success_at") or "",
-                "state": status.get("state"), "attention": self.needs_attention()}
+        return {
+            "pending": status.get("pending", 0),
+            "last_sync": status.get("last_success_at") or "",
+            "state": status.get("state"),
+            "attention": self.needs_attention(),
+        }
 
     def pending_count(self) -> int:
         """Items saved on the phone and not yet accepted by the server (excludes needs-attention)."""
@@ -218,8 +232,11 @@ class SessionAndSync:
         if doomed:
             marks = ",".join("?" * len(doomed))
             with self.store.write() as tx:
-                tx.execute(f"DELETE FROM hazard WHERE provisional = 1 AND (id IN ({marks}) OR "  # noqa: S608
-                           f"json_extract(data, '$.inspection_id') IN ({marks}))", doomed + doomed)
+                tx.execute(
+                    f"DELETE FROM hazard WHERE provisional = 1 AND (id IN ({marks}) OR "  # noqa: S608
+                    f"json_extract(data, '$.inspection_id') IN ({marks}))",
+                    doomed + doomed,
+                )
         return doomed
 
     def conflicts(self) -> list[dict[str, Any]]:
@@ -230,7 +247,8 @@ class SessionAndSync:
     def resolve_conflict(self, conflict_id: str, *, retry: bool) -> str | None:
         """retry=True: queue the same action again on the hazard's current version (a new transition id,
         returned); retry=False: drop it. Either way the conflict leaves the list."""
-        new_id = self.engine.resolve_conflict(conflict_id, retry=retry, recorder=self.recorder,
-                                              role=(self.signed_in_user() or {}).get("role", "officer"))
+        new_id = self.engine.resolve_conflict(
+            conflict_id, retry=retry, recorder=self.recorder, role=(self.signed_in_user() or {}).get("role", "officer")
+        )
         self._saved()
         return new_id
