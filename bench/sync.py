@@ -27,9 +27,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from mobile.services import Phone  # noqa: E402
+from rulebook.categories import CATEGORIES
 from tests.live_server import LiveServer, free_port  # noqa: E402
 
-CATEGORIES = ("gas", "fire", "electricity", "elevator", "ebike", "structure", "falling_objects")
 TRIVIAL_APP = """
 async def app(scope, receive, send):
     if scope["type"] != "http":

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
+from rulebook.categories import PROFILE_FLAGS
 from server import security
 from server.checklists.service import ChecklistRegistry, store_current_versions
 from server.common import utcnow
@@ -33,14 +34,7 @@ DEMO_ACCOUNTS = [
     ("yijia", DEMO_PASSWORD, "property"),
 ]
 
-FULL = dict(
-    has_gas=True,
-    has_elevators=True,
-    has_high_rise=True,
-    has_underground_garage=True,
-    has_ebike_charging=True,
-    has_fire_control_room=True,
-)
+FULL = {flag: True for flag in PROFILE_FLAGS}
 SITES = [
     # name, kind, street, address, lat, lon, company index, profile
     (

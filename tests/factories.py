@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from sqlmodel import Session, select
 
+from rulebook.categories import PROFILE_FLAGS
 from server import security
 from server.checklists.templates import ChecklistTemplate
 from server.common import utcnow
@@ -20,16 +21,7 @@ from server.sites.models import Assignment, Site, SiteProfile
 from server.users.models import Organization, User
 
 PASSWORD = "correct-horse-1"
-FULL_PROFILE = dict(
-    has_gas=True,
-    has_elevators=True,
-    has_high_rise=True,
-    has_underground_garage=True,
-    has_ebike_charging=True,
-    has_fire_control_room=True,
-    building_count=10,
-    household_count=800,
-)
+FULL_PROFILE = {**{flag: True for flag in PROFILE_FLAGS}, "building_count": 10, "household_count": 800}
 _seq = itertools.count(1)
 
 

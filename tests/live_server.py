@@ -25,22 +25,14 @@ from typing import Any
 
 import httpx
 
+from rulebook.categories import PROFILE_FLAGS
 from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFEROUND = Path(sys.executable).parent / "saferound"
 ADMIN_PASSWORD = "admin-password-1"
 PASSWORD = "officer-password-1"
-FULL_PROFILE = dict(
-    has_gas=True,
-    has_elevators=True,
-    has_high_rise=True,
-    has_underground_garage=True,
-    has_ebike_charging=True,
-    has_fire_control_room=True,
-    building_count=10,
-    household_count=800,
-)
+FULL_PROFILE = {**{flag: True for flag in PROFILE_FLAGS}, "building_count": 10, "household_count": 800}
 _seq = itertools.count(1)
 
 

@@ -11,11 +11,11 @@ import sys
 import time
 import uuid
 
+from rulebook.categories import CATEGORIES
 from tests.live_server import ROOT
 from tests.mobile.helpers import answer_run
 
 ROUNDS = 20
-CATEGORIES = ("gas", "fire", "electricity", "elevator", "ebike", "structure", "falling_objects")
 
 
 def start_worker(data_dir):

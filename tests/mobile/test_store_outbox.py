@@ -13,18 +13,12 @@ from mobile.services import Phone
 from mobile.services.api import Tokens
 from mobile.services.outbox import Outbox
 from mobile.services.store import SCHEMA_VERSION, Store
+from rulebook.categories import PROFILE_FLAGS
 from server.checklists.templates import default_checklists_dir, load_templates
 from tests.mobile.helpers import camera_jpeg
 
 WIRE = {c: t.model_dump(mode="json") for c, t in load_templates(default_checklists_dir()).items()}
-PROFILE = dict(
-    has_gas=True,
-    has_elevators=True,
-    has_high_rise=True,
-    has_underground_garage=True,
-    has_ebike_charging=True,
-    has_fire_control_room=True,
-)
+PROFILE = {flag: True for flag in PROFILE_FLAGS}
 
 
 @pytest.fixture

@@ -33,6 +33,8 @@ def _strings(node: ast.AST) -> list[str]:
     how they look (icons, colours, columns) is presentation, not a copy."""
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return [t for t in map(_text, node.elts) if t is not None]
+    if isinstance(node, ast.Call):  # dict(has_gas=True, has_elevators=True, …)
+        return [k.arg for k in node.keywords if k.arg]
     if isinstance(node, ast.Dict):
         keys = [t for t in map(_text, node.keys) if t is not None]
         pairs = [t for k in node.keys if isinstance(k, ast.Tuple) for t in map(_text, k.elts) if t is not None]
