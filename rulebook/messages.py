@@ -66,6 +66,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{field} lies in the future; check the phone's clock.",
     },
     "bad_times": {"zh": "结束时间早于开始时间。", "en": "finished_at is before started_at."},
+    "bad_period": {
+        "zh": "“{period}”不是报表周期；请写成 2026-W48（周）、2026-11（月）、2026-Q4（季度）或 2026（年）。",
+        "en": "'{period}' is not a report period; write 2026-W48 (week), 2026-11 (month), 2026-Q4 (quarter) or 2026.",
+    },
+    "bad_scope": {
+        "zh": "“{scope}”不是报表范围；请写 all、district:区名、street:街道名 或 site:社区编号。",
+        "en": "'{scope}' is not a report scope; write all, district:NAME, street:NAME or site:ID.",
+    },
     "bad_week": {
         "zh": "“{week}”不是 ISO 周；请写成 2026-W48 的样子。",
         "en": "'{week}' is not an ISO week; write it like 2026-W48.",
@@ -293,6 +301,7 @@ RECORD_NAMES: dict[str, dict[str, str]] = {
     "checklist": {"zh": "检查表", "en": "Checklist"},
     "training": {"zh": "培训记录", "en": "Training session"},
     "transition": {"zh": "处理步骤", "en": "transition"},
+    "scope": {"zh": "报表范围", "en": "Scope"},
 }
 
 # Names for `{x:field}`: the fields a Chinese sentence names (English keeps the API's field names).

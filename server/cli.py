@@ -1,4 +1,4 @@
-"""saferound serve | init-db | seed-demo | create-user | escalate"""
+"""saferound serve | init-db | seed-demo | create-user | escalate | report"""
 
 from __future__ import annotations
 
@@ -89,6 +89,57 @@ def escalate() -> None:
     finally:
         engine.dispose()
     typer.echo(f"{changed} hazards changed escalation level.")
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="2026-W48, 2026-11, 2026-Q4 or 2026")],
+    scope: Annotated[str, typer.Option(help="all, district:NAME, street:NAME or site:ID")] = "all",
+    format: Annotated[str, typer.Option(help="json or xlsx")] = "json",  # noqa: A002
+    output: Annotated[str, typer.Option("-o", "--output", help="File to write; - for standard output")] = "-",
+) -> None:
+    """Write a period's report (the whole deployment's view) as JSON or XLSX."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from sqlmodel import Session
+
+    from server.checklists.service import ChecklistRegistry
+    from server.db import make_engine
+    from server.errors import DomainError
+    from server.reports.service import report as make_report
+    from server.reports.xlsx import report_workbook
+    from server.users.models import Role, User
+
+    if format not in ("json", "xlsx"):
+        typer.echo("--format is json or xlsx.", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    registry = ChecklistRegistry.from_directory(settings.checklists_dir)
+    coordinator = User(username="saferound-cli", password_hash="", role=Role.admin.value)
+    try:
+        with Session(engine) as session:
+            data = make_report(
+                session=session,
+                settings=settings,
+                registry=registry,
+                user=coordinator,
+                period_name=period,
+                scope_text=scope,
+            )
+    except DomainError as exc:
+        typer.echo(exc.detail("zh"), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    body = report_workbook(data) if format == "xlsx" else json.dumps(data, ensure_ascii=False, indent=1).encode()
+    if output == "-":
+        sys.stdout.buffer.write(body)
+    else:
+        Path(output).write_bytes(body)
+        typer.echo(f"Report {data['period']} ({data['scope']}) written to {output}.")
 
 
 @app.command()

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     escalation_level2_after_days: int = 3
     escalation_interval_seconds: int = 300
 
+    # Reports: a hazard at the same site and item within N days of an earlier one's close is a repeat; an item
+    # failing at this share (percent) of a street's sites, and at least this many, is a common problem.
+    repeat_window_days: int = 90
+    common_problem_share: int = 30
+    common_problem_min_sites: int = 3
+
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
     photo_display_px: int = 1600

@@ -18,6 +18,7 @@ from server.inspections.routes import router as inspections_router
 from server.jobs import background_jobs
 from server.notices.routes import router as notices_router
 from server.photos.routes import router as photos_router
+from server.reports.routes import router as reports_router
 from server.request_id import RequestIdMiddleware
 from server.rounds.routes import router as rounds_router
 from server.sites.routes import router as sites_router
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notices_router,
         sync_router,
         photos_router,
+        reports_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

@@ -53,7 +53,12 @@ class World:
         return self._add(Organization(name=name or f"物业公司{next(_seq)}", kind=kind))
 
     def site(
-        self, org: Organization | None = None, name: str | None = None, kind: str = "community", **profile: Any
+        self,
+        org: Organization | None = None,
+        name: str | None = None,
+        kind: str = "community",
+        street: str = "五三街道",
+        **profile: Any,
     ) -> Site:
         merged = SiteProfile(**{**FULL_PROFILE, **profile}).model_dump()
         return self._add(
@@ -61,7 +66,7 @@ class World:
                 name=name or f"测试社区{next(_seq)}",
                 kind=kind,
                 district="浑南区",
-                street="五三街道",
+                street=street,
                 lat=41.74,
                 lon=123.45,
                 property_org_id=org.id if org else None,

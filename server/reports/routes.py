@@ -1,0 +1,43 @@
+"""GET /reports/{period}: a period's figures for a scope, as JSON or as an Excel workbook."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+
+from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.reports import service
+from server.reports.xlsx import report_workbook
+
+router = APIRouter(tags=["reports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/reports/{period}", response_model=None)
+def get_report(
+    request: Request,
+    period: str,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    scope: str = "all",
+    format: Literal["json", "xlsx"] = "json",  # noqa: A002 - the API's parameter name
+) -> dict[str, Any] | Response:
+    """Figures of an ISO week (2026-W48), month (2026-11), quarter (2026-Q4) or year (2026), with the period
+    before and the same period a year before; scope all | district:NAME | street:NAME | site:ID, within what
+    the caller may see (a property user: their company's hazards)."""
+    data = service.report(
+        session=session,
+        settings=settings,
+        registry=request.app.state.checklists,
+        user=user,
+        period_name=period,
+        scope_text=scope,
+    )
+    if format == "xlsx":
+        name = f"saferound-report-{data['period']}.xlsx"
+        return Response(
+            report_workbook(data), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
+    return data

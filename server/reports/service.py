@@ -1,0 +1,487 @@
+"""Period reports a district is judged by: every figure with the period before (环比) and the same period a
+year before (同比), company scorecards, repeat hazards and common problems (共性问题).
+
+Figures are counted in SQL over the sites in the report's scope (and, for a property user, only their
+company's hazards); the few that need a distribution (days to close, hours to acknowledge) or a per-week
+check (rounds complete) read just the rows of the period."""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlmodel import Session
+
+from rulebook import periods
+from rulebook.categories import CATEGORIES, SEVERITIES
+from server.checklists.service import ChecklistRegistry
+from server.config import Settings
+from server.errors import Invalid, not_found
+from server.hazards.models import Hazard, HazardTransition
+from server.inspections.models import Inspection
+from server.notices.models import Notice, NoticeHazard
+from server.rounds.service import due_categories
+from server.scope import hazard_condition, site_condition
+from server.sites.models import Assignment, Site
+from server.trainings.models import TrainingSession
+from server.users.models import Organization, Role, User
+
+SCOPE_KINDS = ("all", "district", "street", "site")
+ACK_WITHIN = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str
+    value: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.kind if self.kind == "all" else f"{self.kind}:{self.value}"
+
+
+def parse_scope(text: str | None) -> Scope:
+    kind, _colon, value = (text or "all").partition(":")
+    if kind not in SCOPE_KINDS or (kind != "all" and not value.strip()) or (kind == "all" and value):
+        raise Invalid("bad_scope", scope=text or "")
+    if kind == "site":
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise Invalid("bad_scope", scope=text or "") from None
+    return Scope(kind, value.strip())
+
+
+def parse_period(text: str) -> periods.Period:
+    try:
+        return periods.parse_period(text)
+    except ValueError:
+        raise Invalid("bad_period", period=text) from None
+
+
+def scoped_sites(session: Session, user: User, scope: Scope) -> list[Site]:
+    """The sites a report covers: the scope's, within what the user may see. An unknown (or unseen) name is 404."""
+    query = select(Site).where(site_condition(user))
+    if scope.kind == "district":
+        query = query.where(Site.district == scope.value)
+    elif scope.kind == "street":
+        query = query.where(Site.street == scope.value)
+    elif scope.kind == "site":
+        query = query.where(Site.id == uuid.UUID(scope.value))
+    sites = list(session.execute(query.order_by(Site.street, Site.name)).scalars().all())
+    if scope.kind != "all" and not sites:
+        raise not_found("site" if scope.kind == "site" else "scope")
+    return sites
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What one period's figures are counted over."""
+
+    site_ids: list[uuid.UUID]
+    hazards: ColumnElement[bool]  # which hazards count (scope, and a property user's company)
+    start: datetime
+    end: datetime
+    period: periods.Period
+
+
+def _in(column: Any, frame: Frame) -> ColumnElement[bool]:
+    return and_(column >= frame.start, column < frame.end)
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return round(ordered[index], 1)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole * 100, 1) if whole else None
+
+
+def _hazards(frame: Frame) -> ColumnElement[bool]:
+    return and_(frame.hazards, Hazard.site_id.in_(frame.site_ids))
+
+
+def count_figures(
+    session: Session, frame: Frame, *, registry: ChecklistRegistry, settings: Settings, sites: list[Site]
+) -> dict[str, Any]:
+    """Every figure of one period, as plain numbers (None where there is nothing to count)."""
+    scalar = lambda query: session.execute(query).scalar_one() or 0  # noqa: E731
+    hz = _hazards(frame)
+    ins = and_(Inspection.site_id.in_(frame.site_ids), _in(Inspection.finished_at, frame))
+    out: dict[str, Any] = {}
+    out["inspections"] = scalar(select(func.count()).select_from(Inspection).where(ins))
+    out["items_checked"] = scalar(select(func.sum(func.json_array_length(Inspection.answers))).where(ins))
+    out.update(_rounds(session, frame, registry=registry, sites=sites))
+
+    out["hazards_found"] = scalar(select(func.count()).select_from(Hazard).where(hz, _in(Hazard.found_at, frame)))
+    closed = session.execute(
+        select(Hazard.found_at, Hazard.closed_at, Hazard.deadline).where(
+            hz, Hazard.status == "closed", _in(Hazard.closed_at, frame)
+        )
+    ).all()
+    out["hazards_closed"] = len(closed)
+    out["closed_on_time_share"] = _share(sum(1 for _f, c, d in closed if c <= d), len(closed))
+    days = [(c - f).total_seconds() / 86400 for f, c, _d in closed]
+    out["days_to_close_median"] = _median(days)
+    out["days_to_close_p90"] = _percentile(days, 0.9)
+    finished_by_end = or_(
+        and_(Hazard.status == "closed", Hazard.closed_at < frame.end),
+        and_(Hazard.status == "cancelled", Hazard.updated_at < frame.end),
+    )
+    open_at_end = and_(hz, Hazard.found_at < frame.end, ~finished_by_end)
+    out["open_at_end"] = scalar(select(func.count()).select_from(Hazard).where(open_at_end))
+    level2_from = frame.end - timedelta(days=settings.escalation_level2_after_days)
+    out["overdue_at_end_level1"] = scalar(
+        select(func.count())
+        .select_from(Hazard)
+        .where(open_at_end, Hazard.deadline < frame.end, Hazard.deadline > level2_from)
+    )
+    out["overdue_at_end_level2"] = scalar(
+        select(func.count()).select_from(Hazard).where(open_at_end, Hazard.deadline <= level2_from)
+    )
+    out["overdue_at_end"] = out["overdue_at_end_level1"] + out["overdue_at_end_level2"]
+    out["reopened"] = scalar(
+        select(func.count())
+        .select_from(HazardTransition)
+        .join(Hazard, Hazard.id == HazardTransition.hazard_id)
+        .where(hz, HazardTransition.action == "reopen", _in(HazardTransition.created_at, frame))
+    )
+
+    notices = session.execute(
+        select(Notice.issued_at, Notice.acknowledged_at).where(
+            Notice.id.in_(select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id).where(hz)),
+            _in(Notice.issued_at, frame),
+        )
+    ).all()
+    acked = [(a - i).total_seconds() / 3600 for i, a in notices if a is not None]
+    out["notices_issued"] = len(notices)
+    out["notices_acknowledged_48h_share"] = _share(sum(1 for h in acked if h <= 48), len(notices))
+    out["hours_to_acknowledge_median"] = _median(acked)
+
+    trainings = session.execute(
+        select(TrainingSession.attendee_count, TrainingSession.duration_minutes).where(
+            TrainingSession.site_id.in_(frame.site_ids), _in(TrainingSession.held_at, frame)
+        )
+    ).all()
+    out["trainings"] = len(trainings)
+    out["attendees"] = sum(a for a, _m in trainings)
+    out["training_hours"] = round(sum(m for _a, m in trainings) / 60, 1)
+    return out
+
+
+def _rounds(session: Session, frame: Frame, *, registry: ChecklistRegistry, sites: list[Site]) -> dict[str, Any]:
+    """Site-weeks whose due categories were all inspected that week, as a share of all site-weeks of the period."""
+    mondays = frame.period.weeks()
+    if not mondays or not sites:
+        return {"sites_complete_share": None, "site_weeks": 0, "site_weeks_complete": 0}
+    tz = frame.start.tzinfo
+    first = datetime.combine(mondays[0], datetime.min.time(), tz)
+    last = datetime.combine(mondays[-1] + timedelta(days=7), datetime.min.time(), tz)
+    done: dict[tuple[uuid.UUID, int], set[str]] = defaultdict(set)
+    for site_id, category, finished_at in session.execute(
+        select(Inspection.site_id, Inspection.category, Inspection.finished_at).where(
+            Inspection.site_id.in_(frame.site_ids), Inspection.finished_at >= first, Inspection.finished_at < last
+        )
+    ).all():
+        week_index = (finished_at.astimezone(tz).date() - mondays[0]).days // 7
+        done[(site_id, week_index)].add(category)
+    due = {site.id: set(due_categories(registry, site.profile)) for site in sites}
+    complete = sum(1 for site in sites for w in range(len(mondays)) if due[site.id] <= done[(site.id, w)])
+    total = len(sites) * len(mondays)
+    return {"sites_complete_share": _share(complete, total), "site_weeks": total, "site_weeks_complete": complete}
+
+
+def breakdowns(session: Session, frame: Frame) -> dict[str, Any]:
+    hz = _hazards(frame)
+    grid = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
+    for category, severity, n in session.execute(
+        select(Hazard.category, Hazard.severity, func.count())
+        .where(hz, _in(Hazard.found_at, frame))
+        .group_by(Hazard.category, Hazard.severity)
+    ).all():
+        grid.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
+    by_source = {"checklist": 0, "officer": 0}
+    for from_checklist, n in session.execute(
+        select(Hazard.inspection_id.is_not(None), func.count())
+        .where(hz, _in(Hazard.found_at, frame))
+        .group_by(Hazard.inspection_id.is_not(None))
+    ).all():
+        by_source["checklist" if from_checklist else "officer"] += n
+    topics: dict[str, dict[str, float]] = {}
+    for topic_list, attendees, minutes in session.execute(
+        select(TrainingSession.topics, TrainingSession.attendee_count, TrainingSession.duration_minutes).where(
+            TrainingSession.site_id.in_(frame.site_ids), _in(TrainingSession.held_at, frame)
+        )
+    ).all():
+        for topic in topic_list:
+            entry = topics.setdefault(topic, {"sessions": 0, "attendees": 0, "hours": 0.0})
+            entry["sessions"] += 1
+            entry["attendees"] += attendees
+            entry["hours"] = round(entry["hours"] + minutes / 60, 1)
+    return {"hazards_by_category_severity": grid, "hazards_by_source": by_source, "training_by_topic": topics}
+
+
+def officer_visits(session: Session, frame: Frame) -> list[dict[str, Any]]:
+    """Per officer: visits done (distinct site-days with an inspection) against the plan's target."""
+    weeks = max(1, round((frame.end - frame.start).days / 7))
+    targets: dict[uuid.UUID, int] = defaultdict(int)
+    for officer_id, visits in session.execute(
+        select(Assignment.officer_id, Assignment.visits_per_week).where(Assignment.site_id.in_(frame.site_ids))
+    ).all():
+        targets[officer_id] += visits * weeks
+    tz = frame.start.tzinfo
+    days: dict[uuid.UUID, set[tuple[uuid.UUID, Any]]] = defaultdict(set)
+    for officer_id, site_id, finished_at in session.execute(
+        select(Inspection.inspector_id, Inspection.site_id, Inspection.finished_at).where(
+            Inspection.site_id.in_(frame.site_ids), _in(Inspection.finished_at, frame)
+        )
+    ).all():
+        days[officer_id].add((site_id, finished_at.astimezone(tz).date()))
+    names = (
+        {
+            u.id: (u.display_name or u.username)
+            for u in session.execute(select(User).where(User.id.in_(set(targets) | set(days)))).scalars()
+        }
+        if (targets or days)
+        else {}
+    )
+    rows = [
+        {
+            "officer_id": str(o),
+            "officer": names.get(o, ""),
+            "visits": len(days.get(o, ())),
+            "visits_target": targets.get(o, 0),
+        }
+        for o in set(targets) | set(days)
+    ]
+    return sorted(rows, key=lambda r: (r["visits"] - r["visits_target"], r["officer"]))
+
+
+def company_scorecard(session: Session, frame: Frame) -> list[dict[str, Any]]:
+    """Per property company: what it received and how it answered; the weakest on-time share first."""
+    hz = _hazards(frame)
+    cards: dict[uuid.UUID, dict[str, Any]] = {}
+    for org_id, n in session.execute(
+        select(Hazard.organization_id, func.count())
+        .where(hz, Hazard.organization_id.is_not(None), _in(Hazard.found_at, frame))
+        .group_by(Hazard.organization_id)
+    ).all():
+        cards.setdefault(org_id, {})["hazards_received"] = n
+    closed: dict[uuid.UUID, list[tuple[datetime, datetime, datetime]]] = defaultdict(list)
+    for org_id, found, closed_at, deadline in session.execute(
+        select(Hazard.organization_id, Hazard.found_at, Hazard.closed_at, Hazard.deadline).where(
+            hz, Hazard.organization_id.is_not(None), Hazard.status == "closed", _in(Hazard.closed_at, frame)
+        )
+    ).all():
+        closed[org_id].append((found, closed_at, deadline))
+    steps: dict[tuple[uuid.UUID, str], int] = {}
+    for org_id, action, n in session.execute(
+        select(Hazard.organization_id, HazardTransition.action, func.count())
+        .join(Hazard, Hazard.id == HazardTransition.hazard_id)
+        .where(
+            hz,
+            Hazard.organization_id.is_not(None),
+            HazardTransition.action.in_(("reject", "reopen")),
+            _in(HazardTransition.created_at, frame),
+        )
+        .group_by(Hazard.organization_id, HazardTransition.action)
+    ).all():
+        steps[(org_id, action)] = n
+    unacked: dict[uuid.UUID, int] = dict(
+        session.execute(
+            select(Notice.organization_id, func.count())
+            .where(
+                Notice.id.in_(
+                    select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id).where(hz)
+                ),
+                Notice.issued_at < frame.end,
+                or_(Notice.acknowledged_at.is_(None), Notice.acknowledged_at >= frame.end),
+            )
+            .group_by(Notice.organization_id)
+        ).all()
+    )
+    org_ids = set(cards) | set(closed) | {o for o, _a in steps} | set(unacked)
+    names = (
+        {o.id: o.name for o in session.execute(select(Organization).where(Organization.id.in_(org_ids))).scalars()}
+        if org_ids
+        else {}
+    )
+    out = []
+    for org_id in org_ids:
+        rows = closed.get(org_id, [])
+        out.append(
+            {
+                "organization_id": str(org_id),
+                "organization": names.get(org_id, ""),
+                "hazards_received": cards.get(org_id, {}).get("hazards_received", 0),
+                "hazards_closed": len(rows),
+                "closed_on_time_share": _share(sum(1 for _f, c, d in rows if c <= d), len(rows)),
+                "days_to_close_median": _median([(c - f).total_seconds() / 86400 for f, c, _d in rows]),
+                "evidence_rejected": steps.get((org_id, "reject"), 0),
+                "reopened": steps.get((org_id, "reopen"), 0),
+                "notices_unacknowledged": unacked.get(org_id, 0),
+            }
+        )
+    worst_first = 101.0
+    return sorted(
+        out,
+        key=lambda c: (
+            c["closed_on_time_share"] if c["closed_on_time_share"] is not None else worst_first,
+            -c["notices_unacknowledged"],
+            c["organization"],
+        ),
+    )
+
+
+def repeat_hazards(session: Session, frame: Frame, *, window_days: int) -> list[dict[str, Any]]:
+    """Hazards found in the period at a site and item where an earlier hazard was closed within `window_days`
+    before (the latest such close is named)."""
+    hz = _hazards(frame)
+    found = session.execute(
+        select(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.found_at)
+        .where(hz, Hazard.item_id.is_not(None), _in(Hazard.found_at, frame))
+        .order_by(Hazard.found_at, Hazard.id)
+    ).all()
+    if not found:
+        return []
+    window = timedelta(days=window_days)
+    closes: dict[tuple[uuid.UUID, str], list[tuple[datetime, uuid.UUID]]] = defaultdict(list)
+    for hazard_id, site_id, item_id, closed_at in session.execute(
+        select(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.closed_at).where(
+            Hazard.site_id.in_({f.site_id for f in found}),
+            Hazard.item_id.in_({f.item_id for f in found}),
+            Hazard.status == "closed",
+            Hazard.closed_at >= frame.start - window,
+            Hazard.closed_at < frame.end,
+        )
+    ).all():
+        closes[(site_id, item_id)].append((closed_at, hazard_id))
+    out = []
+    for hazard_id, site_id, item_id, found_at in found:
+        earlier = [
+            (c, h)
+            for c, h in closes.get((site_id, item_id), [])
+            if found_at - window <= c <= found_at and h != hazard_id
+        ]
+        if earlier:
+            closed_at, earlier_id = max(earlier)
+            out.append(
+                {
+                    "hazard_id": str(hazard_id),
+                    "site_id": str(site_id),
+                    "item_id": item_id,
+                    "found_at": found_at.isoformat(),
+                    "earlier_hazard_id": str(earlier_id),
+                    "earlier_closed_at": closed_at.isoformat(),
+                }
+            )
+    return out
+
+
+def common_problems(
+    session: Session, frame: Frame, sites: list[Site], *, registry: ChecklistRegistry, min_share: float, min_sites: int
+) -> list[dict[str, Any]]:
+    """Items failing at a large share of a street's sites in the period (共性问题): candidates for one joint
+    project instead of many separate notices."""
+    street_of = {s.id: s.street for s in sites}
+    names = {s.id: s.name for s in sites}
+    street_size: dict[str, int] = defaultdict(int)
+    for site in sites:
+        street_size[site.street] += 1
+    failing: dict[tuple[str, str], set[uuid.UUID]] = defaultdict(set)
+    for site_id, item_id in session.execute(
+        select(Hazard.site_id, Hazard.item_id)
+        .where(_hazards(frame), Hazard.item_id.is_not(None), _in(Hazard.found_at, frame))
+        .distinct()
+    ).all():
+        failing[(street_of[site_id], item_id)].add(site_id)
+    out = []
+    for (street, item_id), site_ids in failing.items():
+        share = len(site_ids) / street_size[street]
+        if len(site_ids) >= min_sites and share >= min_share:
+            category = item_id.split(".")[0]
+            template = registry.current.get(category)
+            item = template.item(item_id) if template else None
+            out.append(
+                {
+                    "street": street,
+                    "item_id": item_id,
+                    "category": category,
+                    "prompt": item.prompt.model_dump() if item else None,
+                    "share": round(share * 100, 1),
+                    "sites": sorted(names[s] for s in site_ids),
+                }
+            )
+    return sorted(out, key=lambda p: (-p["share"], p["street"], p["item_id"]))
+
+
+def report(
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    period_name: str,
+    scope_text: str | None = None,
+) -> dict[str, Any]:
+    """The whole report of a period and scope, as the API answers it."""
+    period = parse_period(period_name)
+    scope = parse_scope(scope_text)
+    sites = scoped_sites(session, user, scope)
+    site_ids = [s.id for s in sites]
+    hazards = hazard_condition(user) if user.role == Role.property else true()
+
+    def frame_of(p: periods.Period) -> Frame:
+        start, end = p.bounds(settings.tz)
+        return Frame(site_ids=site_ids, hazards=hazards, start=start, end=end, period=p)
+
+    now, before, year_ago = frame_of(period), frame_of(period.previous()), frame_of(period.year_ago())
+    current = count_figures(session, now, registry=registry, settings=settings, sites=sites)
+    previous = count_figures(session, before, registry=registry, settings=settings, sites=sites)
+    last_year = count_figures(session, year_ago, registry=registry, settings=settings, sites=sites)
+    figures = {
+        name: {
+            "value": value,
+            "previous": previous[name],
+            "year_ago": last_year[name],
+            "change_previous": periods.change(value, previous[name]) if value is not None else None,
+            "change_year_ago": periods.change(value, last_year[name]) if value is not None else None,
+        }
+        for name, value in current.items()
+    }
+    return {
+        "period": period.name,
+        "kind": period.kind,
+        "scope": scope.name,
+        "starts_on": period.first_day.isoformat(),
+        "ends_on": (period.end_day - timedelta(days=1)).isoformat(),
+        "previous_period": period.previous().name,
+        "year_ago_period": period.year_ago().name,
+        "sites": len(sites),
+        "figures": figures,
+        **breakdowns(session, now),
+        "officers": officer_visits(session, now),
+        "companies": company_scorecard(session, now),
+        "repeat_hazards": repeat_hazards(session, now, window_days=settings.repeat_window_days),
+        "common_problems": common_problems(
+            session,
+            now,
+            sites,
+            registry=registry,
+            min_share=settings.common_problem_share / 100,
+            min_sites=settings.common_problem_min_sites,
+        ),
+    }

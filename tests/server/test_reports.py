@@ -1,0 +1,398 @@
+"""Period reports: every figure equals a plain recount from the raw rows, on both databases, with periods
+counted in Asia/Shanghai; company scorecards, repeat hazards, common problems; XLSX and the CLI."""
+
+from __future__ import annotations
+
+import io
+import random
+import statistics
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+from openpyxl import load_workbook
+
+from rulebook import periods
+from server.hazards.models import Hazard, HazardTransition
+from server.inspections.models import Inspection
+from server.notices.models import Notice, NoticeHazard
+from server.sites.models import Site
+from server.trainings.models import TrainingSession
+
+SHANGHAI_OFFSET = timezone(timedelta(hours=8))
+LEVEL2_DAYS = 3
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), SHANGHAI_OFFSET)
+
+
+class City:
+    """Two years of made-up work at six sites on two streets, written straight into the tables."""
+
+    def __init__(self, world, seed: int = 7):
+        rnd = random.Random(seed)
+        self.org = world.org("沈阳安居物业")
+        self.other_org = world.org("沈阳颐家物业")
+        self.sites = [
+            world.site(self.org if i % 3 else self.other_org, name=f"社区{i}", street=street)
+            for i, street in enumerate(["正良街道"] * 4 + ["五三街道"] * 2)
+        ]
+        self.officer = world.officer(*self.sites)
+        self.admin = world.admin()
+        self.hazards: list[Hazard] = []
+        self.inspections: list[Inspection] = []
+        self.notices: list[tuple[Notice, list[uuid.UUID]]] = []
+        self.trainings: list[TrainingSession] = []
+        self.reopens: list[HazardTransition] = []
+        start = date(2025, 1, 1)
+        with world.session() as s:
+            for _ in range(500):
+                site = rnd.choice(self.sites)
+                finished = at(start + timedelta(days=rnd.randrange(730)), rnd.randrange(6, 20))
+                category = rnd.choice(["gas", "fire", "electricity", "ebike"])
+                row = Inspection(
+                    id=uuid.uuid4(),
+                    site_id=site.id,
+                    category=category,
+                    template_version=1,
+                    inspector_id=self.officer.id,
+                    started_at=finished - timedelta(minutes=20),
+                    finished_at=finished,
+                    answers=[{"item_id": f"{category}.x", "result": "pass"}] * rnd.randrange(1, 12),
+                    request_hash="x",
+                )
+                s.add(row)
+                self.inspections.append(row)
+            items = ["gas.hose_aged", "fire.extinguisher_expired", "ebike.indoor_charging"]
+            for n in range(400):
+                site = rnd.choice(self.sites)
+                found = at(start + timedelta(days=rnd.randrange(730)), rnd.randrange(0, 24))
+                severity = rnd.choice(["red", "yellow", "blue"])
+                deadline = found + timedelta(days={"red": 3, "yellow": 7, "blue": 15}[severity])
+                status = rnd.choice(
+                    ["open", "notified", "rectifying", "awaiting_verification", "closed", "closed", "cancelled"]
+                )
+                closed_at = found + timedelta(hours=rnd.randrange(2, 24 * 30)) if status == "closed" else None
+                updated = closed_at or found + timedelta(days=rnd.randrange(0, 40))
+                item = rnd.choice(items)
+                hazard = Hazard(
+                    id=uuid.uuid4(),
+                    site_id=site.id,
+                    category=item.split(".")[0],
+                    item_id=item,
+                    inspection_id=None,
+                    severity=severity,
+                    status=status,
+                    version=1,
+                    deadline=deadline,
+                    organization_id=site.property_org_id,
+                    description="x",
+                    reported_by=self.officer.id,
+                    found_at=found,
+                    escalation_level=0,
+                    created_at=found,
+                    updated_at=updated,
+                    closed_at=closed_at,
+                )
+                s.add(hazard)
+                self.hazards.append(hazard)
+            s.flush()
+            for hazard in rnd.sample(self.hazards, 40):
+                step = HazardTransition(
+                    id=uuid.uuid4(),
+                    hazard_id=hazard.id,
+                    action="reopen",
+                    from_status="closed",
+                    to_status="rectifying",
+                    actor_id=self.officer.id,
+                    created_at=hazard.found_at + timedelta(days=rnd.randrange(1, 60)),
+                )
+                s.add(step)
+                self.reopens.append(step)
+            for n in range(80):
+                org = rnd.choice([self.org, self.other_org])
+                mine = [h for h in self.hazards if h.organization_id == org.id]
+                chosen = rnd.sample(mine, rnd.randrange(1, 4))
+                issued = max(h.found_at for h in chosen) + timedelta(hours=rnd.randrange(1, 48))
+                acked = issued + timedelta(hours=rnd.randrange(1, 120)) if rnd.random() < 0.8 else None
+                notice = Notice(
+                    id=uuid.uuid4(),
+                    number=f"SR-T-{n:06d}",
+                    organization_id=org.id,
+                    deadline=issued + timedelta(days=7),
+                    issued_by=self.officer.id,
+                    issued_at=issued,
+                    acknowledged_at=acked,
+                    request_hash="x",
+                )
+                s.add(notice)
+                s.flush()
+                for h in chosen:
+                    s.add(NoticeHazard(notice_id=notice.id, hazard_id=h.id))
+                self.notices.append((notice, [h.id for h in chosen]))
+            for _ in range(60):
+                site = rnd.choice(self.sites)
+                held = at(start + timedelta(days=rnd.randrange(730)), 19)
+                row = TrainingSession(
+                    id=uuid.uuid4(),
+                    site_id=site.id,
+                    held_at=held,
+                    topics=rnd.sample(["gas", "fire", "ebike"], rnd.randrange(1, 3)),
+                    trainer="王老师",
+                    attendee_count=rnd.randrange(5, 60),
+                    duration_minutes=rnd.choice([30, 45, 90]),
+                    officer_id=self.officer.id,
+                    request_hash="x",
+                )
+                s.add(row)
+                self.trainings.append(row)
+            s.commit()
+
+    def recount(self, period: periods.Period, site_ids: set[uuid.UUID]) -> dict:
+        """The figures, counted the plain way: loops over every row."""
+        start, end = period.bounds(SHANGHAI_OFFSET)
+        inside = lambda moment: start <= moment < end  # noqa: E731
+        hazards = [h for h in self.hazards if h.site_id in site_ids]
+        closed = [h for h in hazards if h.status == "closed" and inside(h.closed_at)]
+        open_end = [
+            h
+            for h in hazards
+            if h.found_at < end
+            and not (h.status == "closed" and h.closed_at < end)
+            and not (h.status == "cancelled" and h.updated_at < end)
+        ]
+        late = [h for h in open_end if h.deadline < end]
+        level2 = [h for h in late if end >= h.deadline + timedelta(days=LEVEL2_DAYS)]
+        ids = {h.id for h in hazards}
+        notices = [n for n, hs in self.notices if inside(n.issued_at) and ids & set(hs)]
+        ack_hours = [(n.acknowledged_at - n.issued_at).total_seconds() / 3600 for n in notices if n.acknowledged_at]
+        trainings = [t for t in self.trainings if t.site_id in site_ids and inside(t.held_at)]
+        inspections = [i for i in self.inspections if i.site_id in site_ids and inside(i.finished_at)]
+        days = [(h.closed_at - h.found_at).total_seconds() / 86400 for h in closed]
+        share = lambda part, whole: round(part / whole * 100, 1) if whole else None  # noqa: E731
+        return {
+            "inspections": len(inspections),
+            "items_checked": sum(len(i.answers) for i in inspections),
+            "hazards_found": sum(1 for h in hazards if inside(h.found_at)),
+            "hazards_closed": len(closed),
+            "closed_on_time_share": share(sum(1 for h in closed if h.closed_at <= h.deadline), len(closed)),
+            "days_to_close_median": round(statistics.median(days), 1) if days else None,
+            "open_at_end": len(open_end),
+            "overdue_at_end": len(late),
+            "overdue_at_end_level2": len(level2),
+            "reopened": sum(1 for r in self.reopens if r.hazard_id in ids and inside(r.created_at)),
+            "notices_issued": len(notices),
+            "notices_acknowledged_48h_share": share(sum(1 for h in ack_hours if h <= 48), len(notices)),
+            "hours_to_acknowledge_median": round(statistics.median(ack_hours), 1) if ack_hours else None,
+            "trainings": len(trainings),
+            "attendees": sum(t.attendee_count for t in trainings),
+            "training_hours": round(sum(t.duration_minutes for t in trainings) / 60, 1),
+        }
+
+
+@pytest.fixture
+def city(world):
+    return City(world)
+
+
+@pytest.mark.parametrize(
+    "period,scope",
+    [("2026-Q2", "all"), ("2026-03", "street:正良街道"), ("2026-W10", "all"), ("2025", "street:五三街道")],
+)
+def test_every_figure_equals_a_plain_recount_with_the_period_before_and_a_year_before(
+    world, client, city, period, scope
+):
+    response = client.get(f"/api/v1/reports/{period}", params={"scope": scope}, headers=world.headers(city.admin))
+    assert response.status_code == 200, response.text
+    report = response.json()
+    street = scope.partition(":")[2]
+    site_ids = {s.id for s in city.sites if not street or s.street == street}
+    current = periods.parse_period(period)
+    for key, p in (("value", current), ("previous", current.previous()), ("year_ago", current.year_ago())):
+        expected = city.recount(p, site_ids)
+        got = {name: report["figures"][name][key] for name in expected}
+        assert got == expected, (key, p.name)
+    assert report["figures"]["hazards_found"]["value"] > 0  # the dataset has something in every period tested
+
+
+def test_changes_are_percent_with_one_decimal_and_none_where_the_base_is_zero():
+    assert periods.change(312, 340) == -8.2
+    assert periods.change(5, 0) is None
+    assert periods.parse_period("2026-W49").previous().name == "2026-W48"
+    assert periods.parse_period("2026-Q1").previous().name == "2025-Q4"
+    assert periods.parse_period("2026-01").year_ago().name == "2025-01"
+
+
+def test_a_monday_0700_in_shenyang_counts_in_that_week_though_it_is_sunday_in_utc(world, client):
+    site = world.site(world.org())
+    officer = world.officer(site)
+    monday_7 = datetime(2026, 11, 30, 7, 0, tzinfo=SHANGHAI_OFFSET)  # 2026-11-29 23:00 UTC, a Sunday
+    with world.session() as s:
+        s.add(
+            Inspection(
+                id=uuid.uuid4(),
+                site_id=site.id,
+                category="gas",
+                template_version=1,
+                inspector_id=officer.id,
+                started_at=monday_7,
+                finished_at=monday_7,
+                answers=[{"item_id": "gas.x", "result": "pass"}],
+                request_hash="x",
+            )
+        )
+        s.commit()
+    week = client.get("/api/v1/reports/2026-W49", headers=world.headers(officer)).json()
+    before = client.get("/api/v1/reports/2026-W48", headers=world.headers(officer)).json()
+    assert week["figures"]["inspections"]["value"] == 1
+    assert before["figures"]["inspections"]["value"] == 0
+    assert week["officers"] == [
+        {
+            "officer_id": str(officer.id),
+            "officer": officer.display_name or officer.username,
+            "visits": 1,
+            "visits_target": 1,
+        }
+    ]
+
+
+def test_a_property_user_sees_only_their_companys_hazards(world, client, city):
+    staff = world.user("property", city.org)
+    mine = client.get("/api/v1/reports/2026", headers=world.headers(staff)).json()
+    expected = city.recount(periods.year(2026), {s.id for s in city.sites if s.property_org_id == city.org.id})
+    assert mine["figures"]["hazards_found"]["value"] == expected["hazards_found"]
+    assert [c["organization"] for c in mine["companies"]] == ["沈阳安居物业"]
+
+
+def test_scorecards_rank_the_weakest_company_first_and_count_what_it_received(world, client, city):
+    report = client.get("/api/v1/reports/2026", headers=world.headers(city.admin)).json()
+    cards = report["companies"]
+    assert {c["organization"] for c in cards} == {"沈阳安居物业", "沈阳颐家物业"}
+    shares = [c["closed_on_time_share"] for c in cards]
+    assert shares == sorted(shares)
+    start, end = periods.year(2026).bounds(SHANGHAI_OFFSET)
+    for card in cards:
+        org = city.org if card["organization"] == "沈阳安居物业" else city.other_org
+        assert card["hazards_received"] == sum(
+            1 for h in city.hazards if h.organization_id == org.id and start <= h.found_at < end
+        )
+
+
+def test_repeat_hazards_and_common_problems_are_named(world, client):
+    org = world.org()
+    sites = [world.site(org, name=f"村{i}", street="汪家街道") for i in range(4)]
+    officer = world.officer(*sites)
+    base = datetime(2026, 6, 1, 9, tzinfo=SHANGHAI_OFFSET)
+
+    def hazard(site: Site, found: datetime, closed: datetime | None, item: str = "ebike.indoor_charging") -> Hazard:
+        return Hazard(
+            id=uuid.uuid4(),
+            site_id=site.id,
+            category=item.split(".")[0],
+            item_id=item,
+            severity="red",
+            status="closed" if closed else "open",
+            version=1,
+            deadline=found + timedelta(days=3),
+            organization_id=org.id,
+            description="x",
+            reported_by=officer.id,
+            found_at=found,
+            created_at=found,
+            updated_at=closed or found,
+            closed_at=closed,
+        )
+
+    first = hazard(sites[0], base - timedelta(days=60), base - timedelta(days=50))
+    again = hazard(sites[0], base + timedelta(days=2), None)  # 52 days after the first was closed: a repeat
+    long_after = hazard(sites[1], base + timedelta(days=3), None)
+    old = hazard(sites[1], base - timedelta(days=200), base - timedelta(days=150))  # closed too long ago
+    third = hazard(sites[2], base + timedelta(days=4), None)
+    with world.session() as s:
+        s.add_all([first, again, long_after, old, third])
+        s.commit()
+    report = client.get(
+        "/api/v1/reports/2026-06", params={"scope": "street:汪家街道"}, headers=world.headers(officer)
+    ).json()
+    assert [r["hazard_id"] for r in report["repeat_hazards"]] == [str(again.id)]
+    assert report["repeat_hazards"][0]["earlier_hazard_id"] == str(first.id)
+    [problem] = report["common_problems"]  # 3 of the street's 4 sites: 75 %
+    assert problem["item_id"] == "ebike.indoor_charging" and problem["share"] == 75.0
+    assert problem["sites"] == ["村0", "村1", "村2"]
+
+
+def test_the_report_as_a_workbook_has_chinese_sheets_and_numbers(world, client, city):
+    response = client.get("/api/v1/reports/2026-Q2", params={"format": "xlsx"}, headers=world.headers(city.admin))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["主要指标", "隐患分类", "物业公司", "安全员走访", "重复隐患", "共性问题"]
+    rows = {r[0]: r for r in book["主要指标"].iter_rows(min_row=3, values_only=True)}
+    found = city.recount(periods.quarter(2026, 2), {s.id for s in city.sites})["hazards_found"]
+    assert rows["发现隐患"][1] == found and isinstance(rows["发现隐患"][1], int)
+
+
+def test_bad_periods_and_scopes_are_refused_with_a_sentence(world, client):
+    admin = world.admin()
+    bad = client.get("/api/v1/reports/2026-13", headers={**world.headers(admin), "Accept-Language": "zh-CN"})
+    assert bad.status_code == 422 and bad.json()["code"] == "bad_period"
+    assert "2026-W48" in bad.json()["detail"] and "季度" in bad.json()["detail"]
+    scope = client.get("/api/v1/reports/2026", params={"scope": "planet:mars"}, headers=world.headers(admin))
+    assert scope.status_code == 422 and scope.json()["code"] == "bad_scope"
+    nowhere = client.get("/api/v1/reports/2026", params={"scope": "street:不存在街道"}, headers=world.headers(admin))
+    assert nowhere.status_code == 404
+
+
+def test_rounds_complete_counts_site_weeks_with_every_due_category_inspected(world, client):
+    org = world.org()
+    done, idle = world.site(org, name="全查社区"), world.site(org, name="未查社区")
+    officer = world.officer(done, idle)
+    tuesday = datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI_OFFSET)
+    due = sorted(c for c, t in world.app.state.checklists.current.items() if t.items_for(done.profile))
+    assert len(due) == 7
+    with world.session() as s:
+        for category in due:
+            s.add(
+                Inspection(
+                    id=uuid.uuid4(),
+                    site_id=done.id,
+                    category=category,
+                    template_version=1,
+                    inspector_id=officer.id,
+                    started_at=tuesday,
+                    finished_at=tuesday,
+                    answers=[{"item_id": f"{category}.x", "result": "pass"}],
+                    request_hash="x",
+                )
+            )
+        s.commit()
+    figures = client.get("/api/v1/reports/2026-W48", headers=world.headers(officer)).json()["figures"]
+    assert figures["sites_complete_share"]["value"] == 50.0
+    assert figures["inspections"]["value"] == 7 and figures["items_checked"]["value"] == 7
+
+
+def test_the_cli_writes_the_report_as_xlsx(world, city, settings, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from server.cli import app as cli
+
+    for key, value in {
+        "SAFEROUND_DATA_DIR": str(settings.data_dir),
+        "SAFEROUND_DATABASE_URL": settings.resolved_database_url,
+    }.items():
+        monkeypatch.setenv(key, value)
+    from server.config import get_settings
+
+    get_settings.cache_clear()
+    out = tmp_path / "week.xlsx"
+    result = CliRunner().invoke(
+        cli, ["report", "--period", "2026-Q2", "--scope", "street:正良街道", "--format", "xlsx", "-o", str(out)]
+    )
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    rows = {r[0]: r for r in load_workbook(out)["主要指标"].iter_rows(min_row=3, values_only=True)}
+    street = {s.id for s in city.sites if s.street == "正良街道"}
+    assert rows["发现隐患"][1] == city.recount(periods.quarter(2026, 2), street)["hazards_found"]
+    bad = CliRunner().invoke(cli, ["report", "--period", "2026-14"])
+    assert bad.exit_code == 2 and "不是报表周期" in bad.output
