@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.reports import service
+from server.reports.pdf import render_report_pdf
 from server.reports.xlsx import report_workbook
 
 router = APIRouter(tags=["reports"])
@@ -22,11 +23,11 @@ def get_report(
     session: SessionDep,
     settings: SettingsDep,
     scope: str = "all",
-    format: Literal["json", "xlsx"] = "json",  # noqa: A002 - the API's parameter name
+    format: Literal["json", "xlsx", "pdf"] = "json",  # noqa: A002 - the API's parameter name
 ) -> dict[str, Any] | Response:
-    """Figures of an ISO week (2026-W48), month (2026-11), quarter (2026-Q4) or year (2026), with the period
-    before and the same period a year before; scope all | district:NAME | street:NAME | site:ID, within what
-    the caller may see (a property user: their company's hazards)."""
+    """Figures (JSON, XLSX, or a PDF with charts) of an ISO week (2026-W48), month (2026-11), quarter (2026-Q4)
+    or year (2026), with the period before and a year before; scope all | district:NAME | street:NAME | site:ID,
+    within what the caller may see (a property user: their company's hazards)."""
     data = service.report(
         session=session,
         settings=settings,
@@ -35,6 +36,13 @@ def get_report(
         period_name=period,
         scope_text=scope,
     )
+    if format == "pdf":
+        trend = service.trend(session=session, settings=settings, user=user, period_name=period, scope_text=scope)
+        return Response(
+            render_report_pdf(data, trend),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="saferound-report-{data["period"]}.pdf"'},
+        )
     if format == "xlsx":
         name = f"saferound-report-{data['period']}.xlsx"
         return Response(

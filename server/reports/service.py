@@ -485,3 +485,32 @@ def report(
             min_sites=settings.common_problem_min_sites,
         ),
     }
+
+
+def trend(
+    *,
+    session: Session,
+    settings: Settings,
+    user: User,
+    period_name: str,
+    scope_text: str | None = None,
+    count: int = 12,
+) -> list[dict[str, Any]]:
+    """Hazards found and closed in each of the last `count` periods up to this one, oldest first."""
+    period = parse_period(period_name)
+    sites = scoped_sites(session, user, parse_scope(scope_text))
+    hazards = hazard_condition(user) if user.role == Role.property else true()
+    chain = [period]
+    while len(chain) < count:
+        chain.append(chain[-1].previous())
+    out = []
+    for p in reversed(chain):
+        start, end = p.bounds(settings.tz)
+        frame = Frame(site_ids=[s.id for s in sites], hazards=hazards, start=start, end=end, period=p)
+        hz = _hazards(frame)
+        found = session.execute(select(func.count()).select_from(Hazard).where(hz, _in(Hazard.found_at, frame)))
+        closed = session.execute(
+            select(func.count()).select_from(Hazard).where(hz, Hazard.status == "closed", _in(Hazard.closed_at, frame))
+        )
+        out.append({"period": p.name, "found": found.scalar_one(), "closed": closed.scalar_one()})
+    return out

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import random
 import statistics
+import subprocess
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -396,3 +398,25 @@ def test_the_cli_writes_the_report_as_xlsx(world, city, settings, tmp_path, monk
     assert rows["发现隐患"][1] == city.recount(periods.quarter(2026, 2), street)["hazards_found"]
     bad = CliRunner().invoke(cli, ["report", "--period", "2026-14"])
     assert bad.exit_code == 2 and "不是报表周期" in bad.output
+
+
+def test_the_report_as_a_pdf_says_its_figures_in_chinese_with_charts(world, client, city, tmp_path):
+    from pypdf import PdfReader
+
+    response = client.get("/api/v1/reports/2026-Q2", params={"format": "pdf"}, headers=world.headers(city.admin))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    found = city.recount(periods.quarter(2026, 2), {s.id for s in city.sites})["hazards_found"]
+    assert "社区安全工作报表" in text and "环比" in text and "同比" in text and "物业公司按期整改率" in text
+    assert f"发现隐患 {found} " in text or f"发现隐患{found}" in text.replace(" ", "")
+    assert "沈阳安居物业" in text and "燃气" in text
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.content)
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    # The picture a person looks at (poppler-utils comes with make test).
+    page = artifacts / "report-page"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(page)], check=True
+    )
+    assert page.with_suffix(".png").stat().st_size > 10_000
