@@ -302,6 +302,7 @@ RECORD_NAMES: dict[str, dict[str, str]] = {
     "training": {"zh": "培训记录", "en": "Training session"},
     "transition": {"zh": "处理步骤", "en": "transition"},
     "scope": {"zh": "报表范围", "en": "Scope"},
+    "report": {"zh": "报表", "en": "Report"},
 }
 
 # Names for `{x:field}`: the fields a Chinese sentence names (English keeps the API's field names).

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     repeat_window_days: int = 90
     common_problem_share: int = 30
     common_problem_min_sites: int = 3
+    # How often the jobs look whether last week's reports are due (from Monday 08:00 local); 0: never.
+    weekly_report_interval_seconds: int = 600
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000

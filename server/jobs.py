@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from server.config import Settings
 from server.hazards.escalation import refresh_escalations
+from server.reports.weekly import make_weekly_reports
 
 log = logging.getLogger("saferound.jobs")
 
@@ -48,7 +49,10 @@ class Job:
     interval: Callable[[Settings], float]  # seconds between runs; 0 or less turns the job off
 
 
-JOBS: tuple[Job, ...] = (Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),)
+JOBS: tuple[Job, ...] = (
+    Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),
+    Job("weekly reports", make_weekly_reports, lambda s: s.weekly_report_interval_seconds),
+)
 
 
 class Lease(Protocol):

@@ -6,6 +6,7 @@ from server.hazards.models import Hazard, HazardTransition  # noqa: F401
 from server.inspections.models import Inspection  # noqa: F401
 from server.notices.models import Notice, NoticeCounter, NoticeHazard  # noqa: F401
 from server.photos.models import Photo, PhotoLink  # noqa: F401
+from server.reports.models import StoredReport  # noqa: F401
 from server.sites.models import Assignment, Site  # noqa: F401
 from server.sync.changes import ChangeCounter  # noqa: F401
 from server.trainings.models import TrainingSession  # noqa: F401

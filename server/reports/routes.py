@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 
-from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
 from server.reports import service
+from server.reports.models import StoredReportPage
 from server.reports.pdf import render_report_pdf
 from server.reports.xlsx import report_workbook
 
 router = APIRouter(tags=["reports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/reports/archive", response_model=StoredReportPage)
+def list_stored_reports(admin: AdminUser, session: SessionDep, period: str | None = None) -> StoredReportPage:
+    """The reports the server made by itself (each district's weekly report, XLSX and PDF), newest first."""
+    return StoredReportPage(items=service.stored_reports(session=session, period=period))
+
+
+@router.get("/reports/archive/{report_id}", response_model=None, responses={200: {"content": {XLSX: {}}}})
+def download_stored_report(report_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> Response:
+    stored = service.stored_report(session=session, report_id=report_id)
+    name = f"saferound-{stored.period}-{stored.scope.replace(':', '-')}.{stored.format}"
+    return Response(
+        stored.content,
+        media_type=XLSX if stored.format == "xlsx" else "application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
 
 
 @router.get("/reports/{period}", response_model=None)

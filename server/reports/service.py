@@ -25,6 +25,7 @@ from server.errors import Invalid, not_found
 from server.hazards.models import Hazard, HazardTransition
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
+from server.reports.models import StoredReport, StoredReportPublic
 from server.rounds.service import due_categories
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Assignment, Site
@@ -514,3 +515,19 @@ def trend(
         )
         out.append({"period": p.name, "found": found.scalar_one(), "closed": closed.scalar_one()})
     return out
+
+
+def stored_reports(*, session: Session, period: str | None = None) -> list[StoredReportPublic]:
+    query = select(StoredReport).order_by(StoredReport.created_at.desc(), StoredReport.scope, StoredReport.format)
+    if period:
+        query = query.where(StoredReport.period == period)
+    return [
+        StoredReportPublic.model_validate(r, from_attributes=True) for r in session.execute(query.limit(500)).scalars()
+    ]
+
+
+def stored_report(*, session: Session, report_id: uuid.UUID) -> StoredReport:
+    stored = session.get(StoredReport, report_id)
+    if stored is None:
+        raise not_found("report")
+    return stored

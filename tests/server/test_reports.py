@@ -420,3 +420,57 @@ def test_the_report_as_a_pdf_says_its_figures_in_chinese_with_charts(world, clie
         ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(page)], check=True
     )
     assert page.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_last_weeks_reports_are_due_from_monday_0800_local():
+    from server.config import Settings
+    from server.reports.weekly import due_week
+
+    settings = Settings(timezone="Asia/Shanghai")
+    assert due_week(datetime(2026, 11, 30, 7, 59, tzinfo=SHANGHAI_OFFSET), settings).name == "2026-W47"
+    assert due_week(datetime(2026, 11, 30, 8, 0, tzinfo=SHANGHAI_OFFSET), settings).name == "2026-W48"
+    assert due_week(datetime(2026, 12, 3, 20, 0, tzinfo=SHANGHAI_OFFSET), settings).name == "2026-W48"
+
+
+def test_each_districts_weekly_report_is_made_once_and_kept_for_download(world, client, city, settings):
+    from server.reports.weekly import make_weekly_reports
+
+    monday = datetime(2026, 6, 8, 8, 30, tzinfo=SHANGHAI_OFFSET)
+    assert make_weekly_reports(world.app.state.engine, settings, now=monday) == 4  # all + 浑南区, xlsx + pdf
+    assert make_weekly_reports(world.app.state.engine, settings, now=monday) == 0
+    listed = client.get("/api/v1/reports/archive", headers=world.headers(city.admin)).json()["items"]
+    assert sorted((r["period"], r["scope"], r["format"]) for r in listed) == [
+        ("2026-W23", "all", "pdf"),
+        ("2026-W23", "all", "xlsx"),
+        ("2026-W23", "district:浑南区", "pdf"),
+        ("2026-W23", "district:浑南区", "xlsx"),
+    ]
+    xlsx = next(r for r in listed if r["scope"] == "all" and r["format"] == "xlsx")
+    download = client.get(f"/api/v1/reports/archive/{xlsx['id']}", headers=world.headers(city.admin))
+    rows = {
+        r[0]: r for r in load_workbook(io.BytesIO(download.content))["主要指标"].iter_rows(min_row=3, values_only=True)
+    }
+    assert (
+        rows["发现隐患"][1] == city.recount(periods.week(date(2026, 6, 1)), {s.id for s in city.sites})["hazards_found"]
+    )
+    assert client.get("/api/v1/reports/archive", headers=world.headers(city.officer)).status_code == 403
+    missing = client.get(f"/api/v1/reports/archive/{uuid.uuid4()}", headers=world.headers(city.admin))
+    assert missing.status_code == 404
+
+
+def test_the_background_jobs_make_the_weekly_reports_by_themselves(world, settings):
+    import time as clock
+
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app
+
+    world.site(world.org())
+    with TestClient(create_app(settings.model_copy(update={"weekly_report_interval_seconds": 1}))) as client:
+        admin = world.admin()
+        deadline = clock.monotonic() + 30
+        listed: list = []
+        while clock.monotonic() < deadline and len(listed) < 4:
+            listed = client.get("/api/v1/reports/archive", headers=world.headers(admin)).json()["items"]
+            clock.sleep(0.3)
+    assert len(listed) == 4
