@@ -11,10 +11,10 @@ import statistics
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlmodel import Session
 
 from rulebook import periods
@@ -65,16 +65,27 @@ def parse_period(text: str) -> periods.Period:
         raise Invalid("bad_period", period=text) from None
 
 
-def scoped_sites(session: Session, user: User, scope: Scope) -> list[Site]:
-    """The sites a report covers: the scope's, within what the user may see. An unknown (or unseen) name is 404."""
-    query = select(Site).where(site_condition(user))
+def site_filter(user: User, scope: Scope) -> ColumnElement[bool]:
+    """Which sites a report covers: the scope's, within what the user may see."""
+    condition = site_condition(user)
     if scope.kind == "district":
-        query = query.where(Site.district == scope.value)
+        condition = and_(condition, Site.district == scope.value)
     elif scope.kind == "street":
-        query = query.where(Site.street == scope.value)
+        condition = and_(condition, Site.street == scope.value)
     elif scope.kind == "site":
-        query = query.where(Site.id == uuid.UUID(scope.value))
-    sites = list(session.execute(query.order_by(Site.street, Site.name)).scalars().all())
+        condition = and_(condition, Site.id == uuid.UUID(scope.value))
+    return condition
+
+
+def scoped_sites(session: Session, user: User, scope: Scope) -> list[Any]:
+    """The sites a report covers. An unknown (or unseen) name is 404."""
+    sites = list(
+        session.execute(
+            select(Site.id, Site.name, Site.street, Site.profile)
+            .where(site_filter(user, scope))
+            .order_by(Site.street, Site.name)
+        ).all()
+    )
     if scope.kind != "all" and not sites:
         raise not_found("site" if scope.kind == "site" else "scope")
     return sites
@@ -84,7 +95,7 @@ def scoped_sites(session: Session, user: User, scope: Scope) -> list[Site]:
 class Frame:
     """What one period's figures are counted over."""
 
-    site_ids: list[uuid.UUID]
+    sites: Any  # a subquery of the covered sites' ids, or None for every site
     hazards: ColumnElement[bool]  # which hazards count (scope, and a property user's company)
     start: datetime
     end: datetime
@@ -93,6 +104,26 @@ class Frame:
 
 def _in(column: Any, frame: Frame) -> ColumnElement[bool]:
     return and_(column >= frame.start, column < frame.end)
+
+
+def _at(site_column: Any, frame: Frame) -> ColumnElement[bool]:
+    return true() if frame.sites is None else site_column.in_(frame.sites)
+
+
+def _local_day(session: Session, column: Any, frame: Frame) -> Any:
+    """The local calendar day of a stored UTC time, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(str(frame.start.tzinfo), column))
+    minutes = int(frame.start.utcoffset().total_seconds() // 60)  # SQLite keeps naive UTC; a fixed offset
+    return func.date(column, f"{minutes:+d} minutes")
+
+
+def _days_since(session: Session, column: Any, moment: datetime) -> Any:
+    """Whole days from `moment` to a stored time, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.floor(func.extract("epoch", column - moment) / 86400)
+    utc = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return func.floor(func.julianday(column) - func.julianday(utc))
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -112,20 +143,20 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def _hazards(frame: Frame) -> ColumnElement[bool]:
-    return and_(frame.hazards, Hazard.site_id.in_(frame.site_ids))
+    return and_(frame.hazards, _at(Hazard.site_id, frame))
 
 
 def count_figures(
-    session: Session, frame: Frame, *, registry: ChecklistRegistry, settings: Settings, sites: list[Site]
+    session: Session, frame: Frame, *, settings: Settings, due: dict[uuid.UUID, frozenset[str]]
 ) -> dict[str, Any]:
     """Every figure of one period, as plain numbers (None where there is nothing to count)."""
     scalar = lambda query: session.execute(query).scalar_one() or 0  # noqa: E731
     hz = _hazards(frame)
-    ins = and_(Inspection.site_id.in_(frame.site_ids), _in(Inspection.finished_at, frame))
+    ins = and_(_at(Inspection.site_id, frame), _in(Inspection.finished_at, frame))
     out: dict[str, Any] = {}
     out["inspections"] = scalar(select(func.count()).select_from(Inspection).where(ins))
     out["items_checked"] = scalar(select(func.sum(func.json_array_length(Inspection.answers))).where(ins))
-    out.update(_rounds(session, frame, registry=registry, sites=sites))
+    out.update(_rounds(session, frame, due=due))
 
     out["hazards_found"] = scalar(select(func.count()).select_from(Hazard).where(hz, _in(Hazard.found_at, frame)))
     closed = session.execute(
@@ -174,7 +205,7 @@ def count_figures(
 
     trainings = session.execute(
         select(TrainingSession.attendee_count, TrainingSession.duration_minutes).where(
-            TrainingSession.site_id.in_(frame.site_ids), _in(TrainingSession.held_at, frame)
+            _at(TrainingSession.site_id, frame), _in(TrainingSession.held_at, frame)
         )
     ).all()
     out["trainings"] = len(trainings)
@@ -183,25 +214,38 @@ def count_figures(
     return out
 
 
-def _rounds(session: Session, frame: Frame, *, registry: ChecklistRegistry, sites: list[Site]) -> dict[str, Any]:
+def _rounds(session: Session, frame: Frame, *, due: dict[uuid.UUID, frozenset[str]]) -> dict[str, Any]:
     """Site-weeks whose due categories were all inspected that week, as a share of all site-weeks of the period."""
     mondays = frame.period.weeks()
-    if not mondays or not sites:
+    if not mondays or not due:
         return {"sites_complete_share": None, "site_weeks": 0, "site_weeks_complete": 0}
     tz = frame.start.tzinfo
     first = datetime.combine(mondays[0], datetime.min.time(), tz)
     last = datetime.combine(mondays[-1] + timedelta(days=7), datetime.min.time(), tz)
-    done: dict[tuple[uuid.UUID, int], set[str]] = defaultdict(set)
-    for site_id, category, finished_at in session.execute(
-        select(Inspection.site_id, Inspection.category, Inspection.finished_at).where(
-            Inspection.site_id.in_(frame.site_ids), Inspection.finished_at >= first, Inspection.finished_at < last
-        )
-    ).all():
-        week_index = (finished_at.astimezone(tz).date() - mondays[0]).days // 7
-        done[(site_id, week_index)].add(category)
-    due = {site.id: set(due_categories(registry, site.profile)) for site in sites}
-    complete = sum(1 for site in sites for w in range(len(mondays)) if due[site.id] <= done[(site.id, w)])
-    total = len(sites) * len(mondays)
+    week = func.floor(_days_since(session, Inspection.finished_at, first) / 7)
+    # The categories inspected in a site-week as a bit set: a sum of distinct powers of two is their union.
+    bit = case(*((Inspection.category == c, 1 << i) for i, c in enumerate(CATEGORIES)), else_=0)
+    masks = {name: 1 << i for i, name in enumerate(CATEGORIES)}
+    owed = {site_id: sum(masks.get(c, 0) for c in cats) for site_id, cats in due.items()}
+    # Most sites owe the same categories: their complete site-weeks are counted in SQL; the few others by row.
+    common = max(set(owed.values()), key=list(owed.values()).count)
+    others = [site_id for site_id, need in owed.items() if need != common]
+    per_week = (
+        select(Inspection.site_id, week.label("week"), func.sum(bit.distinct()).label("mask"))
+        .where(_at(Inspection.site_id, frame), Inspection.finished_at >= first, Inspection.finished_at < last)
+        .group_by(Inspection.site_id, week)
+        .subquery()
+    )
+    complete = session.execute(
+        select(func.count()).where(per_week.c.mask.op("&")(common) == common, per_week.c.site_id.not_in(others))
+    ).scalar_one()
+    if others:
+        for site_id, mask in session.execute(
+            select(per_week.c.site_id, per_week.c.mask).where(per_week.c.site_id.in_(others))
+        ).all():
+            if int(mask) & owed[site_id] == owed[site_id]:
+                complete += 1
+    total = len(due) * len(mondays)
     return {"sites_complete_share": _share(complete, total), "site_weeks": total, "site_weeks_complete": complete}
 
 
@@ -224,7 +268,7 @@ def breakdowns(session: Session, frame: Frame) -> dict[str, Any]:
     topics: dict[str, dict[str, float]] = {}
     for topic_list, attendees, minutes in session.execute(
         select(TrainingSession.topics, TrainingSession.attendee_count, TrainingSession.duration_minutes).where(
-            TrainingSession.site_id.in_(frame.site_ids), _in(TrainingSession.held_at, frame)
+            _at(TrainingSession.site_id, frame), _in(TrainingSession.held_at, frame)
         )
     ).all():
         for topic in topic_list:
@@ -235,40 +279,56 @@ def breakdowns(session: Session, frame: Frame) -> dict[str, Any]:
     return {"hazards_by_category_severity": grid, "hazards_by_source": by_source, "training_by_topic": topics}
 
 
-def officer_visits(session: Session, frame: Frame) -> list[dict[str, Any]]:
-    """Per officer: visits done (distinct site-days with an inspection) against the plan's target."""
+OFFICERS_LISTED = 100
+
+
+def officer_visits(session: Session, frame: Frame) -> dict[str, Any]:
+    """Visits done (distinct site-days with an inspection) against the plan's target: the totals, and the
+    officers furthest behind (at most OFFICERS_LISTED, worst first)."""
     weeks = max(1, round((frame.end - frame.start).days / 7))
     targets: dict[uuid.UUID, int] = defaultdict(int)
     for officer_id, visits in session.execute(
-        select(Assignment.officer_id, Assignment.visits_per_week).where(Assignment.site_id.in_(frame.site_ids))
+        select(Assignment.officer_id, func.sum(Assignment.visits_per_week))
+        .where(_at(Assignment.site_id, frame))
+        .group_by(Assignment.officer_id)
     ).all():
-        targets[officer_id] += visits * weeks
-    tz = frame.start.tzinfo
-    days: dict[uuid.UUID, set[tuple[uuid.UUID, Any]]] = defaultdict(set)
-    for officer_id, site_id, finished_at in session.execute(
-        select(Inspection.inspector_id, Inspection.site_id, Inspection.finished_at).where(
-            Inspection.site_id.in_(frame.site_ids), _in(Inspection.finished_at, frame)
-        )
-    ).all():
-        days[officer_id].add((site_id, finished_at.astimezone(tz).date()))
+        targets[officer_id] = int(visits) * weeks
+    day = _local_day(session, Inspection.finished_at, frame).label("day")
+    site_days = (
+        select(Inspection.inspector_id, Inspection.site_id, day)
+        .where(_at(Inspection.site_id, frame), _in(Inspection.finished_at, frame))
+        .distinct()
+        .subquery()
+    )
+    done: dict[uuid.UUID, int] = dict(
+        session.execute(select(site_days.c.inspector_id, func.count()).group_by(site_days.c.inspector_id)).all()
+    )
+    officers = set(targets) | set(done)
+    behind = sorted(officers, key=lambda o: (done.get(o, 0) - targets.get(o, 0), str(o)))[:OFFICERS_LISTED]
     names = (
         {
             u.id: (u.display_name or u.username)
-            for u in session.execute(select(User).where(User.id.in_(set(targets) | set(days)))).scalars()
+            for u in session.execute(select(User).where(User.id.in_(behind))).scalars()
         }
-        if (targets or days)
+        if behind
         else {}
     )
-    rows = [
+    listed = [
         {
             "officer_id": str(o),
             "officer": names.get(o, ""),
-            "visits": len(days.get(o, ())),
+            "visits": done.get(o, 0),
             "visits_target": targets.get(o, 0),
         }
-        for o in set(targets) | set(days)
+        for o in behind
     ]
-    return sorted(rows, key=lambda r: (r["visits"] - r["visits_target"], r["officer"]))
+    return {
+        "officers": len(officers),
+        "visits": sum(done.values()),
+        "visits_target": sum(targets.values()),
+        "behind_target": sum(1 for o in officers if done.get(o, 0) < targets.get(o, 0)),
+        "listed": sorted(listed, key=lambda r: (r["visits"] - r["visits_target"], r["officer"])),
+    }
 
 
 def company_scorecard(session: Session, frame: Frame) -> list[dict[str, Any]]:
@@ -393,7 +453,7 @@ def repeat_hazards(session: Session, frame: Frame, *, window_days: int) -> list[
 
 
 def common_problems(
-    session: Session, frame: Frame, sites: list[Site], *, registry: ChecklistRegistry, min_share: float, min_sites: int
+    session: Session, frame: Frame, sites: list[Any], *, registry: ChecklistRegistry, min_share: float, min_sites: int
 ) -> list[dict[str, Any]]:
     """Items failing at a large share of a street's sites in the period (共性问题): candidates for one joint
     project instead of many separate notices."""
@@ -429,6 +489,25 @@ def common_problems(
     return sorted(out, key=lambda p: (-p["share"], p["street"], p["item_id"]))
 
 
+def _covered(user: User, scope: Scope) -> Any:
+    """The covered sites as a subquery (None: every site, for a coordinator's whole-deployment report)."""
+    if user.role == Role.admin and scope.kind == "all":
+        return None
+    return select(Site.id).where(site_filter(user, scope)).scalar_subquery()
+
+
+def due_by_site(registry: ChecklistRegistry, sites: list[Any]) -> dict[uuid.UUID, frozenset[str]]:
+    """The categories each site owes every week (worked out once per distinct profile)."""
+    by_profile: dict[str, frozenset[str]] = {}
+    out = {}
+    for site in sites:
+        key = repr(sorted((site.profile or {}).items()))
+        if key not in by_profile:
+            by_profile[key] = frozenset(due_categories(registry, site.profile))
+        out[site.id] = by_profile[key]
+    return out
+
+
 def report(
     *,
     session: Session,
@@ -442,17 +521,18 @@ def report(
     period = parse_period(period_name)
     scope = parse_scope(scope_text)
     sites = scoped_sites(session, user, scope)
-    site_ids = [s.id for s in sites]
     hazards = hazard_condition(user) if user.role == Role.property else true()
+    covered = _covered(user, scope)
+    due = due_by_site(registry, sites)
 
     def frame_of(p: periods.Period) -> Frame:
         start, end = p.bounds(settings.tz)
-        return Frame(site_ids=site_ids, hazards=hazards, start=start, end=end, period=p)
+        return Frame(sites=covered, hazards=hazards, start=start, end=end, period=p)
 
     now, before, year_ago = frame_of(period), frame_of(period.previous()), frame_of(period.year_ago())
-    current = count_figures(session, now, registry=registry, settings=settings, sites=sites)
-    previous = count_figures(session, before, registry=registry, settings=settings, sites=sites)
-    last_year = count_figures(session, year_ago, registry=registry, settings=settings, sites=sites)
+    current = count_figures(session, now, settings=settings, due=due)
+    previous = count_figures(session, before, settings=settings, due=due)
+    last_year = count_figures(session, year_ago, settings=settings, due=due)
     figures = {
         name: {
             "value": value,
@@ -474,7 +554,7 @@ def report(
         "sites": len(sites),
         "figures": figures,
         **breakdowns(session, now),
-        "officers": officer_visits(session, now),
+        "visits": officer_visits(session, now),
         "companies": company_scorecard(session, now),
         "repeat_hazards": repeat_hazards(session, now, window_days=settings.repeat_window_days),
         "common_problems": common_problems(
@@ -499,7 +579,9 @@ def trend(
 ) -> list[dict[str, Any]]:
     """Hazards found and closed in each of the last `count` periods up to this one, oldest first."""
     period = parse_period(period_name)
-    sites = scoped_sites(session, user, parse_scope(scope_text))
+    scope = parse_scope(scope_text)
+    scoped_sites(session, user, scope)  # an unknown scope is 404 here too
+    covered = _covered(user, scope)
     hazards = hazard_condition(user) if user.role == Role.property else true()
     chain = [period]
     while len(chain) < count:
@@ -507,7 +589,7 @@ def trend(
     out = []
     for p in reversed(chain):
         start, end = p.bounds(settings.tz)
-        frame = Frame(site_ids=[s.id for s in sites], hazards=hazards, start=start, end=end, period=p)
+        frame = Frame(sites=covered, hazards=hazards, start=start, end=end, period=p)
         hz = _hazards(frame)
         found = session.execute(select(func.count()).select_from(Hazard).where(hz, _in(Hazard.found_at, frame)))
         closed = session.execute(

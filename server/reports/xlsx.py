@@ -122,7 +122,7 @@ def report_workbook(data: dict[str, Any]) -> bytes:
         "安全员走访",
         caption,
         ["安全员", "走访", "目标"],
-        [[o["officer"], o["visits"], o["visits_target"]] for o in data["officers"]],
+        [[o["officer"], o["visits"], o["visits_target"]] for o in data["visits"]["listed"]],
     )
     _sheet(
         book,

@@ -249,7 +249,8 @@ def test_a_monday_0700_in_shenyang_counts_in_that_week_though_it_is_sunday_in_ut
     before = client.get("/api/v1/reports/2026-W48", headers=world.headers(officer)).json()
     assert week["figures"]["inspections"]["value"] == 1
     assert before["figures"]["inspections"]["value"] == 0
-    assert week["officers"] == [
+    assert (week["visits"]["visits"], week["visits"]["visits_target"], week["visits"]["behind_target"]) == (1, 1, 0)
+    assert week["visits"]["listed"] == [
         {
             "officer_id": str(officer.id),
             "officer": officer.display_name or officer.username,
