@@ -407,49 +407,55 @@ def company_scorecard(session: Session, frame: Frame) -> list[dict[str, Any]]:
     )
 
 
+def _closed_within(session: Session, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
+    """`earlier` lies at most `days` days before `later` (both stored times), in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return later - earlier <= timedelta(days=days)
+    return func.julianday(later) - func.julianday(earlier) <= days
+
+
 def repeat_hazards(session: Session, frame: Frame, *, window_days: int) -> list[dict[str, Any]]:
     """Hazards found in the period at a site and item where an earlier hazard was closed within `window_days`
     before (the latest such close is named)."""
-    hz = _hazards(frame)
-    found = session.execute(
-        select(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.found_at)
-        .where(hz, Hazard.item_id.is_not(None), _in(Hazard.found_at, frame))
+    earlier = Hazard.__table__.alias("earlier")
+    latest = session.execute(
+        select(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.found_at, func.max(earlier.c.closed_at))
+        .join(
+            earlier,
+            and_(
+                earlier.c.site_id == Hazard.site_id,
+                earlier.c.item_id == Hazard.item_id,
+                earlier.c.id != Hazard.id,
+                earlier.c.status == "closed",
+                earlier.c.closed_at <= Hazard.found_at,
+                _closed_within(session, Hazard.found_at, earlier.c.closed_at, window_days),
+            ),
+        )
+        .where(_hazards(frame), Hazard.item_id.is_not(None), _in(Hazard.found_at, frame))
+        .group_by(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.found_at)
         .order_by(Hazard.found_at, Hazard.id)
     ).all()
-    if not found:
+    if not latest:
         return []
-    window = timedelta(days=window_days)
-    closes: dict[tuple[uuid.UUID, str], list[tuple[datetime, uuid.UUID]]] = defaultdict(list)
-    for hazard_id, site_id, item_id, closed_at in session.execute(
-        select(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.closed_at).where(
-            Hazard.site_id.in_({f.site_id for f in found}),
-            Hazard.item_id.in_({f.item_id for f in found}),
-            Hazard.status == "closed",
-            Hazard.closed_at >= frame.start - window,
-            Hazard.closed_at < frame.end,
-        )
-    ).all():
-        closes[(site_id, item_id)].append((closed_at, hazard_id))
-    out = []
-    for hazard_id, site_id, item_id, found_at in found:
-        earlier = [
-            (c, h)
-            for c, h in closes.get((site_id, item_id), [])
-            if found_at - window <= c <= found_at and h != hazard_id
-        ]
-        if earlier:
-            closed_at, earlier_id = max(earlier)
-            out.append(
-                {
-                    "hazard_id": str(hazard_id),
-                    "site_id": str(site_id),
-                    "item_id": item_id,
-                    "found_at": found_at.isoformat(),
-                    "earlier_hazard_id": str(earlier_id),
-                    "earlier_closed_at": closed_at.isoformat(),
-                }
+    named = {
+        (site_id, item_id, closed_at): hazard_id
+        for hazard_id, site_id, item_id, closed_at in session.execute(
+            select(Hazard.id, Hazard.site_id, Hazard.item_id, Hazard.closed_at).where(
+                Hazard.status == "closed", Hazard.closed_at.in_({row[4] for row in latest})
             )
-    return out
+        ).all()
+    }
+    return [
+        {
+            "hazard_id": str(hazard_id),
+            "site_id": str(site_id),
+            "item_id": item_id,
+            "found_at": found_at.isoformat(),
+            "earlier_hazard_id": str(named.get((site_id, item_id, closed_at), "")),
+            "earlier_closed_at": closed_at.isoformat(),
+        }
+        for hazard_id, site_id, item_id, found_at, closed_at in latest
+    ]
 
 
 def common_problems(
