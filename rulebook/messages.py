@@ -272,6 +272,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This {format} file is damaged or incomplete (perhaps cut off during the transfer); take "
         "or choose the photo again and resend it.",
     },
+    # ---- notifications ---------------------------------------------------------------------------------------
+    "bad_subscription_target": {
+        "zh": "{channel}订阅的目标无效：邮件需要邮箱地址，群机器人和 Webhook 需要 http(s) 地址。",
+        "en": "The target does not fit the {channel} channel: mail needs an address, robots and webhooks an "
+        "http(s) URL.",
+    },
+    "subscription_own_only": {
+        "zh": "您只能为本单位（物业）或自己订阅通知；其他单位和协调员的订阅请联系区协调员设置。",
+        "en": "You can subscribe only your own company (property) or yourself; ask the district coordinator for "
+        "others.",
+    },
+    "unknown_user": {"zh": "{field:field}指定的用户不存在。", "en": "{field} does not name a user."},
+    "delivery_already_sent": {
+        "zh": "这条消息已经送达，无需重发。",
+        "en": "This message was delivered already; there is nothing to retry.",
+    },
 }
 
 # Names for `{x:record}`: the kinds of record a message can be about.
@@ -287,6 +303,8 @@ RECORD_NAMES: dict[str, dict[str, str]] = {
     "checklist": {"zh": "检查表", "en": "Checklist"},
     "training": {"zh": "培训记录", "en": "Training session"},
     "transition": {"zh": "处理步骤", "en": "transition"},
+    "subscription": {"zh": "通知订阅", "en": "Subscription"},
+    "delivery": {"zh": "通知消息", "en": "Delivery"},
 }
 
 # Names for `{x:field}`: the fields a Chinese sentence names (English keeps the API's field names).

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from server.config import Settings
 from server.hazards.escalation import refresh_escalations
+from server.notify.delivery import deliver_due, warn_deadlines_soon
 
 log = logging.getLogger("saferound.jobs")
 
@@ -48,7 +49,11 @@ class Job:
     interval: Callable[[Settings], float]  # seconds between runs; 0 or less turns the job off
 
 
-JOBS: tuple[Job, ...] = (Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),)
+JOBS: tuple[Job, ...] = (
+    Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),
+    Job("deadline warnings", warn_deadlines_soon, lambda s: s.escalation_interval_seconds),
+    Job("deliveries", deliver_due, lambda s: s.notify_interval_seconds),
+)
 
 
 class Lease(Protocol):

@@ -17,6 +17,7 @@ from server.hazards.routes import router as hazards_router
 from server.inspections.routes import router as inspections_router
 from server.jobs import background_jobs
 from server.notices.routes import router as notices_router
+from server.notify.routes import router as notify_router
 from server.photos.routes import router as photos_router
 from server.request_id import RequestIdMiddleware
 from server.rounds.routes import router as rounds_router
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notices_router,
         sync_router,
         photos_router,
+        notify_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

@@ -5,6 +5,7 @@ from server.checklists.models import ChecklistVersion  # noqa: F401
 from server.hazards.models import Hazard, HazardTransition  # noqa: F401
 from server.inspections.models import Inspection  # noqa: F401
 from server.notices.models import Notice, NoticeCounter, NoticeHazard  # noqa: F401
+from server.notify.models import OutboxMessage, Subscription  # noqa: F401
 from server.photos.models import Photo, PhotoLink  # noqa: F401
 from server.sites.models import Assignment, Site  # noqa: F401
 from server.sync.changes import ChangeCounter  # noqa: F401
