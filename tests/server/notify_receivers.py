@@ -80,6 +80,7 @@ class HttpReceiver:
     received: list[Received] = field(default_factory=list)
     accepted: dict[str, int] = field(default_factory=dict)  # idempotency key -> times accepted
     replays: int = 0
+    arrived: int = 0  # requests that reached the receiver (counted before any hold)
     refused: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -102,7 +103,10 @@ class HttpReceiver:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except OSError:  # the sender died while we held its request (the kill -9 test)
+                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
@@ -144,6 +148,8 @@ class HttpReceiver:
     def handle(self, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
         parts = urllib.parse.urlsplit(raw_path)
         query = dict(urllib.parse.parse_qsl(parts.query))
+        with self.lock:
+            self.arrived += 1
         if self.hold is not None:
             self.hold.wait(30)
         if self.delay:
