@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     notify_backoff_max_seconds: float = 3600.0
     notify_give_up_seconds: float = 86400.0
     deadline_warning_hours: int = 24
+    # Signed requests from hotline platforms older (or newer) than this are refused as replays.
+    intake_replay_window_seconds: int = 300
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000

@@ -15,6 +15,7 @@ from server.db import make_engine
 from server.error_handlers import install_error_handlers
 from server.hazards.routes import router as hazards_router
 from server.inspections.routes import router as inspections_router
+from server.intake.routes import router as intake_router
 from server.jobs import background_jobs
 from server.notices.routes import router as notices_router
 from server.notify.routes import router as notify_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync_router,
         photos_router,
         notify_router,
+        intake_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

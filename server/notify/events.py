@@ -260,3 +260,67 @@ def weekly_report_ready(*, session: Session, settings: Settings, week: str, scop
         params={"week": week, "link": _link(settings, f"/reports/{week}")},
         data={"period": week, "scope": scope},
     )
+
+
+def report_received(*, session: Session, settings: Settings, report: Any) -> int:
+    """A report landed in the intake queue: the site's officers hear of it."""
+    site = session.get(Site, report.site_id)
+    params = {
+        "site": site.name if site else "",
+        "category": report.category,
+        "description": report.description,
+        "link": _link(settings, f"/intake/{report.id}"),
+    }
+    data = {
+        "intake_id": str(report.id),
+        "site_id": str(report.site_id),
+        "category": report.category,
+        "source": report.source,
+        "external_id": report.external_id,
+    }
+    return enqueue(
+        session,
+        settings,
+        event="report_received",
+        event_key=str(report.id),
+        subscriptions=subscribers(session, "report_received", site_officers(report.site_id)),
+        params=params,
+        data=data,
+    )
+
+
+OUTCOME_NAMES = {
+    "resolved": {"zh": "已办结", "en": "resolved"},
+    "declined": {"zh": "不予受理", "en": "declined"},
+}
+
+
+def report_outcome(
+    *, session: Session, settings: Settings, report: Any, subscription: Subscription, outcome: str, reason: str = ""
+) -> int:
+    """Tell the platform that filed a work order how it ended (its callback subscription, signed like any webhook)."""
+    site = session.get(Site, report.site_id)
+    params = {
+        "order_id": report.external_id,
+        "site": site.name if site else "",
+        "category": report.category,
+        "outcome": OUTCOME_NAMES[outcome][subscription.language if subscription.language == "en" else "zh"],
+        "reason": reason,
+        "link": _link(settings, f"/intake/{report.id}"),
+    }
+    data = {
+        "order_id": report.external_id,
+        "intake_id": str(report.id),
+        "status": outcome,
+        "reason": reason or None,
+        "hazard_id": str(report.hazard_id) if report.hazard_id else None,
+    }
+    return enqueue(
+        session,
+        settings,
+        event="report_outcome",
+        event_key=f"{report.id}:{outcome}",
+        subscriptions=[subscription] if subscription.active else [],
+        params=params,
+        data=data,
+    )

@@ -22,6 +22,7 @@ class NotifyEvent(str, Enum):
     evidence_submitted = "evidence_submitted"
     report_received = "report_received"
     weekly_report = "weekly_report"
+    report_outcome = "report_outcome"  # to a hotline platform: its work order was resolved or declined
 
 
 class Channel(str, Enum):

@@ -65,6 +65,13 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {  # event -> lang -> (subjec
             "A {category} problem was reported at {site}: {description}\nHandle it: {link}",
         ),
     },
+    "report_outcome": {
+        "zh": ("【工单办结】{order_id}：{outcome}", "工单 {order_id}（{site}·{category}）：{outcome}。{reason}"),
+        "en": (
+            "[Work order] {order_id}: {outcome}",
+            "Work order {order_id} ({site} · {category}): {outcome}. {reason}",
+        ),
+    },
     "weekly_report": {
         "zh": ("【周报】{week} 社区安全周报已生成", "{week} 的社区安全周报已生成。\n查看：{link}"),
         "en": ("[Weekly report] {week} is ready", "The community safety report for {week} is ready.\nView: {link}"),
