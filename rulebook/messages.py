@@ -287,7 +287,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bad_signature": {
         "zh": "请求签名无效：请用对接时分配的密钥，对“{{时间戳}}.{{原始请求体}}”计算 HMAC-SHA256，放在 "
         "X-SafeRound-Signature 中，并在 X-SafeRound-Integration 中写明对接名称。",
-        "en": "The request signature is not valid: sign \"{{timestamp}}.{{raw body}}\" with HMAC-SHA256 and the "
+        "en": 'The request signature is not valid: sign "{{timestamp}}.{{raw body}}" with HMAC-SHA256 and the '
         "integration's secret, send it as X-SafeRound-Signature and name the integration in X-SafeRound-Integration.",
     },
     "stale_signature": {

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import smtplib
+import ssl
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -159,7 +160,7 @@ class EmailChannel:
         try:
             with smtplib.SMTP(smtp.host, smtp.port, timeout=self.timeout) as client:
                 if smtp.starttls:
-                    client.starttls()
+                    client.starttls(context=ssl.create_default_context())  # the server's certificate is checked
                 if smtp.user:
                     client.login(smtp.user, smtp.password or "")
                 client.send_message(mail)

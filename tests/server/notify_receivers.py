@@ -15,6 +15,8 @@ import email.policy
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -23,6 +25,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.pg import free_port
 
@@ -39,11 +42,31 @@ class _Handler:
 
 
 class SmtpRecorder:
-    def __init__(self) -> None:
+    """With `tls` (an ssl.SSLContext) it requires STARTTLS; with `login` ((user, password)) it requires AUTH."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None, login: tuple[str, str] | None = None) -> None:
         self.mails: list[EmailMessage] = []
+        self.logins: list[str] = []
         self.lock = threading.Lock()
         self.port = free_port()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        extra: dict = {}
+        if tls is not None:
+            extra.update(tls_context=tls, require_starttls=True)
+        if login is not None:
+            extra.update(authenticator=self._authenticator(login), auth_require_tls=tls is not None)
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **extra)
+
+    def _authenticator(self, login: tuple[str, str]):
+        def check(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and (auth_data.login.decode(), auth_data.password.decode()) == login
+            )
+            if ok:
+                self.logins.append(auth_data.login.decode())
+            return AuthResult(success=ok)
+
+        return check
 
     @property
     def url(self) -> str:
@@ -173,3 +196,33 @@ class HttpReceiver:
     def bodies(self, path: str) -> list[dict]:
         with self.lock:
             return [r.json() for r in self.received if r.path == path]
+
+
+def self_signed_tls(folder) -> tuple[ssl.SSLContext, str]:
+    """A certificate for 127.0.0.1 (openssl), as a server context and the path a client trusts it by."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context, str(cert)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,9 +17,10 @@ from server.hazards.models import Hazard
 from server.notices.models import Notice, NoticeIn
 from server.notices.service import issue_notice
 from server.notify import events
+from server.notify.channels import sign_webhook, webhook_body
 from server.notify.delivery import backoff_seconds, deliver_due, warn_deadlines_soon
 from server.notify.models import OutboxMessage
-from tests.server.notify_receivers import HttpReceiver, SmtpRecorder
+from tests.server.notify_receivers import HttpReceiver, SmtpRecorder, self_signed_tls
 
 
 @pytest.fixture
@@ -392,3 +394,58 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(fast):
     for attempts, ceiling in ((1, 30), (2, 60), (3, 120), (8, 3600), (20, 3600)):
         delays = {backoff_seconds(attempts, slow) for _ in range(20)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays) and len(delays) > 1
+
+
+def test_mail_goes_over_starttls_with_a_login_when_the_url_asks_for_it(world, client, settings, tmp_path, monkeypatch):
+    tls, cert = self_signed_tls(tmp_path)
+    smtp = SmtpRecorder(tls=tls, login=("notice-bot", "p@ss:word")).start()
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", cert)  # the client trusts this test certificate, and checks it
+        company = world.org()
+        subscribe(
+            world, world.admin(), channel="email", target="zhang@wuye.cn", events=["weekly_report"], language="en"
+        )
+        with world.session() as s:
+            events.weekly_report_ready(session=s, settings=settings, week="2026-W48")
+            s.commit()
+        url = f"smtp://notice-bot:p%40ss%3Aword@127.0.0.1:{smtp.port}?starttls=1"
+        plain = f"smtp://notice-bot:p%40ss%3Aword@127.0.0.1:{smtp.port}"
+        assert deliver_due(world.app.state.engine, settings.model_copy(update={"smtp_url": plain})) == 0
+        assert "AUTH" in outbox(world)[0].last_error and smtp.mails == []  # no login in the clear
+        with world.session() as s:
+            s.exec(select(OutboxMessage)).one().next_attempt_at = datetime.now(UTC)
+            s.commit()
+        assert deliver_due(world.app.state.engine, settings.model_copy(update={"smtp_url": url})) == 1
+        [mail] = smtp.mails
+        assert smtp.logins == ["notice-bot"] and mail["Subject"] == "[Weekly report] 2026-W48 is ready"
+        assert company.id
+    finally:
+        smtp.stop()
+
+
+def test_the_readme_recipe_verifies_what_the_server_signs():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("**Verifying a SafeRound webhook.**") :]
+    recipe = section[section.index("```python\n") + 10 : section.index("```\n", section.index("```python"))]
+    namespace: dict = {}
+    exec(recipe, namespace)  # noqa: S102 (our own README)
+    verify = namespace["verify"]
+    message = OutboxMessage(
+        id=uuid.uuid4(),
+        event="notice_issued",
+        event_key="k",
+        subscription_id=uuid.uuid4(),
+        channel="webhook",
+        target="http://x",
+        payload={"data": {"number": "SR-2026-000001", "单位": "幸福里物业"}},
+        occurred_at=datetime.now(UTC),
+        next_attempt_at=datetime.now(UTC),
+        window_started_at=datetime.now(UTC),
+    )
+    body, stamp = webhook_body(message), str(int(time.time()))
+    signature = sign_webhook("s3cret-for-tests", stamp, body)
+    assert verify("s3cret-for-tests", stamp, signature, body)
+    assert not verify("s3cret-for-tests", stamp, signature, body.replace(b"000001", b"000002"))
+    assert not verify("another-secret!", stamp, signature, body)
+    old = str(int(time.time()) - 600)
+    assert not verify("s3cret-for-tests", old, sign_webhook("s3cret-for-tests", old, body), body)
