@@ -65,11 +65,11 @@ def refresh_escalations(*, session: Session, settings: Settings, now: datetime |
                 to_state=str(level),
                 detail={"deadline": hazard.deadline.isoformat()},
             )
-            raised = level > hazard.escalation_level
+            passed = range(hazard.escalation_level + 1, level + 1)  # 0 -> 2 tells level 1's people too
             hazard.escalation_level = level
             hazard.updated_at = now
             stamp_change(session, hazard)
-            if raised:
-                notify.escalated(session=session, settings=settings, hazard=hazard, level=level)
+            for reached in passed:
+                notify.escalated(session=session, settings=settings, hazard=hazard, level=reached)
             changed += 1
     return changed

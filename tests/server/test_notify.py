@@ -449,3 +449,23 @@ def test_the_readme_recipe_verifies_what_the_server_signs():
     assert not verify("another-secret!", stamp, signature, body)
     old = str(int(time.time()) - 600)
     assert not verify("s3cret-for-tests", old, sign_webhook("s3cret-for-tests", old, body), body)
+
+
+def test_a_hazard_found_long_overdue_tells_level_1_and_level_2_people(world, client, fast, receiver):
+    site = world.site(world.org())
+    officer = world.officer(site)
+    admin = world.admin()
+    subscribe(
+        world, admin, channel="webhook", target=receiver.url("/officer"), events=["escalated"], user_id=str(officer.id)
+    )
+    subscribe(world, admin, channel="webhook", target=receiver.url("/district"), events=["escalated"])
+    hazard_id = raise_hazard(world, officer, site, severity="blue")
+    with world.session() as s:
+        h = s.get(Hazard, uuid.UUID(hazard_id))
+        h.deadline = datetime.now(UTC) - timedelta(days=5)  # e.g. the server was down: 0 -> 2 in one round
+        s.add(h)
+        s.commit()
+        assert refresh_escalations(session=s, settings=fast) == 1
+    assert deliver_due(world.app.state.engine, fast) == 2
+    assert [b["data"]["escalation_level"] for b in receiver.bodies("/officer")] == [1]
+    assert [b["data"]["escalation_level"] for b in receiver.bodies("/district")] == [2]
