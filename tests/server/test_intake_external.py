@@ -11,6 +11,8 @@ import uuid
 import pytest
 from sqlmodel import select
 
+from server.db import write_unit
+from server.intake.external import tell_platform
 from server.intake.models import IntakeReport
 from server.notify.delivery import deliver_due
 from server.notify.models import OutboxMessage
@@ -172,3 +174,18 @@ def test_the_platform_hears_when_the_hazard_from_its_order_closes(world, client,
         "reason": None,
         "hazard_id": hazard_id,
     }
+
+
+def test_a_declined_order_is_told_to_the_platform_with_its_reason(world, client, settings, receiver, hotline):
+    site = world.site(world.org())
+    order = {"order_id": "GD-9", "site_id": str(site.id), "category": "gas", "description": "疑似燃气泄漏"}
+    raw, headers = signed(hotline, order)
+    report_id = client.post("/api/v1/intake/external", content=raw, headers=headers).json()["id"]
+    with world.session() as s, write_unit(s):  # the decline endpoint is issue 14's; it calls this in its unit
+        report = s.get(IntakeReport, uuid.UUID(report_id))
+        report.status, report.decline_reason = "declined", "重复上报"
+        assert tell_platform(session=s, settings=settings, report=report, outcome="declined", reason="重复上报") == 1
+    assert deliver_due(world.app.state.engine, settings) == 1
+    [callback] = receiver.bodies("/callback")
+    assert callback["data"]["status"] == "declined" and callback["data"]["reason"] == "重复上报"
+    assert receiver.refused == []
