@@ -286,6 +286,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This {format} file is damaged or incomplete (perhaps cut off during the transfer); take "
         "or choose the photo again and resend it.",
     },
+    # ---- notifications ---------------------------------------------------------------------------------------
+    "bad_subscription_target": {
+        "zh": "{channel}订阅的目标无效：邮件需要邮箱地址，群机器人和 Webhook 需要 http(s) 地址。",
+        "en": "The target does not fit the {channel} channel: mail needs an address, robots and webhooks an "
+        "http(s) URL.",
+    },
+    "subscription_own_only": {
+        "zh": "您只能为本单位（物业）或自己订阅通知；其他单位和协调员的订阅请联系区协调员设置。",
+        "en": "You can subscribe only your own company (property) or yourself; ask the district coordinator for "
+        "others.",
+    },
+    "unknown_user": {"zh": "{field:field}指定的用户不存在。", "en": "{field} does not name a user."},
+    "bad_signature": {
+        "zh": "请求签名无效：请用对接时分配的密钥，对“{{时间戳}}.{{原始请求体}}”计算 HMAC-SHA256，放在 "
+        "X-SafeRound-Signature 中，并在 X-SafeRound-Integration 中写明对接名称。",
+        "en": 'The request signature is not valid: sign "{{timestamp}}.{{raw body}}" with HMAC-SHA256 and the '
+        "integration's secret, send it as X-SafeRound-Signature and name the integration in X-SafeRound-Integration.",
+    },
+    "stale_signature": {
+        "zh": "请求时间戳超出 {max_age} 秒的有效期（可能是重放或时钟不准）；请用当前时间重新签名后发送。",
+        "en": "The request timestamp is more than {max_age} s from the server's clock (a replay, or a wrong clock); "
+        "sign it again with the current time.",
+    },
+    "unknown_external_site": {
+        "zh": "site_id {site_id} 不是本系统中的社区；请核对社区编号对照表。",
+        "en": "site_id {site_id} is not a site here; check the site mapping.",
+    },
+    "integration_name_taken": {
+        "zh": "名为“{name}”的对接已经存在；请换一个名称。",
+        "en": "An integration named '{name}' exists already; choose another name.",
+    },
+    "delivery_already_sent": {
+        "zh": "这条消息已经送达，无需重发。",
+        "en": "This message was delivered already; there is nothing to retry.",
+    },
 }
 
 # Names for `{x:record}`: the kinds of record a message can be about.
@@ -303,6 +338,9 @@ RECORD_NAMES: dict[str, dict[str, str]] = {
     "transition": {"zh": "处理步骤", "en": "transition"},
     "scope": {"zh": "报表范围", "en": "Scope"},
     "report": {"zh": "报表", "en": "Report"},
+    "subscription": {"zh": "通知订阅", "en": "Subscription"},
+    "delivery": {"zh": "通知消息", "en": "Delivery"},
+    "intake": {"zh": "上报", "en": "Report"},
 }
 
 # Names for `{x:field}`: the fields a Chinese sentence names (English keeps the API's field names).

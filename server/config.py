@@ -45,6 +45,23 @@ class Settings(BaseSettings):
     common_problem_min_sites: int = 3
     # How often the jobs look whether last week's reports are due (from Monday 08:00 local); 0: never.
     weekly_report_interval_seconds: int = 600
+    # Notifications: mail through smtp://user:password@host:port?starttls=1 from mail_from; quiet hours
+    # ("22:00-07:00", deployment zone) hold messages to people back except for red hazards.
+    smtp_url: str | None = Field(default=None, repr=False)
+    mail_from: str = "saferound@localhost"
+    quiet_hours: str | None = Field(default=None, pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+    console_base_url: str = "http://127.0.0.1:8000"
+    notify_interval_seconds: float = 2.0
+    notify_batch_size: int = 200
+    notify_concurrency: int = 8
+    notify_timeout_seconds: float = 10.0
+    notify_run_budget_seconds: float = 20.0
+    notify_backoff_base_seconds: float = 30.0
+    notify_backoff_max_seconds: float = 3600.0
+    notify_give_up_seconds: float = 86400.0
+    deadline_warning_hours: int = 24
+    # Signed requests from hotline platforms older (or newer) than this are refused as replays.
+    intake_replay_window_seconds: int = 300
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000

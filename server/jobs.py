@@ -27,6 +27,7 @@ from sqlmodel import Session
 from server.config import Settings
 from server.hazards.escalation import refresh_escalations
 from server.reports.weekly import make_weekly_reports
+from server.notify.delivery import deliver_due, warn_deadlines_soon
 
 log = logging.getLogger("saferound.jobs")
 
@@ -52,6 +53,8 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("escalation", escalate_overdue_hazards, lambda s: s.escalation_interval_seconds),
     Job("weekly reports", make_weekly_reports, lambda s: s.weekly_report_interval_seconds),
+    Job("deadline warnings", warn_deadlines_soon, lambda s: s.escalation_interval_seconds),
+    Job("deliveries", deliver_due, lambda s: s.notify_interval_seconds),
 )
 
 

@@ -15,8 +15,10 @@ from server.db import make_engine
 from server.error_handlers import install_error_handlers
 from server.hazards.routes import router as hazards_router
 from server.inspections.routes import router as inspections_router
+from server.intake.routes import router as intake_router
 from server.jobs import background_jobs
 from server.notices.routes import router as notices_router
+from server.notify.routes import router as notify_router
 from server.photos.routes import router as photos_router
 from server.reports.routes import router as reports_router
 from server.request_id import RequestIdMiddleware
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sync_router,
         photos_router,
         reports_router,
+        notify_router,
+        intake_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

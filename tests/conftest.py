@@ -84,6 +84,7 @@ def settings(db_url, tmp_path) -> Settings:
         argon2_memory_kib=1024,
         escalation_interval_seconds=0,
         weekly_report_interval_seconds=0,
+        notify_interval_seconds=0,  # tests that deliver call server.notify.delivery.deliver_due themselves
     )
 
 

@@ -14,6 +14,7 @@ from server.config import Settings
 from server.db import write_unit
 from server.hazards.history import escalation_step_id, record_step
 from server.hazards.models import Hazard
+from server.notify import events as notify
 from server.sync.changes import stamp_change
 
 
@@ -64,8 +65,11 @@ def refresh_escalations(*, session: Session, settings: Settings, now: datetime |
                 to_state=str(level),
                 detail={"deadline": hazard.deadline.isoformat()},
             )
+            passed = range(hazard.escalation_level + 1, level + 1)  # 0 -> 2 tells level 1's people too
             hazard.escalation_level = level
             hazard.updated_at = now
             stamp_change(session, hazard)
+            for reached in passed:
+                notify.escalated(session=session, settings=settings, hazard=hazard, level=reached)
             changed += 1
     return changed

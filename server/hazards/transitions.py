@@ -18,6 +18,8 @@ from server.hazards.history import record_step
 from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.hazards.service import default_deadline, to_public
 from server.idempotency import check_same_request, write_once
+from server.intake import external as intake
+from server.notify import events as notify
 from server.photos import service as photos
 from server.scope import hazard_condition
 from server.sync.changes import stamp_change
@@ -107,6 +109,10 @@ def apply_transition(
             request_hash=request_hash,
             result=result.model_dump(mode="json"),
         )
+        if new_status == "closed":  # a hotline's work order that became this hazard is resolved
+            intake.hazard_closed(session=session, settings=settings, hazard_id=hazard.id)
+        if data.action == "submit_evidence":
+            notify.evidence_submitted(session=session, settings=settings, hazard=hazard, step_id=transition_id)
         return result
 
     return write_once(

@@ -23,6 +23,7 @@ from server.hazards.service import default_deadline
 from server.hazards.transitions import move_hazard
 from server.idempotency import check_same_request, write_once
 from server.notices.models import Notice, NoticeHazard, NoticeIn, NoticePublic
+from server.notify import events as notify
 from server.scope import assigned_site_ids, hazard_condition
 from server.sync.changes import stamp_change
 from server.users.models import Organization, Role, User
@@ -194,6 +195,7 @@ def issue_notice(
             )
             session.add(NoticeHazard(notice_id=notice.id, hazard_id=hazard.id))
         stamp_change(session, notice)
+        notify.notice_issued(session=session, settings=settings, notice=notice, hazards=hazards)
         return notice
 
     notice, created = write_once(session, Notice, notice_id, write, replay=lambda existing: existing)

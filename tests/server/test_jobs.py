@@ -17,7 +17,7 @@ from server.jobs import make_lease
 from tests.live_server import LiveServer
 from tests.pg import free_port
 
-LEADS = re.compile(r"Process (\d+) now runs the background jobs \(escalation every 1 s[,)]")
+LEADS = re.compile(r"Process (\d+) now runs the background jobs \(escalation every 1 s[^)]*\)\.")
 
 
 def raise_hazard(world, officer, site) -> str:

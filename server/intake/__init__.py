@@ -1,0 +1,1 @@
+"""The intake queue: reports that are not yet hazards. Here, work orders from an external hotline platform."""

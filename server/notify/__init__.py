@@ -1,0 +1,1 @@
+"""Telling people: a transactional outbox, channels (mail, WeCom/DingTalk robots, signed webhooks), subscriptions."""
