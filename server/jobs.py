@@ -26,8 +26,8 @@ from sqlmodel import Session
 
 from server.config import Settings
 from server.hazards.escalation import refresh_escalations
-from server.reports.weekly import make_weekly_reports
 from server.notify.delivery import deliver_due, warn_deadlines_soon
+from server.reports.weekly import make_weekly_reports
 
 log = logging.getLogger("saferound.jobs")
 
