@@ -17,7 +17,10 @@ Result = Literal["pass", "fail", "na"]
 
 
 class Inspection(SQLModel, table=True):
-    __table_args__ = (Index("ix_inspection_site_finished", "site_id", "finished_at"),)
+    __table_args__ = (
+        Index("ix_inspection_site_finished", "site_id", "finished_at"),
+        Index("ix_inspection_finished", "finished_at"),  # period reports over every site
+    )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
     category: str = Field(max_length=40)

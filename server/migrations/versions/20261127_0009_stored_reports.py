@@ -1,4 +1,4 @@
-"""stored reports: the weekly reports the server makes by itself, kept for download
+"""stored reports: the weekly reports the server makes by itself, kept for download; inspections by finish time
 
 Revision ID: 0009
 Revises: 0007
@@ -32,8 +32,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("period", "scope", "format", name="uq_stored_report"),
     )
     op.create_index("ix_stored_report_created_at", "stored_report", ["created_at"])
+    op.create_index("ix_inspection_finished", "inspection", ["finished_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_inspection_finished", table_name="inspection")
     op.drop_index("ix_stored_report_created_at", table_name="stored_report")
     op.drop_table("stored_report")
