@@ -1,0 +1,188 @@
+"""The information board (信息板) and the risk map (布防图): read-only figures in the caller's scope.
+
+The page, its htmx fragment and GET /api/v1/board and /api/v1/map.geojson all call these functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func
+from sqlmodel import Session, select
+
+from rulebook import weeks
+from rulebook.categories import CATEGORIES, SEVERITIES, SEVERITY_RANK
+from rulebook.lifecycle import OPEN_STATUSES
+from server.checklists.service import ChecklistRegistry
+from server.common import utcnow
+from server.config import Settings
+from server.hazards.models import Hazard, HazardTransition
+from server.notices.models import Notice
+from server.notices.service import notice_condition
+from server.rounds.service import rounds_for_week
+from server.scope import fieldwork_condition, hazard_condition, site_condition
+from server.sites.models import Site
+from server.trainings.models import TrainingSession
+from server.users.models import User
+
+BOARD_EVENT_ACTIONS = ("raise", "report", "notify", "acknowledge", "submit_evidence", "verify", "reopen", "reject")
+
+
+def local_day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), settings.tz)
+    return start, start + timedelta(days=1)
+
+
+def overdue_level(deadline: datetime, now: datetime, settings: Settings) -> int:
+    """1 from the deadline, 2 once escalation_level2_after_days more have passed (DESIGN: escalation)."""
+    if deadline >= now:
+        return 0
+    return 2 if now - deadline >= timedelta(days=settings.escalation_level2_after_days) else 1
+
+
+def board(
+    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, day: date | None = None
+) -> dict:
+    now = utcnow()
+    day = day or now.astimezone(settings.tz).date()
+    start, end = local_day_bounds(day, settings)
+    scoped = hazard_condition(user)
+
+    raised = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
+    for category, severity, n in session.exec(
+        select(Hazard.category, Hazard.severity, func.count())
+        .where(scoped, Hazard.created_at >= start, Hazard.created_at < end)
+        .group_by(Hazard.category, Hazard.severity)
+    ).all():
+        raised.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
+
+    open_by_status = {s: 0 for s in OPEN_STATUSES}
+    for status, n in session.exec(
+        select(Hazard.status, func.count()).where(scoped, Hazard.status.in_(OPEN_STATUSES)).group_by(Hazard.status)
+    ).all():
+        open_by_status[status] = n
+
+    level2_before = now - timedelta(days=settings.escalation_level2_after_days)
+    late = and_(scoped, Hazard.status.in_(OPEN_STATUSES), Hazard.deadline < now)
+    overdue_total = session.exec(select(func.count()).select_from(Hazard).where(late)).one()
+    overdue_2 = session.exec(select(func.count()).select_from(Hazard).where(late, Hazard.deadline <= level2_before)).one()
+
+    unacknowledged = session.exec(
+        select(func.count())
+        .select_from(Notice)
+        .where(notice_condition(user), Notice.acknowledged_at.is_(None), Notice.issued_at < now - timedelta(hours=48))
+    ).one()
+
+    week = weeks.week_of(now, settings.tz)
+    rounds = rounds_of_week(session=session, settings=settings, registry=registry, user=user, week=week)
+
+    week_start, week_end = weeks.week_bounds(weeks.parse_week(week), settings.tz)
+    sessions, attendees = session.exec(
+        select(func.count(), func.coalesce(func.sum(TrainingSession.attendee_count), 0)).where(
+            fieldwork_condition(user, TrainingSession.site_id),
+            TrainingSession.held_at >= week_start,
+            TrainingSession.held_at < week_end,
+        )
+    ).one()
+
+    events = [
+        {"at": at, "action": action, "hazard_id": hazard_id, "site_id": site_id}
+        for at, action, hazard_id, site_id in session.exec(
+            select(HazardTransition.created_at, HazardTransition.action, Hazard.id, Hazard.site_id)
+            .join(Hazard, Hazard.id == HazardTransition.hazard_id)
+            .where(
+                scoped,
+                HazardTransition.created_at >= start,
+                HazardTransition.created_at < end,
+                HazardTransition.action.in_(BOARD_EVENT_ACTIONS),
+            )
+            .order_by(HazardTransition.created_at.desc())
+            .limit(200)
+        ).all()
+    ]
+    return {
+        "date": day.isoformat(),
+        "week": week,
+        "raised": raised,
+        "open_by_status": open_by_status,
+        "awaiting_verification": open_by_status.get("awaiting_verification", 0),
+        "overdue_by_level": {"1": overdue_total - overdue_2, "2": overdue_2},
+        "notices_unacknowledged_48h": unacknowledged,
+        "rounds": rounds["totals"],
+        "rounds_by_street": rounds["by_street"],
+        "trainings": {"sessions": sessions, "attendees": int(attendees)},
+        "events": events,
+    }
+
+
+def rounds_of_week(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str) -> dict:
+    """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street."""
+    visible = set(session.exec(select(Site.id).where(site_condition(user))).all())
+    streets = dict(session.exec(select(Site.id, Site.street).where(site_condition(user))).all())
+    plan = rounds_for_week(session=session, settings=settings, registry=registry, user=user, week=week)
+    by_street: dict[str, dict[str, int]] = defaultdict(lambda: {"sites_complete": 0, "sites": 0})
+    totals = {"sites_complete": 0, "sites": 0, "visits": 0, "visits_target": 0}
+    for row in plan.sites:
+        if row.site_id not in visible:
+            continue
+        complete = int(not row.remaining)
+        street = by_street[streets.get(row.site_id) or "—"]
+        street["sites"] += 1
+        street["sites_complete"] += complete
+        totals["sites"] += 1
+        totals["sites_complete"] += complete
+        totals["visits"] += row.visits
+        totals["visits_target"] += row.visits_target
+    return {"totals": totals, "by_street": dict(sorted(by_street.items())), "plan": plan}
+
+
+def map_features(
+    *,
+    session: Session,
+    user: User,
+    category: str | None = None,
+    status: list[str] | None = None,
+    street: str | None = None,
+    overdue: bool | None = None,
+) -> dict:
+    """A GeoJSON FeatureCollection of the sites in scope, each with its worst open hazard and counts."""
+    now = utcnow()
+    sites_query = select(Site).where(site_condition(user), Site.lat.is_not(None), Site.lon.is_not(None))
+    if street:
+        sites_query = sites_query.where(Site.street == street)
+    sites = list(session.exec(sites_query.order_by(Site.name)).all())
+    hazards = select(Hazard.site_id, Hazard.severity, Hazard.deadline).where(
+        hazard_condition(user), Hazard.status.in_(status or OPEN_STATUSES)
+    )
+    if category:
+        hazards = hazards.where(Hazard.category == category)
+    counts: dict[uuid.UUID, dict] = defaultdict(lambda: {"worst": None, "open": 0, "overdue": 0})
+    if sites:
+        for site_id, severity, deadline in session.exec(hazards).all():
+            entry = counts[site_id]
+            entry["open"] += 1
+            if deadline < now:
+                entry["overdue"] += 1
+            if entry["worst"] is None or SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK.get(entry["worst"], 9):
+                entry["worst"] = severity
+    features = []
+    for site in sites:
+        entry = counts.get(site.id, {"worst": None, "open": 0, "overdue": 0})
+        if overdue is not None and bool(entry["overdue"]) != overdue:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+                "properties": {
+                    "site_id": str(site.id),
+                    "name": site.name,
+                    "street": site.street,
+                    "worst_severity": entry["worst"],
+                    "open_count": entry["open"],
+                    "overdue_count": entry["overdue"],
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,29 @@
+"""Mount the console on the app: static files, pages, and the answers for sign-in and CSRF refusals."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from server.web import ledger_routes, routes
+from server.web.pages import HERE, CsrfRefused, SignInRequired, redirect, render
+
+
+def install_console(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(routes.router)
+    app.include_router(ledger_routes.router)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request"):  # an htmx poll after the session ended: reload into the sign-in page
+            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+        return redirect(f"/login?next={quote(target)}")
+
+    @app.exception_handler(CsrfRefused)
+    async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:
+        return render(request, "403.html", None, status_code=403)
