@@ -20,7 +20,9 @@ router = APIRouter(tags=["console"])
 
 
 @router.get("/board")
-def get_board(request: Request, user: FieldUser, session: SessionDep, settings: SettingsDep, date: date | None = None) -> dict:
+def get_board(
+    request: Request, user: FieldUser, session: SessionDep, settings: SettingsDep, date: date | None = None
+) -> dict:
     """The information board for the caller's scope: today's (or `date`'s) figures and this week's rounds."""
     return board_service.board(
         session=session, settings=settings, registry=request.app.state.checklists, user=user, day=date
@@ -58,7 +60,11 @@ def export_xlsx(request: Request, user: CurrentUser) -> StreamingResponse:
     title = "隐患排查治理台账" if lang == "zh" else "Hazard ledger"
     return StreamingResponse(
         ledger.stream_xlsx(
-            _rows(request, user, f), settings=request.app.state.settings, lang=lang, title=title, described=f.describe(lang)
+            _rows(request, user, f),
+            settings=request.app.state.settings,
+            lang=lang,
+            title=title,
+            described=f.describe(lang),
         ),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'},

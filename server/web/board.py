@@ -66,7 +66,9 @@ def board(
     level2_before = now - timedelta(days=settings.escalation_level2_after_days)
     late = and_(scoped, Hazard.status.in_(OPEN_STATUSES), Hazard.deadline < now)
     overdue_total = session.exec(select(func.count()).select_from(Hazard).where(late)).one()
-    overdue_2 = session.exec(select(func.count()).select_from(Hazard).where(late, Hazard.deadline <= level2_before)).one()
+    overdue_2 = session.exec(
+        select(func.count()).select_from(Hazard).where(late, Hazard.deadline <= level2_before)
+    ).one()
 
     unacknowledged = session.exec(
         select(func.count())

@@ -3,7 +3,7 @@ role names come from the rulebook, never from here."""
 
 from __future__ import annotations
 
-from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES, name
+from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, PROFILE_FLAG_NAMES, ROLE_NAMES, SEVERITY_NAMES, name
 from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -107,6 +107,46 @@ WORDS: dict[str, tuple[str, str]] = {
     "hazard_found": ("发现隐患", "hazard found"),
     "no_rows": ("没有符合条件的隐患", "No hazards match"),
     "clear": ("清除", "Clear"),
+    "missed": ("漏巡", "missed"),
+    "inspections": ("巡查记录", "Inspections"),
+    "failed": ("项不合格", "failed"),
+    "admin": ("系统管理", "Admin"),
+    "bulk_import": ("批量导入", "Bulk import"),
+    "download_template": ("下载导入模板（XLSX）", "Download the import template (XLSX)"),
+    "mode": ("方式", "Mode"),
+    "dry_run": ("试运行（只检查，不写入）", "Dry run (check only, write nothing)"),
+    "apply": ("正式导入（全部成功或全部不写）", "Apply (all rows or none)"),
+    "dry_run_ok": ("检查通过，可正式导入", "No problems: ready to apply"),
+    "imported": ("已导入", "Imported"),
+    "sheet": ("工作表", "Sheet"),
+    "row": ("行", "Row"),
+    "column": ("列", "Column"),
+    "problem": ("问题", "Problem"),
+    "organizations": ("单位", "Organizations"),
+    "users": ("用户", "Users"),
+    "sites": ("社区（村）", "Sites"),
+    "assignments": ("巡查分配", "Assignments"),
+    "name": ("名称", "Name"),
+    "kind": ("类型", "Kind"),
+    "kind_property": ("物业公司", "property company"),
+    "kind_department": ("部门", "department"),
+    "kind_community": ("社区", "community"),
+    "kind_village": ("村", "village"),
+    "phone": ("电话", "Phone"),
+    "add": ("添加", "Add"),
+    "role": ("角色", "Role"),
+    "display_name": ("姓名", "Name"),
+    "active": ("启用", "active"),
+    "inactive": ("已停用", "inactive"),
+    "deactivate": ("停用", "Deactivate"),
+    "activate": ("启用", "Activate"),
+    "reset_password": ("重置密码", "Reset password"),
+    "new_password": ("新密码", "new password"),
+    "visits_per_week": ("每周次数", "Visits a week"),
+    "district": ("区", "District"),
+    "address": ("地址", "Address"),
+    "lat": ("纬度", "Latitude"),
+    "lon": ("经度", "Longitude"),
 }
 
 
@@ -127,4 +167,6 @@ def namer(lang: str) -> dict:
         "role_name": lambda key: name(ROLE_NAMES, key, lang),
         "photo_kind_name": lambda key: name(PHOTO_KIND_NAMES, key, lang),
         "status_names": STATUS_NAMES,
+        "profile_flag_name": lambda key: name(PROFILE_FLAG_NAMES, key, lang),
+        "profile_flag_names": PROFILE_FLAG_NAMES,
     }

@@ -77,7 +77,11 @@ class LedgerFilter:
             if value:
                 parts.append(value)
         if self.overdue is not None:
-            parts.append(("逾期" if lang == "zh" else "overdue") if self.overdue else ("未逾期" if lang == "zh" else "not overdue"))
+            parts.append(
+                ("逾期" if lang == "zh" else "overdue")
+                if self.overdue
+                else ("未逾期" if lang == "zh" else "not overdue")
+            )
         if self.found_from or self.found_to:
             parts.append(f"{self.found_from or ''}–{self.found_to or ''}")
         return "; ".join(parts) or ("全部" if lang == "zh" else "all")
@@ -194,7 +198,9 @@ def _filtered(query, f: LedgerFilter, settings: Settings):  # type: ignore[no-un
         query = query.where(Hazard.found_at < datetime.combine(f.found_to + timedelta(days=1), time(0), settings.tz))
     if f.text:
         pattern = f"%{f.text}%"
-        query = query.where(or_(Hazard.description.ilike(pattern), Site.name.ilike(pattern), Hazard.item_id.ilike(pattern)))
+        query = query.where(
+            or_(Hazard.description.ilike(pattern), Site.name.ilike(pattern), Hazard.item_id.ilike(pattern))
+        )
     return query
 
 
@@ -208,12 +214,16 @@ def _ordered(query, f: LedgerFilter):  # type: ignore[no-untyped-def]
     return query.order_by(key.desc() if f.descending else key.asc(), Hazard.id)
 
 
-def page(*, session: Session, settings: Settings, user: User, f: LedgerFilter, offset: int, limit: int) -> list[LedgerRow]:
+def page(
+    *, session: Session, settings: Settings, user: User, f: LedgerFilter, offset: int, limit: int
+) -> list[LedgerRow]:
     rows = session.exec(_ordered(_query(user, f, settings), f).offset(offset).limit(limit)).all()
     return [LedgerRow(*row) for row in rows]
 
 
-def iter_rows(*, session: Session, settings: Settings, user: User, f: LedgerFilter, batch: int = 2000) -> Iterator[LedgerRow]:
+def iter_rows(
+    *, session: Session, settings: Settings, user: User, f: LedgerFilter, batch: int = 2000
+) -> Iterator[LedgerRow]:
     """Every filtered row in order, fetched in batches (server-side cursor where the driver has one)."""
     query = _ordered(_query(user, f, settings), f).execution_options(yield_per=batch)
     for row in session.exec(query):
@@ -279,7 +289,9 @@ def export_values(n: int, row: LedgerRow, now: datetime, settings: Settings, lan
     ]
 
 
-def stream_xlsx(rows: Iterator[LedgerRow], *, settings: Settings, lang: str, title: str, described: str) -> Iterator[bytes]:
+def stream_xlsx(
+    rows: Iterator[LedgerRow], *, settings: Settings, lang: str, title: str, described: str
+) -> Iterator[bytes]:
     """An .xlsx written with openpyxl's write-only mode (rows go to a temp file, not to memory)."""
     import tempfile
 
@@ -293,8 +305,11 @@ def stream_xlsx(rows: Iterator[LedgerRow], *, settings: Settings, lang: str, tit
     for i, (_zh, _en, width) in enumerate(COLUMNS):
         sheet.column_dimensions[_column_letter(i)].width = width
     sheet.freeze_panes = "A3"
-    caption = WriteOnlyCell(sheet, value=f"{title}　{'筛选条件' if lang == 'zh' else 'Filter'}：{described}　"
-                            f"{'导出时间' if lang == 'zh' else 'Exported'}：{now.astimezone(settings.tz):%Y-%m-%d %H:%M}")
+    caption = WriteOnlyCell(
+        sheet,
+        value=f"{title}　{'筛选条件' if lang == 'zh' else 'Filter'}：{described}　"
+        f"{'导出时间' if lang == 'zh' else 'Exported'}：{now.astimezone(settings.tz):%Y-%m-%d %H:%M}",
+    )
     caption.font = Font(bold=True)
     sheet.append([caption])
     headers = []
@@ -333,7 +348,9 @@ def stream_csv(rows: Iterator[LedgerRow], *, settings: Settings, lang: str) -> I
         buffer.seek(0)
         buffer.truncate()
         values = export_values(n, row, now, settings, lang)
-        writer.writerow(["" if v is None else (f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v) for v in values])
+        writer.writerow(
+            ["" if v is None else (f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v) for v in values]
+        )
         yield buffer.getvalue().encode()
 
 

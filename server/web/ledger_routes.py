@@ -79,8 +79,14 @@ def ledger_page(request: Request, user: PageUser, session: PageSession) -> HTMLR
     except ValueError:
         page_no = 1
     total = ledger.count(session=session, settings=settings, user=user, f=f)
-    rows = ledger.page(session=session, settings=settings, user=user, f=f, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    streets = [s for s in session.exec(select(Site.street).where(site_condition(user)).distinct().order_by(Site.street)).all() if s]
+    rows = ledger.page(
+        session=session, settings=settings, user=user, f=f, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    streets = [
+        s
+        for s in session.exec(select(Site.street).where(site_condition(user)).distinct().order_by(Site.street)).all()
+        if s
+    ]
     sites = session.exec(select(Site.id, Site.name).where(site_condition(user)).order_by(Site.name)).all()
     companies = _companies(session, user)
     params = f.as_params()
@@ -102,13 +108,14 @@ def ledger_page(request: Request, user: PageUser, session: PageSession) -> HTMLR
         severities=SEVERITIES,
         statuses=STATUSES,
         now=ledger.utcnow(),
-
         short_number=ledger.short_number,
     )
 
 
 def _companies(session: Session, user: User) -> list:
-    query = select(Organization.id, Organization.name).where(Organization.kind == "property").order_by(Organization.name)
+    query = (
+        select(Organization.id, Organization.name).where(Organization.kind == "property").order_by(Organization.name)
+    )
     if user.role == "property":
         query = query.where(Organization.id == user.organization_id)
     return list(session.exec(query).all())
@@ -127,19 +134,27 @@ def export_xlsx(request: Request, user: PageUser) -> StreamingResponse:
     lang = web_session.language_of(request)
     title = "隐患排查治理台账" if lang == "zh" else "Hazard ledger"
     body = ledger.stream_xlsx(
-        _export_rows(request, user, f), settings=request.app.state.settings, lang=lang, title=title, described=f.describe(lang)
+        _export_rows(request, user, f),
+        settings=request.app.state.settings,
+        lang=lang,
+        title=title,
+        described=f.describe(lang),
     )
     return StreamingResponse(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.xlsx"},
+        headers={
+            "Content-Disposition": "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''%E5%8F%B0%E8%B4%A6.xlsx"
+        },
     )
 
 
 @router.get("/ledger/export.csv")
 def export_csv(request: Request, user: PageUser) -> StreamingResponse:
     f = parse_filter(request.query_params)
-    body = ledger.stream_csv(_export_rows(request, user, f), settings=request.app.state.settings, lang=web_session.language_of(request))
+    body = ledger.stream_csv(
+        _export_rows(request, user, f), settings=request.app.state.settings, lang=web_session.language_of(request)
+    )
     return StreamingResponse(
         body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="ledger.csv"'}
     )
@@ -148,7 +163,14 @@ def export_csv(request: Request, user: PageUser) -> StreamingResponse:
 # ---- one hazard ----------------------------------------------------------------------------------
 
 
-def _hazard_page(request: Request, user: User, session: Session, hazard_id: uuid.UUID, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _hazard_page(
+    request: Request,
+    user: User,
+    session: Session,
+    hazard_id: uuid.UUID,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     hazard = hazard_detail.hazard_detail(session=session, user=user, hazard_id=hazard_id)
     site = session.get(Site, hazard.site_id)
     return render(
@@ -160,7 +182,6 @@ def _hazard_page(request: Request, user: User, session: Session, hazard_id: uuid
         site=site,
         rules={a: lifecycle.rule_for(a) for a in hazard.allowed_actions},
         error=error,
-
         short_number=ledger.short_number,
     )
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from server.web import ledger_routes, routes
+from server.web import admin_routes, ledger_routes, routes, site_routes
 from server.web.pages import HERE, CsrfRefused, SignInRequired, redirect, render
 
 
@@ -16,6 +16,8 @@ def install_console(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(routes.router)
     app.include_router(ledger_routes.router)
+    app.include_router(site_routes.router)
+    app.include_router(admin_routes.router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:

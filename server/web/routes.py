@@ -196,12 +196,10 @@ def notice_pdf(request: Request, notice_id: str, user: PageUser, session: PageSe
 def photo(request: Request, photo_id: str, user: PageUser, session: PageSession, size: str = "thumb") -> Response:
     """The photo for <img> tags on console pages: the API's scope and files, the cookie's user."""
     try:
-        found = photos.find_photo_file(
-            session=session, user=user, photo_id=uuid.UUID(photo_id), size=PhotoSize(size)
-        )
+        found = photos.find_photo_file(session=session, user=user, photo_id=uuid.UUID(photo_id), size=PhotoSize(size))
     except (ValueError, NotFound):
         return not_found_page(request, user)
     store = make_photo_store(request.app.state.settings)
-    return Response(store.read(found.key), media_type=found.content_type, headers={"Cache-Control": "private, max-age=86400"})
-
-
+    return Response(
+        store.read(found.key), media_type=found.content_type, headers={"Cache-Control": "private, max-age=86400"}
+    )

@@ -27,9 +27,7 @@ def is_https(request: Request) -> bool:
 
 
 def set_cookie(request: Request, response: Response, key: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(
-        key, value, max_age=max_age, httponly=True, samesite="lax", secure=is_https(request), path="/"
-    )
+    response.set_cookie(key, value, max_age=max_age, httponly=True, samesite="lax", secure=is_https(request), path="/")
 
 
 def sign_in(request: Request, response: Response, user: User) -> None:

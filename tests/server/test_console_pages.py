@@ -68,7 +68,9 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(world):
     staff = world.user("property", org)
     hazard_ids = raise_hazards(world, site, officer)
     notice = world.client.post(
-        "/api/v1/notices", json={"organization_id": str(org.id), "hazard_ids": hazard_ids}, headers=world.headers(officer)
+        "/api/v1/notices",
+        json={"organization_id": str(org.id), "hazard_ids": hazard_ids},
+        headers=world.headers(officer),
     ).json()
     browser_sign_in(world.client, staff.username)
     r = world.client.post(f"/notices/{notice['id']}/acknowledge", data={})
@@ -170,7 +172,16 @@ def test_english_switch_and_every_page_renders(world):
     hazard = raise_hazards(world, site, officer)[0]
     admin = world.admin()
     browser_sign_in(world.client, admin.username)
-    for path in ("/", "/map", "/ledger", "/notices", f"/hazards/{hazard}"):
+    for path in (
+        "/",
+        "/map",
+        "/ledger",
+        "/notices",
+        f"/hazards/{hazard}",
+        f"/sites/{site.id}",
+        "/rounds",
+        "/trainings",
+    ):
         assert world.client.get(path).status_code == 200, path
     world.client.get("/lang/en")
     assert "Board" in world.client.get("/").text
