@@ -23,7 +23,7 @@
             radius: 7 + Math.min(10, Math.sqrt(p.open_count) * 2.5),
             fillColor: colour, fillOpacity: 0.9,
             color: p.overdue_count ? "#111" : "#fff", weight: p.overdue_count ? 4 : 1.5,
-            className: "site-point sev-" + (p.worst_severity || "none") + (p.overdue_count ? " overdue" : ""),
+            className: "site-point site-" + p.site_id + " sev-" + (p.worst_severity || "none") + (p.overdue_count ? " overdue" : ""),
           });
           marker.bindTooltip(p.name + " · " + el.dataset.openLabel + " " + p.open_count);
           marker.on("click", function () { window.location = "/sites/" + p.site_id; });
