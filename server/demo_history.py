@@ -32,7 +32,7 @@ from server.users.models import User
 
 WEEKS = 53  # a year and a week: last year's same week exists for 同比
 ROUND_SHARE = 0.86  # share of due category-rounds walked
-FAIL_SHARE = 0.05  # share of walked rounds with a failed item
+FAIL_SHARE = 0.04  # share of walked rounds with a failed item
 NOTES = ["现场发现，已拍照留证", "与物业负责人当面确认", "居民反映后复核属实", "联合检查中发现"]
 TRAINERS = ["消防救援站 赵教官", "燃气公司 孙工", "街道应急办 周科长", "社区安全员"]
 
@@ -65,12 +65,13 @@ def seed_history(
         for site in sites:
             officer = officer_of[site.id]
             due = due_categories(registry, site.profile)
-            for week in range(WEEKS, 0, -1):  # the current week is walked live (server/demo.py)
+            for week in range(WEEKS, -1, -1):  # this week: the days before today (today is walked live)
                 week_monday = monday - timedelta(weeks=week)
+                days = 5 if week else min(5, today.weekday())
                 for category in due:
-                    if rnd.random() > ROUND_SHARE:
+                    if not days or rnd.random() > ROUND_SHARE:
                         continue
-                    day = week_monday + timedelta(days=rnd.randrange(5))
+                    day = week_monday + timedelta(days=rnd.randrange(days))
                     finished = at(day, rnd.randrange(8, 17), rnd.randrange(60))
                     items = registry.current[category].items_for(site.profile)
                     failed = items[rnd.randrange(len(items))] if rnd.random() < FAIL_SHARE else None
@@ -240,14 +241,14 @@ def _lifecycle(rnd, session, hazard, site, officer, staff, now, steps, notices, 
         )
         links.append({"notice_id": notice_id, "hazard_id": hazard["id"]})
         step("notify", "notified", when, officer, step_id=notice_step_id(notice_id, hazard["id"], "notify"))
-        stays = rnd.random() < (0.02 if age_days > 40 else 0.35)  # some stop here: unsigned, late, unverified
+        stays = rnd.random() < (0.01 if age_days > 40 else 0.35)  # some stop here: unsigned, late, unverified
         if not stays and (when := later(3, 60)):
             notices[-1]["acknowledged_at"] = when
             notices[-1]["acknowledged_by"] = staff.id if staff else None
             step(
                 "acknowledge", "rectifying", when, staff, step_id=notice_step_id(notice_id, hazard["id"], "acknowledge")
             )
-            stays = rnd.random() < (0.02 if age_days > 40 else 0.3)
+            stays = rnd.random() < (0.01 if age_days > 40 else 0.3)
             if not stays and (when := later(24, 24 * 6)):
                 step("submit_evidence", "awaiting_verification", when, staff, note="已更换并附整改照片")
                 stays = rnd.random() < (0.01 if age_days > 40 else 0.3)

@@ -62,6 +62,7 @@ def export_xlsx(request: Request, user: CurrentUser) -> StreamingResponse:
         ledger.stream_xlsx(
             _rows(request, user, f),
             settings=request.app.state.settings,
+            registry=request.app.state.checklists,
             lang=lang,
             title=title,
             described=f.describe(lang),
@@ -76,7 +77,12 @@ def export_csv(request: Request, user: CurrentUser) -> StreamingResponse:
     f = parse_filter(request.query_params)
     lang = language(request.headers.get("accept-language"))
     return StreamingResponse(
-        ledger.stream_csv(_rows(request, user, f), settings=request.app.state.settings, lang=lang),
+        ledger.stream_csv(
+            _rows(request, user, f),
+            settings=request.app.state.settings,
+            registry=request.app.state.checklists,
+            lang=lang,
+        ),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="ledger.csv"'},
     )

@@ -257,11 +257,18 @@ COLUMNS = [
 ]
 
 
+def item_title(registry, category: str, item_id: str | None, lang: str) -> str:  # type: ignore[no-untyped-def]
+    """The checklist item's prompt in `lang` (the current template's wording); the id when it is gone."""
+    template = registry.current.get(category) if registry is not None else None
+    item = next((i for i in template.items if i.id == item_id), None) if template and item_id else None
+    return getattr(item.prompt, lang) if item else (item_id or "")
+
+
 def short_number(hazard_id: uuid.UUID) -> str:
     return hazard_id.hex[:8].upper()
 
 
-def export_values(n: int, row: LedgerRow, now: datetime, settings: Settings, lang: str) -> list:
+def export_values(n: int, row: LedgerRow, now: datetime, settings: Settings, lang: str, title_of=None) -> list:  # type: ignore[no-untyped-def]
     def local(moment: datetime | None) -> datetime | None:
         return moment.astimezone(settings.tz).replace(tzinfo=None) if moment else None
 
@@ -271,7 +278,7 @@ def export_values(n: int, row: LedgerRow, now: datetime, settings: Settings, lan
         local(row.found_at),
         row.site_name,
         row.street,
-        row.item_id or "",
+        (title_of(row.category, row.item_id) if title_of else row.item_id) or "",
         row.description,
         name(CATEGORY_NAMES, row.category, lang),
         name(SEVERITY_NAMES, row.severity, lang),
@@ -290,8 +297,8 @@ def export_values(n: int, row: LedgerRow, now: datetime, settings: Settings, lan
 
 
 def stream_xlsx(
-    rows: Iterator[LedgerRow], *, settings: Settings, lang: str, title: str, described: str
-) -> Iterator[bytes]:
+    rows: Iterator[LedgerRow], *, settings: Settings, lang: str, title: str, described: str, registry=None
+) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """An .xlsx written with openpyxl's write-only mode (rows go to a temp file, not to memory)."""
     import tempfile
 
@@ -320,7 +327,7 @@ def stream_xlsx(
     sheet.append(headers)
     date_columns = {2, 12, 14, 16}
     for n, row in enumerate(rows, start=1):
-        values = export_values(n, row, now, settings, lang)
+        values = export_values(n, row, now, settings, lang, lambda c, i: item_title(registry, c, i, lang))
         cells = []
         for i, value in enumerate(values):
             if i in date_columns and value is not None:
@@ -337,7 +344,7 @@ def stream_xlsx(
             yield chunk
 
 
-def stream_csv(rows: Iterator[LedgerRow], *, settings: Settings, lang: str) -> Iterator[bytes]:
+def stream_csv(rows: Iterator[LedgerRow], *, settings: Settings, lang: str, registry=None) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
     """UTF-8 with a BOM so that Excel reads the Chinese; one line per hazard, written as it is read."""
     now = utcnow()
     buffer = io.StringIO()
@@ -347,7 +354,7 @@ def stream_csv(rows: Iterator[LedgerRow], *, settings: Settings, lang: str) -> I
     for n, row in enumerate(rows, start=1):
         buffer.seek(0)
         buffer.truncate()
-        values = export_values(n, row, now, settings, lang)
+        values = export_values(n, row, now, settings, lang, lambda c, i: item_title(registry, c, i, lang))
         writer.writerow(
             ["" if v is None else (f"{v:%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v) for v in values]
         )

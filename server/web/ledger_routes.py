@@ -136,6 +136,7 @@ def export_xlsx(request: Request, user: PageUser) -> StreamingResponse:
     body = ledger.stream_xlsx(
         _export_rows(request, user, f),
         settings=request.app.state.settings,
+        registry=request.app.state.checklists,
         lang=lang,
         title=title,
         described=f.describe(lang),
@@ -153,7 +154,10 @@ def export_xlsx(request: Request, user: PageUser) -> StreamingResponse:
 def export_csv(request: Request, user: PageUser) -> StreamingResponse:
     f = parse_filter(request.query_params)
     body = ledger.stream_csv(
-        _export_rows(request, user, f), settings=request.app.state.settings, lang=web_session.language_of(request)
+        _export_rows(request, user, f),
+        settings=request.app.state.settings,
+        registry=request.app.state.checklists,
+        lang=web_session.language_of(request),
     )
     return StreamingResponse(
         body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="ledger.csv"'}

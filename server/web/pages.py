@@ -13,6 +13,7 @@ from sqlmodel import Session
 from server.users.models import User
 from server.web import session as web_session
 from server.web.i18n import namer
+from server.web.ledger import item_title
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -70,6 +71,7 @@ def render(request: Request, template: str, user: User | None, status_code: int 
             "path": request.url.path,
             "map_tiles": request.app.state.settings.map_tiles,
             "tz": request.app.state.settings.tz,
+            "item_title": lambda category, item_id: item_title(request.app.state.checklists, category, item_id, lang),
             **context,
         },
         status_code=status_code,

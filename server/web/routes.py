@@ -27,6 +27,7 @@ from server.web import session as web_session
 from server.web.pages import Csrf, PageSession, PageUser, not_found_page, redirect, render
 
 router = APIRouter(include_in_schema=False)
+NOTICES_SHOWN = 200
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -146,9 +147,11 @@ def map_data(
 
 
 @router.get("/notices", response_class=HTMLResponse)
-def notices_page(request: Request, user: PageUser, session: PageSession) -> HTMLResponse:
-    rows = notices.list_notices(session=session, user=user, limit=500)
-    return render(request, "notices.html", user, notices=rows)
+def notices_page(request: Request, user: PageUser, session: PageSession, acknowledged: str = "") -> HTMLResponse:
+    """The newest notices first (the latest 200), unsigned or signed ones alone if asked."""
+    chosen = {"1": True, "0": False}.get(acknowledged)
+    rows = notices.list_notices(session=session, user=user, acknowledged=chosen, limit=NOTICES_SHOWN)
+    return render(request, "notices.html", user, notices=rows, acknowledged=acknowledged)
 
 
 @router.get("/notices/{notice_id}", response_class=HTMLResponse)

@@ -3,7 +3,6 @@ against a real server process loaded with the demo district. Screenshots: test-a
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,9 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; `make deps-test` does)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; `make deps-test` does)"
+        )
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
@@ -48,10 +49,7 @@ def sign_in(browser: Browser, server: ServerProcess, username: str, lang: str = 
     return page
 
 
-def shot(page: Page, name: str, lang: str) -> Path:
+def shot(page: Page, name: str, lang: str, full_page: bool = True) -> Path:
     path = SHOTS / f"{name}-{lang}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
-
-
-__all__ = ["sign_in", "shot", "shutil"]
