@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from rulebook import weeks
@@ -57,18 +57,23 @@ def board(
     ).all():
         raised.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
 
+    # One pass over the open hazards: by status, and how many are past the deadline (level 2: long past).
+    level2_before = now - timedelta(days=settings.escalation_level2_after_days)
     open_by_status = {s: 0 for s in OPEN_STATUSES}
-    for status, n in session.exec(
-        select(Hazard.status, func.count()).where(scoped, Hazard.status.in_(OPEN_STATUSES)).group_by(Hazard.status)
+    overdue_total = overdue_2 = 0
+    for status, n, late, very_late in session.exec(
+        select(
+            Hazard.status,
+            func.count(),
+            func.sum(case((Hazard.deadline < now, 1), else_=0)),
+            func.sum(case((Hazard.deadline <= level2_before, 1), else_=0)),
+        )
+        .where(scoped, Hazard.status.in_(OPEN_STATUSES))
+        .group_by(Hazard.status)
     ).all():
         open_by_status[status] = n
-
-    level2_before = now - timedelta(days=settings.escalation_level2_after_days)
-    late = and_(scoped, Hazard.status.in_(OPEN_STATUSES), Hazard.deadline < now)
-    overdue_total = session.exec(select(func.count()).select_from(Hazard).where(late)).one()
-    overdue_2 = session.exec(
-        select(func.count()).select_from(Hazard).where(late, Hazard.deadline <= level2_before)
-    ).one()
+        overdue_total += int(late or 0)
+        overdue_2 += int(very_late or 0)
 
     unacknowledged = session.exec(
         select(func.count())
@@ -120,13 +125,12 @@ def board(
 
 def rounds_of_week(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str) -> dict:
     """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street."""
-    visible = set(session.exec(select(Site.id).where(site_condition(user))).all())
     streets = dict(session.exec(select(Site.id, Site.street).where(site_condition(user))).all())
     plan = rounds_for_week(session=session, settings=settings, registry=registry, user=user, week=week)
     by_street: dict[str, dict[str, int]] = defaultdict(lambda: {"sites_complete": 0, "sites": 0})
     totals = {"sites_complete": 0, "sites": 0, "visits": 0, "visits_target": 0}
     for row in plan.sites:
-        if row.site_id not in visible:
+        if row.site_id not in streets:  # rounds_for_week lists every site to property staff
             continue
         complete = int(not row.remaining)
         street = by_street[streets.get(row.site_id) or "—"]
@@ -150,22 +154,24 @@ def map_features(
 ) -> dict:
     """A GeoJSON FeatureCollection of the sites in scope, each with its worst open hazard and counts."""
     now = utcnow()
-    sites_query = select(Site).where(site_condition(user), Site.lat.is_not(None), Site.lon.is_not(None))
+    sites_query = select(Site.id, Site.name, Site.street, Site.lat, Site.lon).where(
+        site_condition(user), Site.lat.is_not(None), Site.lon.is_not(None)
+    )
     if street:
         sites_query = sites_query.where(Site.street == street)
     sites = list(session.exec(sites_query.order_by(Site.name)).all())
-    hazards = select(Hazard.site_id, Hazard.severity, Hazard.deadline).where(
-        hazard_condition(user), Hazard.status.in_(status or OPEN_STATUSES)
-    )
+    # Counted in SQL per site and severity: a few thousand rows however many hazards there are.
+    hazards = select(
+        Hazard.site_id, Hazard.severity, func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0))
+    ).where(hazard_condition(user), Hazard.status.in_(status or OPEN_STATUSES))
     if category:
         hazards = hazards.where(Hazard.category == category)
     counts: dict[uuid.UUID, dict] = defaultdict(lambda: {"worst": None, "open": 0, "overdue": 0})
     if sites:
-        for site_id, severity, deadline in session.exec(hazards).all():
+        for site_id, severity, n, late in session.exec(hazards.group_by(Hazard.site_id, Hazard.severity)).all():
             entry = counts[site_id]
-            entry["open"] += 1
-            if deadline < now:
-                entry["overdue"] += 1
+            entry["open"] += n
+            entry["overdue"] += int(late or 0)
             if entry["worst"] is None or SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK.get(entry["worst"], 9):
                 entry["worst"] = severity
     features = []
