@@ -37,7 +37,9 @@ def browser():
 
 def sign_in(browser: Browser, server: ServerProcess, username: str, lang: str = "zh") -> Page:
     """A fresh browser context (its own cookies) signed in through the login form, at 1366×768."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN" if lang == "zh" else "en-US"
+    )
     page = context.new_page()
     if lang == "en":
         page.goto(f"{server.url}/lang/en")
