@@ -128,9 +128,7 @@ def district_sites() -> list[tuple]:
     for i, stem in enumerate(STEMS):
         street, lat, lon, spread = STREETS[i % len(STREETS)]
         village = street == "李相街道" and i % 3 == 0
-        flags = {flag: rnd.random() < 0.75 for flag in PROFILE_FLAGS}
-        if village:
-            flags.update(has_elevators=False, has_high_rise=False, has_fire_control_room=False)
+        flags = {flag: rnd.random() < (0.4 if village else 0.75) for flag in PROFILE_FLAGS}
         sites.append(
             (
                 f"{stem}村" if village else f"{stem}社区",

@@ -14,7 +14,8 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from rulebook.hazards import hazard_id_for
+from rulebook.hazards import failed_item_description, hazard_id_for
+from rulebook.lifecycle import FINISHED_STATUSES
 from server.checklists.service import ChecklistRegistry
 from server.config import Settings
 from server.db import write_unit
@@ -75,6 +76,7 @@ def seed_history(
                     finished = at(day, rnd.randrange(8, 17), rnd.randrange(60))
                     items = registry.current[category].items_for(site.profile)
                     failed = items[rnd.randrange(len(items))] if rnd.random() < FAIL_SHARE else None
+                    note = rnd.choice(NOTES)
                     inspection_id = uuid.UUID(int=rnd.getrandbits(128), version=4)
                     inspections.append(
                         {
@@ -91,7 +93,7 @@ def seed_history(
                                 {
                                     "item_id": item.id,
                                     "result": "fail" if item is failed else "pass",
-                                    "note": rnd.choice(NOTES) if item is failed else None,
+                                    "note": note if item is failed else None,
                                     "photo_ids": [],
                                 }
                                 for item in items
@@ -101,7 +103,7 @@ def seed_history(
                         }
                     )
                     if failed is not None:
-                        hazard = _hazard(rnd, settings, site, officer, inspection_id, category, failed, finished)
+                        hazard = _hazard(rnd, settings, site, officer, inspection_id, category, failed, finished, note)
                         _lifecycle(
                             rnd,
                             session,
@@ -154,7 +156,7 @@ def seed_history(
     }
 
 
-def _hazard(rnd, settings, site, officer, inspection_id, category, item, found) -> dict:  # type: ignore[no-untyped-def]
+def _hazard(rnd, settings, site, officer, inspection_id, category, item, found, note) -> dict:  # type: ignore[no-untyped-def]
     return {
         "id": hazard_id_for(inspection_id, item.id),
         "site_id": site.id,
@@ -166,7 +168,7 @@ def _hazard(rnd, settings, site, officer, inspection_id, category, item, found) 
         "version": 1,
         "deadline": default_deadline(found_at=found, severity=item.severity_on_fail, settings=settings),
         "organization_id": site.property_org_id,
-        "description": item.prompt.zh.rstrip("？?") + "：不符合要求",
+        "description": failed_item_description(item.prompt.zh, note),
         "reported_by": officer.id,
         "found_at": found,
         "escalation_level": 0,
@@ -202,7 +204,7 @@ def _lifecycle(rnd, session, hazard, site, officer, staff, now, steps, notices, 
         hazard["status"] = to
         hazard["version"] += 1 if action != "raise" else 0
         hazard["updated_at"] = when
-        if to in ("closed", "cancelled"):
+        if to in FINISHED_STATUSES:
             hazard["closed_at"] = when
 
     step("raise", "open", found, officer, step_id=creation_step_id(hazard["id"]))
@@ -259,5 +261,5 @@ def _lifecycle(rnd, session, hazard, site, officer, staff, now, steps, notices, 
                         step("verify", "closed", when, officer, note="复查合格，予以销号")
     hazard["change_seq"] = next_change_seq(session)
     level2 = now - timedelta(days=3)
-    if hazard["status"] not in ("closed", "cancelled") and hazard["deadline"] < now:
+    if hazard["status"] not in FINISHED_STATUSES and hazard["deadline"] < now:
         hazard["escalation_level"] = 2 if hazard["deadline"] <= level2 else 1

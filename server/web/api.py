@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from fastapi import APIRouter, Query, Request
@@ -21,11 +22,24 @@ router = APIRouter(tags=["console"])
 
 @router.get("/board")
 def get_board(
-    request: Request, user: FieldUser, session: SessionDep, settings: SettingsDep, date: date | None = None
+    request: Request,
+    user: FieldUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    date: date | None = None,
+    district: str | None = None,
+    street: str | None = None,
+    site_id: uuid.UUID | None = None,
 ) -> dict:
-    """The information board for the caller's scope: today's (or `date`'s) figures and this week's rounds."""
+    """The information board for the caller's scope, or a district, street or site of it: today's (or
+    `date`'s) figures and this week's rounds."""
     return board_service.board(
-        session=session, settings=settings, registry=request.app.state.checklists, user=user, day=date
+        session=session,
+        settings=settings,
+        registry=request.app.state.checklists,
+        user=user,
+        day=date,
+        area=board_service.area_sites(district=district, street=street, site_id=site_id),
     )
 
 

@@ -8,17 +8,17 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, true
 from sqlmodel import Session, select
 
 from rulebook import weeks
 from rulebook.categories import CATEGORIES, SEVERITIES, SEVERITY_RANK
-from rulebook.lifecycle import OPEN_STATUSES
+from rulebook.lifecycle import ACTIONS, OPEN_STATUSES
 from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
 from server.hazards.models import Hazard, HazardTransition
-from server.notices.models import Notice
+from server.notices.models import Notice, NoticeHazard
 from server.notices.service import notice_condition
 from server.rounds.service import rounds_for_week
 from server.scope import fieldwork_condition, hazard_condition, site_condition
@@ -26,7 +26,8 @@ from server.sites.models import Site
 from server.trainings.models import TrainingSession
 from server.users.models import User
 
-BOARD_EVENT_ACTIONS = ("raise", "report", "notify", "acknowledge", "submit_evidence", "verify", "reopen", "reject")
+# Creation steps and every lifecycle action are the day's events (escalations are not: the tiles show them).
+BOARD_EVENT_ACTIONS = ("raise", "report", *ACTIONS)
 
 
 def local_day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
@@ -34,20 +35,34 @@ def local_day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]
     return start, start + timedelta(days=1)
 
 
-def overdue_level(deadline: datetime, now: datetime, settings: Settings) -> int:
-    """1 from the deadline, 2 once escalation_level2_after_days more have passed (DESIGN: escalation)."""
-    if deadline >= now:
-        return 0
-    return 2 if now - deadline >= timedelta(days=settings.escalation_level2_after_days) else 1
+def area_sites(*, district: str | None = None, street: str | None = None, site_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+    """The sites of a drill-down (district → street → site) as a subquery; None for the whole scope."""
+    if not (district or street or site_id):
+        return None
+    query = select(Site.id)
+    if district:
+        query = query.where(Site.district == district)
+    if street:
+        query = query.where(Site.street == street)
+    if site_id:
+        query = query.where(Site.id == site_id)
+    return query
 
 
 def board(
-    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, day: date | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    day: date | None = None,
+    area=None,  # type: ignore[no-untyped-def]
 ) -> dict:
+    """The board's figures for the user's scope, narrowed to `area` (area_sites()) when given."""
     now = utcnow()
     day = day or now.astimezone(settings.tz).date()
     start, end = local_day_bounds(day, settings)
-    scoped = hazard_condition(user)
+    scoped = hazard_condition(user) if area is None else and_(hazard_condition(user), Hazard.site_id.in_(area))
 
     raised = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
     for category, severity, n in session.exec(
@@ -75,19 +90,39 @@ def board(
         overdue_total += int(late or 0)
         overdue_2 += int(very_late or 0)
 
+    open_by_category = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
+    for category, severity, n in session.exec(
+        select(Hazard.category, Hazard.severity, func.count())
+        .where(scoped, Hazard.status.in_(OPEN_STATUSES))
+        .group_by(Hazard.category, Hazard.severity)
+    ).all():
+        open_by_category.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
+
     unacknowledged = session.exec(
         select(func.count())
         .select_from(Notice)
-        .where(notice_condition(user), Notice.acknowledged_at.is_(None), Notice.issued_at < now - timedelta(hours=48))
+        .where(
+            notice_condition(user),
+            Notice.acknowledged_at.is_(None),
+            Notice.issued_at < now - timedelta(hours=48),
+            true()
+            if area is None
+            else Notice.id.in_(
+                select(NoticeHazard.notice_id)
+                .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+                .where(Hazard.site_id.in_(area))
+            ),
+        )
     ).one()
 
     week = weeks.week_of(now, settings.tz)
-    rounds = rounds_of_week(session=session, settings=settings, registry=registry, user=user, week=week)
+    rounds = rounds_of_week(session=session, settings=settings, registry=registry, user=user, week=week, area=area)
 
     week_start, week_end = weeks.week_bounds(weeks.parse_week(week), settings.tz)
     sessions, attendees = session.exec(
         select(func.count(), func.coalesce(func.sum(TrainingSession.attendee_count), 0)).where(
             fieldwork_condition(user, TrainingSession.site_id),
+            true() if area is None else TrainingSession.site_id.in_(area),
             TrainingSession.held_at >= week_start,
             TrainingSession.held_at < week_end,
         )
@@ -118,21 +153,30 @@ def board(
         "notices_unacknowledged_48h": unacknowledged,
         "rounds": rounds["totals"],
         "rounds_by_street": rounds["by_street"],
+        "rounds_by_site": rounds["by_site"] if area is not None else [],
+        "open_by_category": open_by_category,
         "trainings": {"sessions": sessions, "attendees": int(attendees)},
         "events": events,
     }
 
 
-def rounds_of_week(*, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str) -> dict:
+def rounds_of_week(
+    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str, area=None
+) -> dict:  # type: ignore[no-untyped-def]
     """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street."""
-    streets = dict(session.exec(select(Site.id, Site.street).where(site_condition(user))).all())
+    in_area = true() if area is None else Site.id.in_(area)
+    streets = dict(session.exec(select(Site.id, Site.street).where(site_condition(user), in_area)).all())
     plan = rounds_for_week(session=session, settings=settings, registry=registry, user=user, week=week)
     by_street: dict[str, dict[str, int]] = defaultdict(lambda: {"sites_complete": 0, "sites": 0})
     totals = {"sites_complete": 0, "sites": 0, "visits": 0, "visits_target": 0}
+    by_site = []
     for row in plan.sites:
         if row.site_id not in streets:  # rounds_for_week lists every site to property staff
             continue
         complete = int(not row.remaining)
+        by_site.append(
+            {"site_id": row.site_id, "name": row.site_name, "complete": bool(complete), "remaining": row.remaining}
+        )
         street = by_street[streets.get(row.site_id) or "—"]
         street["sites"] += 1
         street["sites_complete"] += complete
@@ -140,7 +184,7 @@ def rounds_of_week(*, session: Session, settings: Settings, registry: ChecklistR
         totals["sites_complete"] += complete
         totals["visits"] += row.visits
         totals["visits_target"] += row.visits_target
-    return {"totals": totals, "by_street": dict(sorted(by_street.items())), "plan": plan}
+    return {"totals": totals, "by_street": dict(sorted(by_street.items())), "by_site": by_site, "plan": plan}
 
 
 def map_features(

@@ -3,7 +3,16 @@ role names come from the rulebook, never from here."""
 
 from __future__ import annotations
 
-from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, PROFILE_FLAG_NAMES, ROLE_NAMES, SEVERITY_NAMES, name
+from rulebook.categories import (
+    CATEGORY_NAMES,
+    PHOTO_KIND_NAMES,
+    PHOTO_KINDS,
+    PROFILE_FLAG_NAMES,
+    ROLE_NAMES,
+    SEVERITIES,
+    SEVERITY_NAMES,
+    name,
+)
 from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -105,6 +114,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "today": ("今日", "Today"),
     "sort": ("排序", "Sort"),
     "hazard_found": ("发现隐患", "hazard found"),
+    "whole_scope": ("全部辖区", "Whole area"),
     "no_rows": ("没有符合条件的隐患", "No hazards match"),
     "clear": ("清除", "Clear"),
     "missed": ("漏巡", "missed"),
@@ -167,6 +177,8 @@ def namer(lang: str) -> dict:
         "role_name": lambda key: name(ROLE_NAMES, key, lang),
         "photo_kind_name": lambda key: name(PHOTO_KIND_NAMES, key, lang),
         "status_names": STATUS_NAMES,
+        "all_severities": SEVERITIES,
+        "hazard_photo_kinds": [k for k in PHOTO_KINDS if k != "training"],
         "profile_flag_name": lambda key: name(PROFILE_FLAG_NAMES, key, lang),
         "profile_flag_names": PROFILE_FLAG_NAMES,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -84,20 +85,48 @@ def _safe_next(url: str) -> str:
 # ---- board ---------------------------------------------------------------------------------------
 
 
+def _area(request: Request) -> dict:
+    """The drill-down from the query: district → street → site."""
+    params = request.query_params
+    try:
+        site_id = uuid.UUID(params["site_id"]) if params.get("site_id") else None
+    except ValueError:
+        site_id = None
+    return {"district": params.get("district") or None, "street": params.get("street") or None, "site_id": site_id}
+
+
 def _board(request: Request, session, user):  # type: ignore[no-untyped-def]
     return board_service.board(
-        session=session, settings=request.app.state.settings, registry=request.app.state.checklists, user=user
+        session=session,
+        settings=request.app.state.settings,
+        registry=request.app.state.checklists,
+        user=user,
+        area=board_service.area_sites(**_area(request)),
     )
+
+
+def _board_context(request: Request, session, user) -> dict:  # type: ignore[no-untyped-def]
+    area = _area(request)
+    site_name = (
+        session.get(Site, area["site_id"]).name if area["site_id"] and session.get(Site, area["site_id"]) else None
+    )
+    return {
+        "board": _board(request, session, user),
+        "area": area,
+        "area_site_name": site_name,
+        "area_query": urlencode({k: str(v) for k, v in area.items() if v}),
+        **_event_labels(session),
+    }
 
 
 @router.get("/", response_class=HTMLResponse)
 def board_page(request: Request, user: PageUser, session: PageSession) -> HTMLResponse:
-    return render(request, "board.html", user, board=_board(request, session, user), **_event_labels(session))
+    return render(request, "board.html", user, **_board_context(request, session, user))
 
 
 @router.get("/board/fragment", response_class=HTMLResponse)
 def board_fragment(request: Request, user: PageUser, session: PageSession) -> HTMLResponse:
-    return render(request, "board_figures.html", user, board=_board(request, session, user), **_event_labels(session))
+    return render(request, "board_figures.html", user, **_board_context(request, session, user))
 
 
 def _event_labels(session) -> dict:  # type: ignore[no-untyped-def]

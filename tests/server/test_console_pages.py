@@ -185,3 +185,21 @@ def test_english_switch_and_every_page_renders(world):
         assert world.client.get(path).status_code == 200, path
     world.client.get("/lang/en")
     assert "Board" in world.client.get("/").text
+
+
+def test_board_drills_down_to_a_street_and_a_site(world):
+    org = world.org()
+    here, there = world.site(org), world.site(org)
+    officer = world.officer(here, there)
+    admin = world.admin()
+    raise_hazards(world, here, officer)
+    raise_hazards(world, there, officer, fail=tuple(i.id for i in world.template("gas").items_for(there.profile)[:2]))
+    api = lambda **p: world.client.get("/api/v1/board", params=p, headers=world.headers(admin)).json()  # noqa: E731
+    whole = sum(api()["open_by_status"].values())
+    assert sum(api(site_id=str(here.id))["open_by_status"].values()) == 1
+    assert sum(api(site_id=str(there.id))["open_by_status"].values()) == whole - 1 == 2
+    assert sum(api(street="五三街道")["open_by_status"].values()) == whole
+    assert sum(api(street="没有这条街道")["open_by_status"].values()) == 0
+    browser_sign_in(world.client, admin.username)
+    html = world.client.get("/", params={"street": "五三街道", "site_id": str(here.id)}).text
+    assert 'data-figure="open">1<' in html and here.name in html
