@@ -69,10 +69,10 @@ def seed_history(
             for week in range(WEEKS, -1, -1):  # this week: the days before today (today is walked live)
                 week_monday = monday - timedelta(weeks=week)
                 days = 5 if week else min(5, today.weekday())
+                day = week_monday + timedelta(days=rnd.randrange(days)) if days else None  # one visit a week
                 for category in due:
-                    if not days or rnd.random() > ROUND_SHARE:
+                    if day is None or rnd.random() > ROUND_SHARE:
                         continue
-                    day = week_monday + timedelta(days=rnd.randrange(days))
                     finished = at(day, rnd.randrange(8, 17), rnd.randrange(60))
                     items = registry.current[category].items_for(site.profile)
                     failed = items[rnd.randrange(len(items))] if rnd.random() < FAIL_SHARE else None

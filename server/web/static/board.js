@@ -18,8 +18,7 @@
     chart.setOption({
       animation: false,
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      legend: { top: 0 },
-      grid: { left: 40, right: 16, top: 32, bottom: 28, containLabel: true },
+      grid: { left: 40, right: 16, top: 12, bottom: 28, containLabel: true },
       xAxis: { type: "category", data: names, axisLabel: { interval: 0 } },
       yAxis: { type: "value", minInterval: 1 },
       series: series,
