@@ -21,6 +21,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "map": ("布防图", "Risk map"),
     "ledger": ("台账", "Ledger"),
     "notices": ("整改通知书", "Notices"),
+    "notice": ("整改通知书", "Notice"),
     "rounds": ("巡查计划", "Rounds"),
     "trainings": ("培训记录", "Training"),
     "sign_in": ("登录", "Sign in"),
@@ -80,6 +81,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "issued_at": ("下发时间", "Issued at"),
     "pdf": ("打印通知书（PDF）", "Print notice (PDF)"),
     "hazards": ("隐患", "Hazards"),
+    "hazard": ("隐患", "Hazard"),
     "not_found_title": ("页面不存在", "Page not found"),
     "not_found_text": (
         "您要找的记录不存在，或不在您的权限范围内。",

@@ -7,9 +7,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.web import admin_routes, ledger_routes, routes, site_routes
-from server.web.pages import HERE, CsrfRefused, SignInRequired, redirect, render
+from server.web.pages import HERE, CsrfRefused, SignInRequired, not_found_page, redirect, render
+from server.web.session import current_user
 
 
 def install_console(app: FastAPI) -> None:
@@ -18,6 +20,18 @@ def install_console(app: FastAPI) -> None:
     app.include_router(ledger_routes.router)
     app.include_router(site_routes.router)
     app.include_router(admin_routes.router)
+    api_not_found = app.exception_handlers.get(StarletteHTTPException)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def console_not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        """An unknown console address is the console's 404 page; the API and everything else keep their answer."""
+        if (
+            exc.status_code == 404
+            and request.method == "GET"
+            and not request.url.path.startswith(("/api/", "/static/"))
+        ):
+            return not_found_page(request, current_user(request))
+        return await api_not_found(request, exc)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(request: Request, exc: SignInRequired) -> Response:

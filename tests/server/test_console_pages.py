@@ -203,3 +203,12 @@ def test_board_drills_down_to_a_street_and_a_site(world):
     browser_sign_in(world.client, admin.username)
     html = world.client.get("/", params={"street": "五三街道", "site_id": str(here.id)}).text
     assert 'data-figure="open">1<' in html and here.name in html
+
+
+def test_unknown_console_addresses_get_the_404_page_and_the_api_keeps_json(world):
+    admin = world.admin()
+    browser_sign_in(world.client, admin.username)
+    page = world.client.get("/no/such/page")
+    assert page.status_code == 404 and "404" in page.text and "<html" in page.text
+    api = world.client.get("/api/v1/no/such/thing")
+    assert api.status_code == 404 and api.json()["code"] == "no_such_path"
