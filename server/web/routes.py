@@ -26,6 +26,7 @@ from server.users import service as users
 from server.web import board as board_service
 from server.web import session as web_session
 from server.web.pages import Csrf, PageSession, PageUser, not_found_page, redirect, render
+from server.web.site_routes import officers_behind
 
 router = APIRouter(include_in_schema=False)
 NOTICES_SHOWN = 200
@@ -110,8 +111,11 @@ def _board_context(request: Request, session, user) -> dict:  # type: ignore[no-
     site_name = (
         session.get(Site, area["site_id"]).name if area["site_id"] and session.get(Site, area["site_id"]) else None
     )
+    board = _board(request, session, user)
+    behind = officers_behind(session=session, settings=request.app.state.settings, user=user, week=board["week"])
     return {
-        "board": _board(request, session, user),
+        "board": board,
+        "behind": behind[:10],
         "area": area,
         "area_site_name": site_name,
         "area_query": urlencode({k: str(v) for k, v in area.items() if v}),
