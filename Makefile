@@ -47,7 +47,7 @@ deps-run-system:
 	  else echo "Note: install fonts-wqy-microhei (as root) so rectification notices can be printed."; fi; }
 
 # System packages the tests need (PostgreSQL server, CJK font, cairo for KivyMD, poppler for PDF pages).
-APT_PACKAGES := postgresql fonts-wqy-microhei libcairo2-dev pkg-config poppler-utils libgl1 libegl1 libmtdev1
+APT_PACKAGES := postgresql fonts-wqy-microhei libcairo2-dev pkg-config poppler-utils libgl1 libegl1 libmtdev1 chromium
 deps-system:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -67,8 +67,10 @@ deps-test: deps-system $(VENV)/.test-installed
 # The UI tests run in a process of their own (Kivy's window is one per process). A run that selects
 # nothing in one part (exit 5, e.g. with PYTEST_ARGS="-k hazards") is fine; a hang fails, bounded.
 test: deps-test lint
-	@timeout 1500 $(PY) -m pytest --ignore=tests/ui $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
+	@timeout 1500 $(PY) -m pytest --ignore=tests/ui --ignore=tests/web $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
 	@timeout 900 $(PY) -m pytest tests/ui $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
+	@# The console in Debian's chromium (apt), driven by Playwright; screenshots go to test-artifacts/console/.
+	@timeout 600 $(PY) -m pytest tests/web $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
 
 ## lint: ruff's checks and its formatting (configured in pyproject.toml); `make fix` applies both
 lint: deps-test

@@ -321,6 +321,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "这条消息已经送达，无需重发。",
         "en": "This message was delivered already; there is nothing to retry.",
     },
+    # ---- bulk import (the console's XLSX template) ---------------------------------------------------------
+    "import_missing_value": {"zh": "此项必填。", "en": "This cell must not be empty."},
+    "import_bad_value": {
+        "zh": "“{value}”不是有效的值；应为：{expected}。",
+        "en": "'{value}' is not a valid value here; expected: {expected}.",
+    },
+    "import_unknown_reference": {
+        "zh": "找不到“{value}”：它既不在系统中，也不在本文件前面的行里。",
+        "en": "'{value}' is neither in the system nor in an earlier row of this file.",
+    },
+    "import_duplicate": {
+        "zh": "“{value}”重复：系统中或本文件中已有同名记录。",
+        "en": "'{value}' is a duplicate: the system or this file has it already.",
+    },
+    "import_not_xlsx": {
+        "zh": "无法读取该文件：请上传从本系统下载的 XLSX 模板填写后的文件。",
+        "en": "This file cannot be read: upload the XLSX template downloaded from this console, filled in.",
+    },
+    "import_has_problems": {
+        "zh": "文件中有 {count} 处问题，未写入任何数据；请修改后重新上传。",
+        "en": "The file has {count} problems; nothing was written. Fix them and upload it again.",
+    },
 }
 
 # Names for `{x:record}`: the kinds of record a message can be about.

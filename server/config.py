@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     photo_thumb_px: int = 320
     photo_cache_seconds: int = 86400
 
+    # The console's map tiles: "URL template|attribution", e.g. an intranet tile server
+    # ("https://tiles.example/{z}/{x}/{y}.png|© City GIS"). Empty: points over a plain background.
+    map_tiles: str = ""
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

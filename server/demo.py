@@ -1,8 +1,10 @@
-"""A small demo district: 沈阳市浑南区, three streets, four communities and a village."""
+"""A demo district worth opening: 沈阳市浑南区, four streets, about sixty communities and villages, a year of
+rounds, hazards in every state, notices and trainings (the history: server/demo_history.py)."""
 
 from __future__ import annotations
 
 import io
+import random
 import uuid
 import zlib
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from server.checklists.service import ChecklistRegistry, store_current_versions
 from server.common import utcnow
 from server.config import Settings
 from server.db import make_engine
+from server.demo_history import seed_history
 from server.inspections.models import AnswerIn, InspectionIn
 from server.inspections.service import submit_inspection
 from server.photos.service import ingest_photo
@@ -90,6 +93,57 @@ SITES = [
 ]
 
 
+# The rest of the district: (street, centre lat, centre lon, spread) and name stems, placed deterministically
+# round each street's centre so that the map draws the district's shape.
+STREETS = [
+    ("五三街道", 41.748, 123.452, 0.018),
+    ("浑河站东街道", 41.724, 123.414, 0.016),
+    ("白塔街道", 41.709, 123.468, 0.017),
+    ("李相街道", 41.688, 123.528, 0.022),
+]
+STEMS = (
+    "和平 长青 翠竹 丰乐 文汇 河畔 春华 秋实 满堂 望湖 锦绣 泰山 阳光 金桥 祥和 沈水 东湖 枫林 "
+    "朗月 世纪 奥体 智慧 新城 民安 兴隆 瑞丰 碧桂 天成 玉兰 嘉和 雅居 林语 浑南 桃源 静安 金色 "
+    "紫云 宏达 华府 龙湾 凯旋 富力 天河 永安 馨园 育才 绿洲 星河 海棠 长白 南塔 东陵 汪家 高坎 深井"
+).split()
+EXTRA_COMPANIES = [
+    ("沈阳万家物业服务有限公司", "024-24561234"),
+    ("浑南城建物业管理有限公司", "024-23456789"),
+    ("辽宁恒安物业服务有限公司", "024-31889900"),
+    ("沈阳佳和物业有限公司", "024-88776655"),
+]
+EXTRA_OFFICERS = [
+    ("wangqiang", "王强"),
+    ("zhaomin", "赵敏"),
+    ("sunhao", "孙浩"),
+    ("zhouyan", "周燕"),
+    ("wujun", "吴军"),
+]
+
+
+def district_sites() -> list[tuple]:
+    """The five named sites and fifty-five more, same tuple shape as SITES (company index over six)."""
+    rnd = random.Random(2026)
+    sites = list(SITES)
+    for i, stem in enumerate(STEMS):
+        street, lat, lon, spread = STREETS[i % len(STREETS)]
+        village = street == "李相街道" and i % 3 == 0
+        flags = {flag: rnd.random() < (0.4 if village else 0.75) for flag in PROFILE_FLAGS}
+        sites.append(
+            (
+                f"{stem}村" if village else f"{stem}社区",
+                "village" if village else "community",
+                street,
+                f"浑南区{stem}路{rnd.randrange(1, 300)}号",
+                round(lat + rnd.uniform(-spread, spread), 5),
+                round(lon + rnd.uniform(-spread, spread) * 1.3, 5),
+                None if village else i % 6,
+                dict(flags, building_count=rnd.randrange(4, 40), household_count=rnd.randrange(300, 4000)),
+            )
+        )
+    return sites
+
+
 def seed(settings: Settings) -> bool:
     """Load the demo district; False if it is there already."""
     registry = ChecklistRegistry.from_directory(settings.checklists_dir)  # no checklists: stop before writing
@@ -125,6 +179,12 @@ def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> 
             actor_id=admin.id,
             data=OrganizationCreate(name="盛京宜家物业管理有限公司", kind="property", phone="024-31225566"),
         ),
+        *[
+            create_organization(
+                session=session, actor_id=admin.id, data=OrganizationCreate(name=name, kind="property", phone=phone)
+            )
+            for name, phone in EXTRA_COMPANIES
+        ],
     ]
     sites = [
         create_site(
@@ -142,7 +202,7 @@ def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> 
                 profile=SiteProfile(**profile),
             ),
         )
-        for name, kind, street, address, lat, lon, company, profile in SITES
+        for name, kind, street, address, lat, lon, company, profile in district_sites()
     ]
     zhang = create_user(
         session=session,
@@ -156,11 +216,21 @@ def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> 
         actor_id=admin.id,
         data=UserCreate(username="lina", password=DEMO_PASSWORD, role=Role.officer, display_name="李娜", language="zh"),
     )
+    extra_officers = [
+        create_user(
+            session=session,
+            hasher=hasher,
+            actor_id=admin.id,
+            data=UserCreate(username=username, password=DEMO_PASSWORD, role=Role.officer, display_name=display),
+        )
+        for username, display in EXTRA_OFFICERS
+    ]
+    property_users = {}
     for username, display, company in (
         ("anju", "安居物业 刘经理", companies[0]),
         ("yijia", "宜家物业 陈主管", companies[1]),
     ):
-        create_user(
+        property_users[company.id] = create_user(
             session=session,
             hasher=hasher,
             actor_id=admin.id,
@@ -172,8 +242,14 @@ def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> 
                 display_name=display,
             ),
         )
-    for officer, site_indexes in ((zhang, (0, 1, 2)), (li, (3, 4))):
+    plan = [(zhang, [0, 1, 2]), (li, [3, 4]), *[(o, []) for o in extra_officers]]
+    # The rest dealt round the officers but 张伟, who keeps the three sites the phone tests and guides use.
+    for i in range(len(SITES), len(sites)):
+        plan[1 + (i - len(SITES)) % (len(plan) - 1)][1].append(i)
+    officer_of = {}
+    for officer, site_indexes in plan:
         for i in site_indexes:
+            officer_of[sites[i].id] = officer
             create_assignment(
                 session=session,
                 actor_id=admin.id,
@@ -181,6 +257,16 @@ def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> 
                     officer_id=officer.id, site_id=sites[i].id, visits_per_week=2 if sites[i].kind == "village" else 1
                 ),
             )
+
+    seed_history(
+        session=session,
+        settings=settings,
+        registry=registry,
+        now=utcnow(),
+        sites=sites,
+        officer_of=officer_of,
+        property_user_of=property_users,
+    )
 
     # A few rounds already walked this week, with failed items that became open hazards. Early on a
     # Monday the week is young: squeeze the rounds into the hours it has had, so they count this week.

@@ -27,6 +27,8 @@ from server.sites.routes import router as sites_router
 from server.sync.routes import router as sync_router
 from server.trainings.routes import router as trainings_router
 from server.users.routes import router as users_router
+from server.web.api import router as console_api_router
+from server.web.mount import install_console
 
 API_PREFIX = "/api/v1"
 
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (
+        console_api_router,  # before hazards: /hazards/export.xlsx is not a hazard id
         users_router,
         sites_router,
         checklists_router,
@@ -85,4 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_console(app)  # last: the console's pages live at /
     return app

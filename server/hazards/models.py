@@ -25,6 +25,7 @@ class Hazard(SQLModel, table=True):
         Index("ix_hazard_site_status", "site_id", "status"),
         Index("ix_hazard_org_status", "organization_id", "status"),
         Index("ix_hazard_created", "created_at", "id"),
+        Index("ix_hazard_found", "found_at", "id"),  # the console's ledger: newest found first
         Index("ix_hazard_change_seq", "change_seq"),
     )
     id: uuid.UUID = Field(primary_key=True)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from rulebook import weeks
+from rulebook.categories import PROFILE_FLAGS
 from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
@@ -68,8 +69,12 @@ def rounds_for_week(
                 visit_days[site_id].add(finished_at.astimezone(settings.tz).date())
 
     result = []
+    due_by_flags: dict[tuple, list[str]] = {}  # sites with the same flags owe the same categories
     for site in sites:
-        due = due_categories(registry, site.profile)
+        flags = tuple(bool((site.profile or {}).get(flag)) for flag in PROFILE_FLAGS)
+        if flags not in due_by_flags:
+            due_by_flags[flags] = due_categories(registry, site.profile)
+        due = due_by_flags[flags]
         result.append(
             SiteRound(
                 site_id=site.id,

@@ -1,0 +1,240 @@
+"""The information board (信息板) and the risk map (布防图): read-only figures in the caller's scope.
+
+The page, its htmx fragment and GET /api/v1/board and /api/v1/map.geojson all call these functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, true
+from sqlmodel import Session, select
+
+from rulebook import weeks
+from rulebook.categories import CATEGORIES, SEVERITIES, SEVERITY_RANK
+from rulebook.lifecycle import ACTIONS, OPEN_STATUSES
+from server.checklists.service import ChecklistRegistry
+from server.common import utcnow
+from server.config import Settings
+from server.hazards.models import Hazard, HazardTransition
+from server.notices.models import Notice, NoticeHazard
+from server.notices.service import notice_condition
+from server.rounds.service import rounds_for_week
+from server.scope import fieldwork_condition, hazard_condition, site_condition
+from server.sites.models import Site
+from server.trainings.models import TrainingSession
+from server.users.models import User
+
+# Creation steps and every lifecycle action are the day's events (escalations are not: the tiles show them).
+BOARD_EVENT_ACTIONS = ("raise", "report", *ACTIONS)
+
+
+def local_day_bounds(day: date, settings: Settings) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), settings.tz)
+    return start, start + timedelta(days=1)
+
+
+def area_sites(*, district: str | None = None, street: str | None = None, site_id: uuid.UUID | None = None):  # type: ignore[no-untyped-def]
+    """The sites of a drill-down (district → street → site) as a subquery; None for the whole scope."""
+    if not (district or street or site_id):
+        return None
+    query = select(Site.id)
+    if district:
+        query = query.where(Site.district == district)
+    if street:
+        query = query.where(Site.street == street)
+    if site_id:
+        query = query.where(Site.id == site_id)
+    return query
+
+
+def board(
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    day: date | None = None,
+    area=None,  # type: ignore[no-untyped-def]
+) -> dict:
+    """The board's figures for the user's scope, narrowed to `area` (area_sites()) when given."""
+    now = utcnow()
+    day = day or now.astimezone(settings.tz).date()
+    start, end = local_day_bounds(day, settings)
+    scoped = hazard_condition(user) if area is None else and_(hazard_condition(user), Hazard.site_id.in_(area))
+
+    raised = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
+    for category, severity, n in session.exec(
+        select(Hazard.category, Hazard.severity, func.count())
+        .where(scoped, Hazard.created_at >= start, Hazard.created_at < end)
+        .group_by(Hazard.category, Hazard.severity)
+    ).all():
+        raised.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
+
+    # One pass over the open hazards: by status, and how many are past the deadline (level 2: long past).
+    level2_before = now - timedelta(days=settings.escalation_level2_after_days)
+    open_by_status = {s: 0 for s in OPEN_STATUSES}
+    overdue_total = overdue_2 = 0
+    for status, n, late, very_late in session.exec(
+        select(
+            Hazard.status,
+            func.count(),
+            func.sum(case((Hazard.deadline < now, 1), else_=0)),
+            func.sum(case((Hazard.deadline <= level2_before, 1), else_=0)),
+        )
+        .where(scoped, Hazard.status.in_(OPEN_STATUSES))
+        .group_by(Hazard.status)
+    ).all():
+        open_by_status[status] = n
+        overdue_total += int(late or 0)
+        overdue_2 += int(very_late or 0)
+
+    open_by_category = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
+    for category, severity, n in session.exec(
+        select(Hazard.category, Hazard.severity, func.count())
+        .where(scoped, Hazard.status.in_(OPEN_STATUSES))
+        .group_by(Hazard.category, Hazard.severity)
+    ).all():
+        open_by_category.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
+
+    unacknowledged = session.exec(
+        select(func.count())
+        .select_from(Notice)
+        .where(
+            notice_condition(user),
+            Notice.acknowledged_at.is_(None),
+            Notice.issued_at < now - timedelta(hours=48),
+            true()
+            if area is None
+            else Notice.id.in_(
+                select(NoticeHazard.notice_id)
+                .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+                .where(Hazard.site_id.in_(area))
+            ),
+        )
+    ).one()
+
+    week = weeks.week_of(now, settings.tz)
+    rounds = rounds_of_week(session=session, settings=settings, registry=registry, user=user, week=week, area=area)
+
+    week_start, week_end = weeks.week_bounds(weeks.parse_week(week), settings.tz)
+    sessions, attendees = session.exec(
+        select(func.count(), func.coalesce(func.sum(TrainingSession.attendee_count), 0)).where(
+            fieldwork_condition(user, TrainingSession.site_id),
+            true() if area is None else TrainingSession.site_id.in_(area),
+            TrainingSession.held_at >= week_start,
+            TrainingSession.held_at < week_end,
+        )
+    ).one()
+
+    events = [
+        {"at": at, "action": action, "hazard_id": hazard_id, "site_id": site_id}
+        for at, action, hazard_id, site_id in session.exec(
+            select(HazardTransition.created_at, HazardTransition.action, Hazard.id, Hazard.site_id)
+            .join(Hazard, Hazard.id == HazardTransition.hazard_id)
+            .where(
+                scoped,
+                HazardTransition.created_at >= start,
+                HazardTransition.created_at < end,
+                HazardTransition.action.in_(BOARD_EVENT_ACTIONS),
+            )
+            .order_by(HazardTransition.created_at.desc())
+            .limit(200)
+        ).all()
+    ]
+    return {
+        "date": day.isoformat(),
+        "week": week,
+        "raised": raised,
+        "open_by_status": open_by_status,
+        "awaiting_verification": open_by_status.get("awaiting_verification", 0),
+        "overdue_by_level": {"1": overdue_total - overdue_2, "2": overdue_2},
+        "notices_unacknowledged_48h": unacknowledged,
+        "rounds": rounds["totals"],
+        "rounds_by_street": rounds["by_street"],
+        "rounds_by_site": rounds["by_site"] if area is not None else [],
+        "open_by_category": open_by_category,
+        "trainings": {"sessions": sessions, "attendees": int(attendees)},
+        "events": events,
+    }
+
+
+def rounds_of_week(
+    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str, area=None
+) -> dict:  # type: ignore[no-untyped-def]
+    """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street."""
+    in_area = true() if area is None else Site.id.in_(area)
+    streets = dict(session.exec(select(Site.id, Site.street).where(site_condition(user), in_area)).all())
+    plan = rounds_for_week(session=session, settings=settings, registry=registry, user=user, week=week)
+    by_street: dict[str, dict[str, int]] = defaultdict(lambda: {"sites_complete": 0, "sites": 0})
+    totals = {"sites_complete": 0, "sites": 0, "visits": 0, "visits_target": 0}
+    by_site = []
+    for row in plan.sites:
+        if row.site_id not in streets:  # rounds_for_week lists every site to property staff
+            continue
+        complete = int(not row.remaining)
+        by_site.append(
+            {"site_id": row.site_id, "name": row.site_name, "complete": bool(complete), "remaining": row.remaining}
+        )
+        street = by_street[streets.get(row.site_id) or "—"]
+        street["sites"] += 1
+        street["sites_complete"] += complete
+        totals["sites"] += 1
+        totals["sites_complete"] += complete
+        totals["visits"] += row.visits
+        totals["visits_target"] += row.visits_target
+    return {"totals": totals, "by_street": dict(sorted(by_street.items())), "by_site": by_site, "plan": plan}
+
+
+def map_features(
+    *,
+    session: Session,
+    user: User,
+    category: str | None = None,
+    status: list[str] | None = None,
+    street: str | None = None,
+    overdue: bool | None = None,
+) -> dict:
+    """A GeoJSON FeatureCollection of the sites in scope, each with its worst open hazard and counts."""
+    now = utcnow()
+    sites_query = select(Site.id, Site.name, Site.street, Site.lat, Site.lon).where(
+        site_condition(user), Site.lat.is_not(None), Site.lon.is_not(None)
+    )
+    if street:
+        sites_query = sites_query.where(Site.street == street)
+    sites = list(session.exec(sites_query.order_by(Site.name)).all())
+    # Counted in SQL per site and severity: a few thousand rows however many hazards there are.
+    hazards = select(
+        Hazard.site_id, Hazard.severity, func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0))
+    ).where(hazard_condition(user), Hazard.status.in_(status or OPEN_STATUSES))
+    if category:
+        hazards = hazards.where(Hazard.category == category)
+    counts: dict[uuid.UUID, dict] = defaultdict(lambda: {"worst": None, "open": 0, "overdue": 0})
+    if sites:
+        for site_id, severity, n, late in session.exec(hazards.group_by(Hazard.site_id, Hazard.severity)).all():
+            entry = counts[site_id]
+            entry["open"] += n
+            entry["overdue"] += int(late or 0)
+            if entry["worst"] is None or SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK.get(entry["worst"], 9):
+                entry["worst"] = severity
+    features = []
+    for site in sites:
+        entry = counts.get(site.id, {"worst": None, "open": 0, "overdue": 0})
+        if overdue is not None and bool(entry["overdue"]) != overdue:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
+                "properties": {
+                    "site_id": str(site.id),
+                    "name": site.name,
+                    "street": site.street,
+                    "worst_severity": entry["worst"],
+                    "open_count": entry["open"],
+                    "overdue_count": entry["overdue"],
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
