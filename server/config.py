@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     # Signed requests from hotline platforms older (or newer) than this are refused as replays.
     intake_replay_window_seconds: int = 300
 
+    # Photos in an S3-compatible object store (MinIO, Alibaba OSS, Tencent COS…) instead of the data dir:
+    # s3://bucket/prefix, with the endpoint, region and keys of the service.
+    photo_store: str | None = Field(default=None, pattern=r"^s3://[^/]+(/.*)?$")
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = Field(default=None, repr=False)
+    s3_secret_access_key: str | None = Field(default=None, repr=False)
+
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
     photo_display_px: int = 1600

@@ -22,10 +22,11 @@ from server.main import create_app
 from server.photos.models import Photo, PhotoLink
 from server.photos.routes import get_photo_store
 from server.photos.service import photos_by_kind
-from server.photos.storage import LocalDiskStore
+from server.photos.storage import LocalDiskStore, make_photo_store
 from tests.conftest import ENGLISH
 from tests.factories import World
 from tests.live import serve_in_thread
+from tests.s3_server import MotoServer
 from tests.server import photo_samples as samples
 
 
@@ -55,9 +56,25 @@ def fetch(world, user, photo_id, size="display", **headers):
     )
 
 
+@pytest.fixture(scope="module")
+def s3():
+    server = MotoServer()
+    server.create_bucket("saferound-photos")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["disk", "s3"])
+def settings(request, settings):
+    """Every photo test runs against the data dir and against a real S3 API (moto's server on loopback)."""
+    if request.param == "disk":
+        return settings
+    s3 = request.getfixturevalue("s3")
+    return settings.model_copy(update={"photo_store": f"s3://saferound-photos/{uuid.uuid4().hex}", **s3.settings()})
+
+
 def stored_files(settings):
-    root = settings.photos_dir
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return make_photo_store(settings).list_keys()
 
 
 def photo_rows(world):
@@ -675,3 +692,14 @@ def test_two_simultaneous_uploads_of_the_same_photo_store_it_once(live, settings
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({a.text for a in answers}) == 1
     assert len(photo_rows(world)) == 1 and len(stored_files(settings)) == 3
+
+
+def test_with_an_object_store_named_photos_live_in_its_bucket_not_on_disk(world, client, settings):
+    if not settings.photo_store:
+        return  # the disk variant of this fixture: every other test here covers it
+    officer = world.officer(world.site(world.org()))
+    photo_id = world.photo(officer)
+    keys = stored_files(settings)
+    assert len(keys) == 3 and all(k.endswith(("-original.jpg", "-display.jpg", "-thumb.jpg")) for k in keys)
+    assert not settings.photos_dir.exists() or not any(settings.photos_dir.rglob("*.jpg"))
+    assert fetch(world, officer, photo_id).status_code == 200
