@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server.web import admin_routes, ledger_routes, routes, site_routes
+from server.web import admin_routes, ledger_routes, report_routes, routes, site_routes
 from server.web.pages import HERE, CsrfRefused, SignInRequired, not_found_page, redirect, render
 from server.web.session import current_user
 
@@ -19,6 +19,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(ledger_routes.router)
     app.include_router(site_routes.router)
+    app.include_router(report_routes.router)  # before admin's: /admin/deliveries
     app.include_router(admin_routes.router)
     api_not_found = app.exception_handlers.get(StarletteHTTPException)
 

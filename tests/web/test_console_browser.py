@@ -188,6 +188,8 @@ def test_screenshots_of_every_page(browser, server, lang):
         "rounds": "/rounds",
         "trainings": "/trainings",
         "admin": "/admin",
+        "reports": "/reports?period=2026-Q3",
+        "deliveries": "/admin/deliveries",
         "not-found": f"/hazards/{uuid.uuid4()}",
     }
     page = sign_in(browser, server, "admin", lang)
@@ -195,6 +197,9 @@ def test_screenshots_of_every_page(browser, server, lang):
         page.goto(f"{server.url}{path}")
         if name == "map":
             page.wait_for_selector("#map[data-ready='1']")
+        if name == "reports":  # the three charts are drawn
+            page.wait_for_selector("#chart-companies[data-ready='1']")
+            assert page.locator("#chart-categories[data-ready='1']").count() == 1
         assert ("信息板" if lang == "zh" else "Board") in page.inner_text("header")
         shot(page, name, lang)
     page.context.close()
