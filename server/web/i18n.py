@@ -124,6 +124,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "failed": ("项不合格", "failed"),
     "admin": ("系统管理", "Admin"),
     "reports": ("统计报表", "Reports"),
+    "deadline_days": ("整改期限（天）", "Deadline (days)"),
+    "deadline_default": ("按等级默认", "by severity"),
     "period": ("周期", "Period"),
     "period_hint": ("如 2026-W48、2026-11、2026-Q4、2026", "e.g. 2026-W48, 2026-11, 2026-Q4, 2026"),
     "scope": ("范围", "Scope"),

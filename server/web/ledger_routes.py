@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,10 +16,14 @@ from rulebook import lifecycle
 from rulebook.categories import CATEGORIES, SEVERITIES
 from rulebook.lifecycle import STATUSES
 from rulebook.messages import render as render_message
+from server.common import utcnow
 from server.errors import DomainError, NotFound, from_rule
 from server.hazards import detail as hazard_detail
 from server.hazards.models import TransitionIn
+from server.hazards.service import get_hazard
 from server.hazards.transitions import apply_transition
+from server.notices import service as notices
+from server.notices.models import NoticeIn
 from server.photos import service as photos
 from server.photos.models import PhotoFields
 from server.photos.storage import make_photo_store
@@ -249,3 +253,56 @@ async def hazard_action(
         message = render_message(err.code, err.params, web_session.language_of(request))
         return _hazard_page(request, user, session, hazard_id, error=message, status_code=err.status_code)
     return redirect(f"/hazards/{hazard_id}")
+
+
+@router.post("/hazards/{hazard_id}/notice", response_class=HTMLResponse, dependencies=[Csrf])
+async def issue_notice_for_hazard(
+    request: Request,
+    hazard_id: uuid.UUID,
+    user: PageUser,
+    session: PageSession,
+    deadline_days: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """整改通知书 from the hazard page: the same issue_notice the phone's notify calls (the notice notifies)."""
+    settings = request.app.state.settings
+    lang = web_session.language_of(request)
+    try:
+        hazard = get_hazard(session=session, user=user, hazard_id=hazard_id)
+        if hazard.organization_id is None:
+            raise lifecycle.RuleViolation("no_organization")
+        deadline = None
+        if deadline_days.strip():
+            days = int(deadline_days)
+            if not 1 <= days <= 365:
+                raise ValueError
+            deadline = utcnow() + timedelta(days=days)
+        data = NoticeIn(
+            organization_id=hazard.organization_id, hazard_ids=[hazard.id], deadline=deadline, note=note or None
+        )
+        notice, _created = await run_in_threadpool(
+            notices.issue_notice,
+            session=session,
+            settings=settings,
+            registry=request.app.state.checklists,
+            user=user,
+            notice_id=uuid.uuid4(),
+            data=data,
+        )
+    except NotFound:
+        return not_found_page(request, user)
+    except ValueError as exc:
+        if isinstance(exc, lifecycle.RuleViolation):
+            err = from_rule(exc)
+            message = render_message(err.code, err.params, lang)
+            return _hazard_page(request, user, session, hazard_id, error=message, status_code=err.status_code)
+        message = render_message(
+            "invalid_request",
+            {"errors": [{"field": "deadline_days", "type": "less_than_equal", "ctx": {"le": 365}}]},
+            lang,
+        )
+        return _hazard_page(request, user, session, hazard_id, error=message, status_code=422)
+    except DomainError as exc:
+        message = render_message(exc.code, exc.params, lang)
+        return _hazard_page(request, user, session, hazard_id, error=message, status_code=exc.status_code)
+    return redirect(f"/notices/{notice.id}")

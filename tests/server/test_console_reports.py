@@ -92,3 +92,26 @@ def test_an_admin_sees_a_dead_delivery_and_retries_it(world):
     world.client.post("/logout", data={"csrf_token": csrf_of(page.text)})
     browser_sign_in(world.client, officer.username)
     assert world.client.get("/admin/deliveries").status_code == 404
+
+
+def test_an_officer_issues_a_notice_from_the_hazard_page(world):
+    org = world.org("沈阳安居物业")
+    site = world.site(org)
+    officer = world.officer(site)
+    [hazard_id] = raise_hazards(world, site, officer)
+    browser_sign_in(world.client, officer.username)
+    page = world.client.get(f"/hazards/{hazard_id}")
+    assert 'action="/hazards/' in page.text and "下发整改通知" in page.text
+    bad = world.client.post(
+        f"/hazards/{hazard_id}/notice", data={"csrf_token": csrf_of(page.text), "deadline_days": "900"}
+    )
+    assert bad.status_code == 422 and "365" in bad.text
+    done = world.client.post(
+        f"/hazards/{hazard_id}/notice",
+        data={"csrf_token": csrf_of(page.text), "deadline_days": "5", "note": "请尽快更换"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/notices/")
+    hazard = world.client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer)).json()
+    assert hazard["status"] == "notified" and hazard["notice_id"] == done.headers["location"].split("/")[-1]
+    assert [h["action"] for h in hazard["history"]][-1] == "notify"
