@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from rulebook import weeks
 from rulebook.categories import CATEGORIES
+from rulebook.hazards import hazard_id_for
 from server.common import utcnow
 from server.errors import NotFound
 from server.hazards.models import Hazard
+from server.inspections import service as inspections
 from server.inspections.models import Inspection
 from server.rounds.service import due_categories
 from server.scope import fieldwork_condition, hazard_condition, site_condition
@@ -194,4 +196,27 @@ def trainings_page(
         site_options=site_options,
         chosen_site=chosen_site,
         month=month or "",
+    )
+
+
+@router.get("/inspections/{inspection_id}", response_class=HTMLResponse)
+def inspection_page(request: Request, inspection_id: str, user: PageUser, session: PageSession) -> HTMLResponse:
+    """One checklist run: every answer with the officer's note and photos (the same scope as the API)."""
+    try:
+        inspection = inspections.get_inspection(session=session, user=user, inspection_id=uuid.UUID(inspection_id))
+    except (ValueError, NotFound):
+        return not_found_page(request, user)
+    site = session.get(Site, inspection.site_id)
+    inspector = session.get(User, inspection.inspector_id)
+    return render(
+        request,
+        "inspection.html",
+        user,
+        inspection=inspection,
+        site=site,
+        inspector=(inspector.display_name or inspector.username) if inspector else "",
+        raised={
+            item_id: str(hazard_id_for(inspection.id, item_id))
+            for item_id in (a.item_id for a in inspection.answers if a.result == "fail")
+        },
     )

@@ -115,3 +115,21 @@ def test_an_officer_issues_a_notice_from_the_hazard_page(world):
     hazard = world.client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer)).json()
     assert hazard["status"] == "notified" and hazard["notice_id"] == done.headers["location"].split("/")[-1]
     assert [h["action"] for h in hazard["history"]][-1] == "notify"
+
+
+def test_a_site_pages_inspection_opens_with_every_answer_note_and_photo(world):
+    org = world.org()
+    site = world.site(org)
+    officer = world.officer(site)
+    [hazard_id] = raise_hazards(world, site, officer)
+    browser_sign_in(world.client, officer.username)
+    site_page = world.client.get(f"/sites/{site.id}")
+    inspection_path = re.search(r'href="(/inspections/[0-9a-f-]+)"', site_page.text).group(1)
+    page = world.client.get(inspection_path)
+    assert page.status_code == 200
+    assert 'data-item="gas.hose_aged"' in page.text and "不通过" in page.text and f"/hazards/{hazard_id}" in page.text
+    assert "/photos/" in page.text and "size=thumb" in page.text
+    stranger = world.officer(world.site(world.org()))
+    world.client.post("/logout", data={"csrf_token": csrf_of(page.text)})
+    browser_sign_in(world.client, stranger.username)
+    assert world.client.get(inspection_path).status_code == 404
