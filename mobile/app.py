@@ -127,8 +127,8 @@ class SafeRoundApp(MDApp):
         self.backend = self._backend_given or Phone(self.data_dir, self.default_server_url, auto_sync=self.auto_sync)
         # Every sync moves the sync bar, whoever asked for it (the phone's scheduler decides when).
         self.backend.add_sync_listener(self._sync_progressed)
-        self.camera = self.camera or device.default_camera()
-        self.location = self.location or device.default_location()
+        self.camera = self.camera or device.default_camera(on_denied=self.permission_denied)
+        self.location = self.location or device.default_location(on_denied=self.permission_denied)
         load_widget_kv()
         load_screen_kv()
         Builder.load_string(ROOT_KV)
@@ -293,6 +293,26 @@ class SafeRoundApp(MDApp):
     def set_run(self, run: dict | None) -> None:
         self.current_run = run
         self.run_version += 1
+        self.locating(run is not None)
+
+    def locating(self, on: bool) -> None:
+        """GPS runs while a checklist or a report is open, and only then (it costs battery)."""
+        if self.location is not None:
+            self.location.start() if on else self.location.stop()
+
+    def permission_denied(self, permission: str, retry: Any) -> None:
+        """Called from Android's threads when the officer refuses CAMERA or location: say why, offer to ask again."""
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: self.show_permission_notice(permission, retry))
+
+    def show_permission_notice(self, permission: str, retry: Any) -> Any:
+        from mobile.widgets.permission import PermissionNotice
+
+        key = "permission.camera" if permission.endswith("CAMERA") else "permission.location"
+        notice = PermissionNotice(self.tr(key), self.tr("permission.retry"), self.tr("permission.close"), retry)
+        notice.open()
+        return notice
 
     def run_changed(self) -> None:
         self.run_version += 1

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     escalation_level2_after_days: int = 3
     escalation_interval_seconds: int = 300
 
+    presence_far_m: float = 500.0  # an inspection farther than this from its site is flagged far_from_site
+    presence_clock_skew_seconds: int = 600  # a phone clock off by more than this is flagged clock_skew
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
     photo_display_px: int = 1600

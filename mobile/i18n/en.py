@@ -9,6 +9,12 @@ MESSAGES: dict[str, str] = {
     "common.cancel": "Cancel",
     "error.offline": "Cannot reach the server. Your work is saved on the phone and will be sent when online.",
     "error.unknown": "Something went wrong; try again.",
+    "permission.camera": "Without the camera permission the app cannot take evidence photos. Tap Try again and "
+    "choose Allow; if you chose Don't ask again, turn Camera on in Settings → Apps → SafeRound → Permissions.",
+    "permission.location": "Without location, inspections carry no position and are flagged as having no fix. "
+    "Tap Try again and allow location, or turn it on in Settings.",
+    "permission.retry": "Try again",
+    "permission.close": "Close",
     "signin.subtitle": "Safety rounds · rectification",
     "signin.server": "Server address",
     "signin.username": "Username",

@@ -222,6 +222,7 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
                 run_id,
                 item_id,
                 path,
+                self.app.location.last_fix() if self.app.location else None,
                 on_done=self.app.set_run,
                 on_error=lambda e: self.app.toast(self.app.explain(e)),
             )

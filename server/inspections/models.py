@@ -28,6 +28,10 @@ class Inspection(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     answers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Proof of presence, computed on receipt (server/inspections/presence.py).
+    presence_flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    distance_m: float | None = None
+    device_clock_skew_s: float | None = None
     request_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
@@ -64,6 +68,9 @@ class InspectionPublic(BaseModel):
     lon: float | None
     answers: list[AnswerIn]
     hazard_ids: list[uuid.UUID]
+    presence_flags: list[str] = []
+    distance_m: float | None = None
+    device_clock_skew_s: float | None = None
     created_at: datetime
 
 

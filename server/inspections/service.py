@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import String, cast
 from sqlmodel import Session, select
 
 from rulebook.checklists import unmet_answers
@@ -19,6 +20,7 @@ from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
 from server.idempotency import check_same_request, write_once
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
+from server.inspections.presence import presence
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
@@ -62,6 +64,7 @@ def submit_inspection(
     user: User,
     inspection_id: uuid.UUID,
     data: InspectionIn,
+    device_time: datetime | None = None,
 ) -> tuple[InspectionPublic, bool]:
     """Store a checklist run and raise one hazard per failed item, in one transaction.
 
@@ -86,6 +89,16 @@ def submit_inspection(
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
 
     site_id = site.id
+    flags, distance, skew = presence(
+        site_lat=site.lat,
+        site_lon=site.lon,
+        lat=data.lat,
+        lon=data.lon,
+        device_time=device_time,
+        received_at=now,
+        far_m=settings.presence_far_m,
+        skew_seconds=settings.presence_clock_skew_seconds,
+    )
 
     def write() -> Inspection:
         inspection = Inspection(
@@ -95,6 +108,9 @@ def submit_inspection(
             inspector_id=user.id,
             request_hash=request_hash,
             created_at=now,
+            presence_flags=flags,
+            distance_m=distance,
+            device_clock_skew_s=skew,
         )
         session.add(inspection)
         audit.record(
@@ -179,8 +195,11 @@ def list_inspections(
     since=None,
     limit: int = 50,  # type: ignore[no-untyped-def]
     cursor: str | None = None,
+    presence_flag: str | None = None,
 ) -> InspectionPage:
     query = select(Inspection).where(fieldwork_condition(user, Inspection.site_id))
+    if presence_flag:  # the JSON list as text names the flag in quotes, on SQLite and PostgreSQL alike
+        query = query.where(cast(Inspection.presence_flags, String).like(f'%"{presence_flag}"%'))
     if site_id:
         query = query.where(Inspection.site_id == site_id)
     if category:

@@ -245,9 +245,13 @@ class RoundsAndRuns:
         self.save_answer(run, item_id, result, note=note)
         return self._snapshot(run)
 
-    def add_run_photo(self, run_id: str, item_id: str, path: str) -> dict[str, Any]:
+    def add_run_photo(
+        self, run_id: str, item_id: str, path: str, lat_lon: tuple[float, float] | None = None
+    ) -> dict[str, Any]:
+        """Where the photo was taken: the phone's fix at the shutter, else where the run started."""
         run = self._run(run_id)
-        photo_id = self.add_photo(path, "problem", lat=run.lat, lon=run.lon)
+        lat, lon = lat_lon if lat_lon else (run.lat, run.lon)
+        photo_id = self.add_photo(path, "problem", lat=lat, lon=lon)
         run.add_photo(item_id, photo_id)
         self.save_run(run)
         return self._snapshot(run)
