@@ -22,7 +22,7 @@ PROVIDER = (
     '<provider android:name="androidx.core.content.FileProvider"'
     f' android:authorities="${{applicationId}}{AUTHORITY_SUFFIX}" android:exported="false"'
     ' android:grantUriPermissions="true">'
-        '<meta-data android:name="android.support.FILE_PROVIDER_PATHS" android:resource="@xml/file_paths" />'
+    '<meta-data android:name="android.support.FILE_PROVIDER_PATHS" android:resource="@xml/file_paths" />'
     "</provider>"
 )
 

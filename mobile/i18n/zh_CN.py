@@ -9,8 +9,10 @@ MESSAGES: dict[str, str] = {
     "common.cancel": "取消",
     "error.offline": "连不上服务器。已保存在手机上，联网后会自动上传。",
     "error.unknown": "出了点问题，请重试。",
-    "permission.camera": "没有相机权限，无法拍照取证。请点“再试一次”并选择“允许”；如已选“不再询问”，请到系统设置→应用→安全巡查→权限中开启相机。",
-    "permission.location": "没有定位权限，检查记录将缺少位置，会被标记为“无定位”。请点“再试一次”并允许定位；或到系统设置中开启。",
+    "permission.camera": "没有相机权限，无法拍照取证。请点“再试一次”并选择“允许”；"
+    "如已选“不再询问”，请到系统设置→应用→安全巡查→权限中开启相机。",
+    "permission.location": "没有定位权限，检查记录将缺少位置，会被标记为“无定位”。"
+    "请点“再试一次”并允许定位；或到系统设置中开启。",
     "permission.retry": "再试一次",
     "permission.close": "关闭",
     # sign in

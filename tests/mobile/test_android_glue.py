@@ -104,8 +104,13 @@ class FakeAndroid:
         )
         plyer = types.ModuleType("plyer")
         plyer.gps = gps
-        return {"android": android, "android.permissions": permissions, "android.activity": activity,
-                "jnius": jnius, "plyer": plyer}
+        return {
+            "android": android,
+            "android.permissions": permissions,
+            "android.activity": activity,
+            "jnius": jnius,
+            "plyer": plyer,
+        }
 
 
 @pytest.fixture
@@ -125,7 +130,7 @@ def test_the_camera_app_gets_a_content_uri_from_our_file_provider_after_camera_i
     glue.AndroidCamera().take_photo(photos.append)
 
     assert fake.requests == [[glue.CAMERA]]
-    (intent, code), = fake.started
+    ((intent, code),) = fake.started
     assert intent.action == "android.media.action.IMAGE_CAPTURE"
     authority, path = fake.uris[0]
     assert authority == PACKAGE + ".fileprovider"

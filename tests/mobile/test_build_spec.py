@@ -39,9 +39,16 @@ def test_the_apk_ships_every_package_of_ours_the_phone_imports_and_not_the_serve
 # p4a recipes with no desktop counterpart: pinned to the version of the p4a commit the spec names.
 P4A_ONLY = {"python3": "3.14.2", "sqlite3": "3.50.4", "pyjnius": "1.7.0"}
 # What the phone's Python (p4a's python3, 3.14) evaluates requirement markers with.
-PHONE_MARKERS = {"python_version": "3.14", "python_full_version": "3.14.2", "sys_platform": "android",
-                 "platform_system": "Android", "os_name": "posix", "platform_python_implementation": "CPython",
-                 "implementation_name": "cpython", "extra": ""}
+PHONE_MARKERS = {
+    "python_version": "3.14",
+    "python_full_version": "3.14.2",
+    "sys_platform": "android",
+    "platform_system": "Android",
+    "os_name": "posix",
+    "platform_python_implementation": "CPython",
+    "implementation_name": "cpython",
+    "extra": "",
+}
 # Kivy's own dependencies are p4a's kivy recipe's business (python_depends); on a desktop it also wants docutils,
 # pygments, requests and kivy-garden, which the phone never imports (the start probe below would catch one).
 # httpx imports click/rich/pygments at start only when they are installed (its optional CLI).
@@ -100,7 +107,9 @@ def _distributions_imported_at_start() -> set[str]:
         "print('\\n'.join(sorted({d for m in list(sys.modules) for d in found.get(m.split('.')[0], [])})))\n"
     )
     env = {**__import__("os").environ, "KIVY_NO_CONSOLELOG": "1", "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300, check=True
+    )
     return {_canonical(line) for line in out.stdout.split()}
 
 
@@ -157,6 +166,6 @@ def test_the_p4a_hook_declares_the_file_provider_inside_application_and_the_clea
     assert hook.patch_manifest(patched, cleartext_host="192.168.1.20") == patched  # twice is once
     hook.write_resources(tmp_path, cleartext_host="192.168.1.20")
     config = (tmp_path / "xml" / "network_security_config.xml").read_text()
-    assert "<domain includeSubdomains=\"false\">192.168.1.20</domain>" in config
+    assert '<domain includeSubdomains="false">192.168.1.20</domain>' in config
     assert 'base-config cleartextTrafficPermitted="false"' in config
     assert 'cache-path name="camera" path="saferound-camera/"' in (tmp_path / "xml" / "file_paths.xml").read_text()
