@@ -54,6 +54,10 @@ ROOT_KV = """
 """
 
 
+# A checklist run (list, item, review) and the forms that take photos (hazard action, training): GPS on.
+LOCATING_SCREENS = frozenset({"checklist", "item", "review", "action", "training"})
+
+
 def default_data_dir() -> Path:
     given = os.environ.get("SAFEROUND_APP_DATA")
     if given:
@@ -240,6 +244,7 @@ class SafeRoundApp(MDApp):
         self._select_tab(name)
 
     def _show(self, name: str, params: dict, direction: str) -> None:
+        self.locating(name in LOCATING_SCREENS)  # before the screen loads, so its first fix can arrive
         screen = self.screen(name)
         screen.params = params
         if hasattr(self.screens.transition, "direction"):
@@ -293,10 +298,9 @@ class SafeRoundApp(MDApp):
     def set_run(self, run: dict | None) -> None:
         self.current_run = run
         self.run_version += 1
-        self.locating(run is not None)
 
     def locating(self, on: bool) -> None:
-        """GPS runs while a checklist or a report is open, and only then (it costs battery)."""
+        """GPS runs while a checklist or a form with photos is open, and only then (it costs battery)."""
         if self.location is not None:
             self.location.start() if on else self.location.stop()
 

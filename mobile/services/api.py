@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -233,6 +234,8 @@ class ApiClient:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         # The server's sentences come in the app's language (codes and values come either way).
         kwargs["headers"] = {"Accept-Language": self.language, **(kwargs.get("headers") or {})}
+        if method not in ("GET", "HEAD"):  # the server compares the phone's clock with its own (clock_skew)
+            kwargs["headers"]["X-Device-Time"] = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
         try:
             return self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:  # transport failures, and answers too broken to read

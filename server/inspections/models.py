@@ -25,8 +25,12 @@ class Inspection(SQLModel, table=True):
     inspector_id: uuid.UUID = Field(foreign_key="user.id", index=True)
     started_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime = Field(sa_type=UTCDateTime)
-    lat: float | None = None
+    lat: float | None = None  # where the phone was at finish (else at start)
     lon: float | None = None
+    accuracy_m: float | None = None
+    start_lat: float | None = None
+    start_lon: float | None = None
+    start_accuracy_m: float | None = None
     answers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     # Proof of presence, computed on receipt (server/inspections/presence.py).
     presence_flags: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -53,6 +57,10 @@ class InspectionIn(BaseModel):
     finished_at: UTCTime
     lat: float | None = PField(default=None, ge=-90, le=90)
     lon: float | None = PField(default=None, ge=-180, le=180)
+    accuracy_m: float | None = PField(default=None, ge=0)
+    start_lat: float | None = PField(default=None, ge=-90, le=90)
+    start_lon: float | None = PField(default=None, ge=-180, le=180)
+    start_accuracy_m: float | None = PField(default=None, ge=0)
     answers: list[AnswerIn] = PField(min_length=1, max_length=500)
 
 
@@ -66,6 +74,10 @@ class InspectionPublic(BaseModel):
     finished_at: datetime
     lat: float | None
     lon: float | None
+    accuracy_m: float | None = None
+    start_lat: float | None = None
+    start_lon: float | None = None
+    start_accuracy_m: float | None = None
     answers: list[AnswerIn]
     hazard_ids: list[uuid.UUID]
     presence_flags: list[str] = []

@@ -29,20 +29,21 @@ def presence(
     *,
     site_lat: float | None,
     site_lon: float | None,
-    lat: float | None,
-    lon: float | None,
+    fixes: list[tuple[float | None, float | None]],
     device_time: datetime | None,
     received_at: datetime,
     far_m: float,
     skew_seconds: float,
 ) -> tuple[list[str], float | None, float | None]:
-    """(flags, distance from the site in metres, device clock minus server clock in seconds)."""
+    """(flags, farthest distance of a fix (start, finish) from the site in metres, device clock minus server
+    clock in seconds)."""
     flags: list[str] = []
     distance = None
-    if lat is None or lon is None:
+    known = [(lat, lon) for lat, lon in fixes if lat is not None and lon is not None]
+    if not known:
         flags.append(NO_FIX)
     elif site_lat is not None and site_lon is not None:
-        distance = round(distance_m(site_lat, site_lon, lat, lon), 1)
+        distance = round(max(distance_m(site_lat, site_lon, lat, lon) for lat, lon in known), 1)
         if distance > far_m:
             flags.append(FAR_FROM_SITE)
     skew = None

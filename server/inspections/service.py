@@ -92,8 +92,7 @@ def submit_inspection(
     flags, distance, skew = presence(
         site_lat=site.lat,
         site_lon=site.lon,
-        lat=data.lat,
-        lon=data.lon,
+        fixes=[(data.start_lat, data.start_lon), (data.lat, data.lon)],
         device_time=device_time,
         received_at=now,
         far_m=settings.presence_far_m,

@@ -317,3 +317,20 @@ def test_background_sync_sends_work_as_it_is_saved(field):
     finally:
         phone.stop_sync()
     assert phone.sync_status()["state"] == "idle"
+
+
+def test_the_server_gets_where_the_phone_was_at_start_and_finish_and_its_clock(field):
+    phone = field.phone()
+    site_id = field.sites[0]["id"]  # the site is at 41.74, 123.45
+    opened = phone.open_run(site_id, "gas", {"lat": 41.7401, "lon": 123.4502, "accuracy": 9.0})
+    run_id = opened["inspection_id"]
+    for item in opened["items"]:
+        phone.answer_item(run_id, item["id"], "pass")
+    inspection_id = phone.submit_run(run_id, {"lat": 41.758, "lon": 123.45, "accuracy": 15.0})
+    assert phone.sync_now()["pending"] == 0
+
+    stored = server_get(field, f"/inspections/{inspection_id}")
+    assert (stored["start_lat"], stored["start_lon"], stored["start_accuracy_m"]) == (41.7401, 123.4502, 9.0)
+    assert (stored["lat"], stored["lon"], stored["accuracy_m"]) == (41.758, 123.45, 15.0)
+    assert stored["presence_flags"] == ["far_from_site"]  # the finish was 2 km away
+    assert abs(stored["device_clock_skew_s"]) < 60  # the phone sent its clock (X-Device-Time)

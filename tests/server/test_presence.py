@@ -65,3 +65,12 @@ def test_a_replay_with_a_later_device_time_is_the_same_submission(world, client)
     later = (utcnow() + timedelta(hours=5)).isoformat()
     replay = client.put(f"/api/v1/inspections/{inspection_id}", json=body, headers=headers | {"X-Device-Time": later})
     assert first.status_code == 201 and replay.status_code == 200 and replay.json() == first.json()
+
+
+def test_a_start_far_from_the_site_is_flagged_though_the_finish_was_near(world, client):
+    site = world.site(world.org())
+    officer = world.officer(site)
+    body = world.inspection_body(site, "gas", start_lat=41.758, start_lon=123.45, start_accuracy_m=12.0, accuracy_m=6.5)
+    got = put(client, world, officer, body, utcnow())
+    assert got["presence_flags"] == ["far_from_site"]
+    assert got["start_accuracy_m"] == 12.0 and got["accuracy_m"] == 6.5

@@ -226,8 +226,11 @@ class RoundsAndRuns:
 
     # ---- checklist runs as the run screens see them: by id, as snapshots ---------------------------------
 
-    def open_run(self, site_id: str, category: str) -> dict[str, Any]:
+    def open_run(self, site_id: str, category: str, fix: dict[str, float] | None = None) -> dict[str, Any]:
         run = self.start_run(site_id, category)
+        if run.lat is None and fix:
+            run.note_fix(fix)
+            self._save_draft(run)
         self._runs[run.inspection_id] = run
         return self._snapshot(run)
 
@@ -246,11 +249,12 @@ class RoundsAndRuns:
         return self._snapshot(run)
 
     def add_run_photo(
-        self, run_id: str, item_id: str, path: str, lat_lon: tuple[float, float] | None = None
+        self, run_id: str, item_id: str, path: str, fix: dict[str, float] | None = None
     ) -> dict[str, Any]:
         """Where the photo was taken: the phone's fix at the shutter, else where the run started."""
         run = self._run(run_id)
-        lat, lon = lat_lon if lat_lon else (run.lat, run.lon)
+        run.note_fix(fix)
+        lat, lon = (fix["lat"], fix["lon"]) if fix else (run.lat, run.lon)
         photo_id = self.add_photo(path, "problem", lat=lat, lon=lon)
         run.add_photo(item_id, photo_id)
         self.save_run(run)
@@ -262,10 +266,12 @@ class RoundsAndRuns:
         self.save_run(run)
         return self._snapshot(run)
 
-    def submit_run(self, run_id: str, lat_lon: tuple[float, float] | None = None) -> str:
+    def submit_run(self, run_id: str, fix: dict[str, float] | tuple[float, float] | None = None) -> str:
+        """Submit with the phone's position now ({lat, lon, accuracy?}); a run keeps where it started too."""
         run = self._run(run_id)
-        if lat_lon and run.lat is None:
-            run.lat, run.lon = lat_lon
+        if isinstance(fix, tuple):
+            fix = {"lat": fix[0], "lon": fix[1]}
+        run.note_fix(fix, finishing=True)
         inspection_id = self.finish_run(run)
         self._runs.pop(run_id, None)
         return inspection_id
