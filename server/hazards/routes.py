@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -49,6 +49,7 @@ def list_hazards(
     overdue: bool | None = None,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = None,
+    presence_flag: Literal["far_from_site", "no_fix", "clock_skew"] | None = None,
 ) -> HazardPage:
     return service.list_hazards(
         session=session,
@@ -61,6 +62,7 @@ def list_hazards(
         overdue=overdue,
         limit=limit,
         cursor=cursor,
+        presence_flag=presence_flag,
     )
 
 

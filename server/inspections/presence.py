@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, cast
 
 FAR_FROM_SITE, NO_FIX, CLOCK_SKEW = "far_from_site", "no_fix", "clock_skew"
 PRESENCE_FLAGS = (FAR_FROM_SITE, NO_FIX, CLOCK_SKEW)
@@ -63,3 +66,8 @@ def parse_device_time(header: str | None) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo is not None else None
+
+
+def has_flag(column: Any, flag: str) -> Any:
+    """SQL: the JSON list in `column` holds `flag` (as text the list names it in quotes, on SQLite and PostgreSQL)."""
+    return cast(column, String).like(f'%"{flag}"%')

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast
 from sqlmodel import Session, select
 
 from rulebook.checklists import unmet_answers
@@ -20,7 +19,7 @@ from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
 from server.idempotency import check_same_request, write_once
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
-from server.inspections.presence import presence
+from server.inspections.presence import has_flag, presence
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
@@ -197,8 +196,8 @@ def list_inspections(
     presence_flag: str | None = None,
 ) -> InspectionPage:
     query = select(Inspection).where(fieldwork_condition(user, Inspection.site_id))
-    if presence_flag:  # the JSON list as text names the flag in quotes, on SQLite and PostgreSQL alike
-        query = query.where(cast(Inspection.presence_flags, String).like(f'%"{presence_flag}"%'))
+    if presence_flag:
+        query = query.where(has_flag(Inspection.presence_flags, presence_flag))
     if site_id:
         query = query.where(Inspection.site_id == site_id)
     if category:

@@ -74,3 +74,19 @@ def test_a_start_far_from_the_site_is_flagged_though_the_finish_was_near(world, 
     got = put(client, world, officer, body, utcnow())
     assert got["presence_flags"] == ["far_from_site"]
     assert got["start_accuracy_m"] == 12.0 and got["accuracy_m"] == 6.5
+
+
+def test_hazards_show_and_filter_by_the_flags_of_the_inspection_that_raised_them(world, client):
+    site = world.site(world.org())
+    officer = world.officer(site)
+    item = world.template("gas").items_for(site.profile)[0].id
+    far = put(
+        client, world, officer, world.inspection_body(site, "gas", fail=(item,), lat=41.758, lon=123.45), utcnow()
+    )
+    near = put(client, world, officer, world.inspection_body(site, "gas", fail=(item,)), utcnow())
+    hazard = client.get(f"/api/v1/hazards/{far['hazard_ids'][0]}", headers=world.headers(officer)).json()
+    assert hazard["presence_flags"] == ["far_from_site"]
+    page = client.get("/api/v1/hazards?presence_flag=far_from_site", headers=world.headers(officer)).json()
+    assert [h["id"] for h in page["items"]] == far["hazard_ids"]
+    everything = client.get("/api/v1/hazards", headers=world.headers(officer)).json()["items"]
+    assert {h["id"]: h["presence_flags"] for h in everything}[near["hazard_ids"][0]] == []
