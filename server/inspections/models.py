@@ -89,3 +89,13 @@ class InspectionPublic(BaseModel):
 class InspectionPage(BaseModel):
     items: list[InspectionPublic]
     next_cursor: str | None
+
+
+class OfficerPresence(BaseModel):
+    """One officer's inspections in a period and how many carry each presence flag."""
+
+    inspector_id: uuid.UUID
+    inspections: int
+    far_from_site: int
+    no_fix: int
+    clock_skew: int

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.inspections import service
-from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic
+from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic, OfficerPresence
 from server.inspections.presence import parse_device_time
 
 router = APIRouter(tags=["inspections"])
@@ -68,6 +68,14 @@ def list_inspections(
         cursor=cursor,
         presence_flag=presence_flag,
     )
+
+
+@router.get("/inspections/presence", response_model=list[OfficerPresence])
+def presence_by_officer(
+    user: CurrentUser, session: SessionDep, since: datetime | None = None, until: datetime | None = None
+) -> list[OfficerPresence]:
+    """Per officer, how many inspections were flagged far_from_site, no_fix or clock_skew (for the reports)."""
+    return service.presence_by_officer(session=session, user=user, since=since, until=until)
 
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionPublic)

@@ -18,8 +18,15 @@ from server.errors import Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
 from server.idempotency import check_same_request, write_once
-from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
-from server.inspections.presence import has_flag, presence
+from server.inspections.models import (
+    AnswerIn,
+    Inspection,
+    InspectionIn,
+    InspectionPage,
+    InspectionPublic,
+    OfficerPresence,
+)
+from server.inspections.presence import PRESENCE_FLAGS, has_flag, presence
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
@@ -210,3 +217,23 @@ def list_inspections(
         session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(), limit
     )
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
+
+
+def presence_by_officer(
+    *, session: Session, user: User, since: datetime | None = None, until: datetime | None = None
+) -> list[OfficerPresence]:
+    """Per officer: inspections finished in [since, until) and how many were flagged, for the reports."""
+    query = select(Inspection.inspector_id, Inspection.presence_flags).where(
+        fieldwork_condition(user, Inspection.site_id)
+    )
+    if since:
+        query = query.where(Inspection.finished_at >= since)
+    if until:
+        query = query.where(Inspection.finished_at < until)
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for inspector_id, flags in session.exec(query).all():
+        row = counts.setdefault(inspector_id, {"inspections": 0, **{f: 0 for f in PRESENCE_FLAGS}})
+        row["inspections"] += 1
+        for flag in flags or []:
+            row[flag] += 1
+    return [OfficerPresence(inspector_id=i, **c) for i, c in sorted(counts.items(), key=lambda kv: str(kv[0]))]

@@ -44,6 +44,11 @@ def test_far_no_fix_and_skewed_clock_are_flagged_an_offline_run_on_a_true_clock_
     bad = client.get("/api/v1/inspections?presence_flag=teleported", headers=world.headers(officer))
     assert bad.status_code == 422
 
+    figures = client.get("/api/v1/inspections/presence", headers=world.headers(officer)).json()
+    assert figures == [
+        {"inspector_id": str(officer.id), "inspections": 5, "far_from_site": 1, "no_fix": 1, "clock_skew": 1}
+    ]
+
 
 def test_the_distance_setting_decides_far(world, client, settings):
     site = world.site(world.org())
