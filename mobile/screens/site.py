@@ -15,6 +15,45 @@ class SiteScreen(BaseScreen):
         site_id = self.params.get("site_id")
         if site_id:
             self.load(self.app.backend.site_overview, site_id, then=self.show)
+            self.load(self.app.backend.site_history, site_id, then=self.show_history)
+
+    def show_history(self, history: dict[str, Any]) -> None:
+        """The last run per category (from the server, or as saved when it was last reachable)."""
+        from kivymd.uix.label import MDLabel
+
+        tr, box = self.app.tr, self.ids.history
+        box.clear_widgets()
+        self._history = history
+
+        def say(text: str, *, style: str = "Body", role: str = "medium", muted: bool = False) -> None:
+            label = MDLabel(text=text, adaptive_height=True, font_style=style, role=role)
+            if muted:
+                label.theme_text_color = "Custom"
+                label.text_color = self.app.theme_cls.onSurfaceVariantColor
+            box.add_widget(label)
+
+        if history.get("offline"):
+            fetched = history.get("fetched_at")
+            say(
+                tr("site.history_offline", when=short_time(fetched)) if fetched else tr("site.history_never"),
+                muted=True,
+            )
+        if not history.get("runs") and not history.get("offline"):
+            say(tr("site.no_history"), muted=True)
+        for run in history.get("runs", []):
+            title = tr(
+                "site.history_run",
+                category=tr(f"cat.{run['category']}"),
+                when=short_time(run["finished_at"]),
+                passed=run["passed"],
+                failed=len(run["failed"]),
+            )
+            flags = " · ".join(tr(f"presence.{f}") for f in run.get("presence_flags", []))
+            say(title + (f" 【{flags}】" if flags else ""), role="large")
+            for failed in run["failed"]:
+                say("• " + self.app.pick(failed["prompt"]) + (f" — {failed['note']}" if failed["note"] else ""))
+                if failed["photos"]:
+                    box.add_widget(Factory.PhotoStrip(photos=list(failed["photos"]), tile="64dp"))
 
     def show(self, overview: dict[str, Any]) -> None:
         tr = self.app.tr

@@ -9,6 +9,7 @@ photographed in Chinese and in English into test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from datetime import date, timedelta
@@ -484,6 +485,50 @@ def test_needs_attention_says_why_in_chinese(app, server):
     settle(app)
     app.refresh_status()
     d.wait_until(lambda: not app.attention, 10, "the list to be empty")
+
+
+def test_evidence_on_the_server_carries_the_caption_strip(app, server):
+    """The display photo and the notice PDF's photo carry site, local time, who and coordinates."""
+    import subprocess
+
+    hazard = server_hazard(server, "zhangwei", story["hazard_id"])
+    with server.client("zhangwei") as client:
+        display = client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "display"})
+        original = client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "original"})
+        notice = client.get(f"/notices/{hazard['notice_id']}.pdf")
+    assert display.status_code == original.status_code == notice.status_code == 200
+    assert display.content != original.content
+    d.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (d.SCREENSHOTS / "20-captioned-display-photo.jpg").write_bytes(display.content)
+    pdf = d.SCREENSHOTS / "21-notice.pdf"
+    pdf.write_bytes(notice.content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))], check=True
+    )
+    pdf.unlink()
+    image = Image.open(io.BytesIO(display.content)).convert("RGB")
+    width, height = image.size
+    bottom = [image.getpixel((x, height - 5)) for x in range(0, width, 9)]
+    assert sum(sum(p) < 270 for p in bottom) > 0.6 * len(bottom)  # the dark caption strip
+
+
+def test_a_refused_permission_is_explained_with_a_way_to_ask_again(app):
+    asked = []
+    for lang in ("zh_CN", "en"):
+        app.set_language(lang)
+        settle(app)
+        notice = app.show_permission_notice("android.permission.CAMERA", lambda: asked.append(lang))
+        settle(app)
+        assert ("相机" in notice.sentence.text) if lang == "zh_CN" else ("camera" in notice.sentence.text)
+        if lang == "zh_CN":
+            assert latin_words(app) == []
+        d.screenshot(f"22-permission-camera.{'zh' if lang == 'zh_CN' else 'en'}")
+        again = next(w for w in d.walk(notice) if type(w).__name__ == "MDButton" and w.style == "filled")
+        d.tap(again)
+        settle(app)
+    app.set_language("zh_CN")
+    settle(app)
+    assert asked == ["zh_CN", "en"]
 
 
 def test_both_catalogs_have_every_message():

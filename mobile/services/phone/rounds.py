@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mobile.services.api import ApiError
 from mobile.services.checklist_run import ChecklistRun
 from mobile.services.phone.presentation import parse_time, run_snapshot
 from mobile.services.records import Recorder
@@ -132,6 +133,53 @@ class RoundsAndRuns:
             "company_name": self._organization_names().get(str(site.get("property_org_id"))),
             "categories": categories,
             "hazards": hazards,
+        }
+
+    def site_history(self, site_id: str) -> dict[str, Any]:
+        """The last run of each category at a site, from the server (any officer's), with its answers and the
+        photos of its failed items; kept on the phone so a basement still shows it (NETWORK, falls back).
+
+        Returns {runs: [{id, category, finished_at, presence_flags, passed, na, failed: [{item_id, prompt,
+        note, photos: [local file]}]}], fetched_at, offline}."""
+        key = f"site_history:{site_id}"
+        try:
+            page = self.api.get_json("/inspections", site_id=str(site_id), limit=100)
+        except ApiError as error:
+            if not error.retryable:
+                raise
+            cached = self.store.get(key) or {"runs": [], "fetched_at": None}
+            return {**cached, "offline": True}
+        items = page["items"] if isinstance(page, dict) else page
+        latest: dict[str, dict[str, Any]] = {}
+        for inspection in sorted(items, key=lambda i: i["finished_at"], reverse=True):
+            latest.setdefault(inspection["category"], inspection)
+        runs = [self._history_run(latest[c]) for c in CATEGORIES if c in latest]
+        data = {"runs": runs, "fetched_at": now_iso()}
+        self.store.put(key, data)
+        return {**data, "offline": False}
+
+    def _history_run(self, inspection: dict[str, Any]) -> dict[str, Any]:
+        template = self.store.checklist(inspection["category"], inspection.get("template_version")) or {}
+        prompts = {item["id"]: item.get("prompt") for item in template.get("items", [])}
+        answers = inspection.get("answers", [])
+        failed = [
+            {
+                "item_id": a["item_id"],
+                "prompt": prompts.get(a["item_id"]) or a["item_id"],
+                "note": a.get("note") or "",
+                "photos": [f for f in (self.photo_file(str(p)) for p in a.get("photo_ids", [])) if f],
+            }
+            for a in answers
+            if a["result"] == "fail"
+        ]
+        return {
+            "id": inspection["id"],
+            "category": inspection["category"],
+            "finished_at": inspection["finished_at"],
+            "presence_flags": inspection.get("presence_flags", []),
+            "passed": sum(a["result"] == "pass" for a in answers),
+            "na": sum(a["result"] == "na" for a in answers),
+            "failed": failed,
         }
 
     # ---- checklist runs ---------------------------------------------------------------------------
