@@ -15,7 +15,13 @@ class SiteScreen(BaseScreen):
         site_id = self.params.get("site_id")
         if site_id:
             self.load(self.app.backend.site_overview, site_id, then=self.show)
-            self.load(self.app.backend.site_history, site_id, then=self.show_history)
+            self.app.tasks.run(
+                self.app.backend.site_history,
+                site_id,
+                on_done=self.show_history,
+                on_error=lambda error: self.show_history({"runs": [], "error": self.app.explain(error)}),
+                lane="net",
+            )
 
     def show_history(self, history: dict[str, Any]) -> None:
         """The last run per category (from the server, or as saved when it was last reachable)."""
@@ -32,13 +38,15 @@ class SiteScreen(BaseScreen):
                 label.text_color = self.app.theme_cls.onSurfaceVariantColor
             box.add_widget(label)
 
-        if history.get("offline"):
+        if history.get("error"):
+            say(history["error"], muted=True)
+        elif history.get("offline"):
             fetched = history.get("fetched_at")
             say(
                 tr("site.history_offline", when=short_time(fetched)) if fetched else tr("site.history_never"),
                 muted=True,
             )
-        if not history.get("runs") and not history.get("offline"):
+        if not history.get("runs") and not history.get("offline") and not history.get("error"):
             say(tr("site.no_history"), muted=True)
         for run in history.get("runs", []):
             title = tr(

@@ -169,3 +169,15 @@ def test_the_p4a_hook_declares_the_file_provider_inside_application_and_the_clea
     assert '<domain includeSubdomains="false">192.168.1.20</domain>' in config
     assert 'base-config cleartextTrafficPermitted="false"' in config
     assert 'cache-path name="camera" path="saferound-camera/"' in (tmp_path / "xml" / "file_paths.xml").read_text()
+
+
+def test_the_icon_and_presplash_the_spec_names_exist():
+    from PIL import Image
+
+    spec = configparser.ConfigParser()
+    spec.read(ROOT / "buildozer.spec", encoding="utf-8")
+    for option, smallest in (("icon.filename", 512), ("presplash.filename", 512)):
+        path = ROOT / spec["app"][option].replace("%(source.dir)s/", "")
+        with Image.open(path) as image:
+            assert image.format == "PNG" and min(image.size) >= smallest, option
+    assert "apk" in spec["app"]["source.exclude_dirs"]  # the build hook is not shipped as a package

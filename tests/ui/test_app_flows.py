@@ -303,6 +303,26 @@ def test_sync_puts_the_hazard_on_the_server(app, server):
         assert client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "thumb"}).status_code == 200
 
 
+def test_the_site_shows_its_inspection_history_from_the_server(app, server):
+    go_tab(app, "week")
+    d.tap(d.find(screen(app), "SiteCard", name=SITE))
+    d.wait_until(lambda: app.screens.current == "site", 5, "site screen")
+    settle(app)
+    history = screen(app).ids.history
+    d.wait_until(lambda: getattr(screen(app), "_history", None) is not None, 15, "the history to arrive")
+    settle(app)
+    runs = screen(app)._history["runs"]
+    assert "gas" in [r["category"] for r in runs] and not screen(app)._history["offline"]
+    gas = next(r for r in runs if r["category"] == "gas")
+    assert gas["failed"] and gas["failed"][0]["photos"]  # the run this story submitted, with its photo
+    scroller = next(w for w in d.walk(screen(app)) if type(w).__name__ in ("MDScrollView", "ScrollView"))
+    settle(app)
+    scroller.scroll_to(history, padding=0, animate=False)
+    shoot(app, "07b-site-history")
+    app.back()
+    settle(app)
+
+
 def test_the_ui_keeps_running_while_the_server_does_not_answer(app, proxy):
     """Sync waits on a server that does not answer; meanwhile the frame loop ticks and the app is usable."""
     go_tab(app, "settings")
