@@ -24,6 +24,12 @@ SEVERITY_NAMES: dict[str, dict[str, str]] = {
     "blue": {"zh": "蓝色", "en": "Blue"},
 }
 SEVERITIES: tuple[str, ...] = tuple(SEVERITY_NAMES)
+# The grade a severity stands for, as ledgers and notices name it (红 重大 / 黄 较大 / 蓝 一般).
+SEVERITY_GRADES: dict[str, dict[str, str]] = {
+    "red": {"zh": "重大隐患", "en": "major hazard"},
+    "yellow": {"zh": "较大隐患", "en": "serious hazard"},
+    "blue": {"zh": "一般隐患", "en": "minor hazard"},
+}
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 ROLE_NAMES: dict[str, dict[str, str]] = {

@@ -43,6 +43,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "服务器正忙，本次没有保存任何内容。请稍后再试。",
         "en": "The server is busy right now; nothing was saved. Try again in a moment.",
     },
+    "font_missing": {
+        "zh": "服务器没有可用于打印中文的字体；请安装 Debian 软件包 fonts-wqy-microhei"
+        "（以 root 运行 make run 时会自动安装）。",
+        "en": "The server has no Chinese font to print with; install the Debian package fonts-wqy-microhei "
+        "(make run does this when run as root).",
+    },
     "internal_error": {
         "zh": "服务器出错了，已记录下来；请稍后再试。",
         "en": "Something went wrong on the server. It was logged; try again later.",

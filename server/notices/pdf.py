@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from rulebook.categories import SEVERITY_GRADES, name
 from server.errors import DomainError
 
 FONT_CANDIDATES = (
@@ -19,7 +20,6 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
-SEVERITY_ZH = {"red": "重大隐患", "yellow": "一般隐患", "blue": "轻微隐患"}
 
 
 class FontMissing(DomainError):
@@ -55,10 +55,7 @@ def find_cjk_font(configured: Path | None = None) -> Path:
     for candidate in ([configured] if configured else []) + [Path(p) for p in FONT_CANDIDATES]:
         if candidate and candidate.exists():
             return candidate
-    raise FontMissing(
-        "The server has no Chinese font to print notices with; install the Debian package "
-        "fonts-wqy-microhei (make run does this when run as root)."
-    )
+    raise FontMissing()
 
 
 def _day(moment: datetime, tz: ZoneInfo) -> str:
@@ -113,7 +110,7 @@ def render_notice_pdf(
         pdf.cell(
             width,
             8,
-            f"{index}. 【{line.category_title}·{SEVERITY_ZH.get(line.severity, line.severity)}】 {line.site_name}",
+            f"{index}. 【{line.category_title}·{name(SEVERITY_GRADES, line.severity, 'zh')}】 {line.site_name}",
             fill=True,
             new_x="LMARGIN",
             new_y="NEXT",

@@ -8,13 +8,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from rulebook.categories import CATEGORIES, PHOTO_KINDS, PROFILE_FLAGS
+from rulebook.categories import CATEGORIES, PHOTO_KINDS, PROFILE_FLAGS, SEVERITIES
 from rulebook.hazards import NOT_MET
 from rulebook.lifecycle import ACTIONS, STATUSES
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(p for folder in ("server", "mobile") for p in (ROOT / folder).rglob("*.py"))
 KEY_SETS = {
+    "severities": set(SEVERITIES),
     "categories": set(CATEGORIES),
     "statuses": set(STATUSES),
     "actions": set(ACTIONS),

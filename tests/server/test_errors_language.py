@@ -60,3 +60,33 @@ def test_a_role_refusal_names_the_roles_in_chinese(world, client):
     response = client.get("/api/v1/users", headers=chinese(world.headers(officer)))
     assert response.status_code == 403
     assert response.json()["detail"] == "只有管理员可以进行此操作；您当前的身份是安全员。"
+
+
+def test_every_error_the_server_can_raise_has_its_sentences():
+    """Read the server's source: every DomainError raised with a code, and every subclass's default code, has a
+    zh and an en sentence (a missing one would turn a refusal into a 500)."""
+    import ast
+    from pathlib import Path
+
+    from rulebook.messages import MESSAGES
+    from server import errors
+
+    classes = {
+        name for name, obj in vars(errors).items() if isinstance(obj, type) and issubclass(obj, errors.DomainError)
+    }
+    codes: dict[str, str] = {}
+    for path in sorted(Path(errors.__file__).parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", "") in classes for b in node.bases):
+                classes.add(node.name)
+                for stmt in node.body:
+                    if isinstance(stmt, ast.Assign) and getattr(stmt.targets[0], "id", "") == "code":
+                        codes[stmt.value.value] = f"{path.name}:{stmt.lineno}"
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in classes and node.args:
+                if isinstance(node.args[0], ast.Constant):  # (errors.from_rule passes a rule's code on)
+                    codes[node.args[0].value] = f"{path.name}:{node.lineno}"
+    assert len(codes) > 40
+    missing = {code: where for code, where in codes.items() if code not in MESSAGES}
+    assert missing == {}

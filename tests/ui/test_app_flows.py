@@ -16,12 +16,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from kivy.core.window import Window  # noqa: E402
-from kivy.uix.screenmanager import NoTransition  # noqa: E402
-from PIL import Image  # noqa: E402
 
-from tests.ui import driver as d  # first: sets Kivy's environment before kivy is imported
-from tests.ui.server_process import ServerProcess, SlowProxy  # noqa: E402
+# The driver first: it sets Kivy's environment (window size, no args, headless) before kivy is imported.
+# Import sorting would put kivy first, so it is off for this block.
+from tests.ui import driver as d  # isort: skip
+from kivy.core.window import Window  # isort: skip
+from kivy.uix.screenmanager import NoTransition  # isort: skip
+from PIL import Image  # isort: skip
+from tests.ui.server_process import ServerProcess, SlowProxy  # isort: skip
 
 pytestmark = pytest.mark.ui
 
