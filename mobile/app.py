@@ -123,7 +123,6 @@ class SafeRoundApp(MDApp):
         self.theme_cls.theme_style = "Light"
         install_cjk_font(self.theme_cls)
         from mobile import platform as device
-        from mobile.screens import SCREENS
         from mobile.screens import load_kv as load_screen_kv
         from mobile.services import Phone
         from mobile.widgets import load_kv as load_widget_kv
@@ -140,8 +139,8 @@ class SafeRoundApp(MDApp):
 
         root = Factory.AppRoot()
         self.screens = root.ids.screens
-        # Screens are built the first time they are opened: a cold start builds only the first one.
-        self._screen_classes = dict(SCREENS.items())
+        # Screens are imported, their .kv read and built the first time they are opened: a cold start does
+        # that for the first one only.
         self.root_layout = root
         Window.bind(on_keyboard=self._on_key)
         return root
@@ -149,7 +148,9 @@ class SafeRoundApp(MDApp):
     def screen(self, name: str) -> Any:
         """The screen called name, built on first use."""
         if not self.screens.has_screen(name):
-            self.screens.add_widget(self._screen_classes[name](name=name))
+            from mobile.screens import screen_class
+
+            self.screens.add_widget(screen_class(name)(name=name))
         return self.screens.get_screen(name)
 
     def on_start(self) -> None:

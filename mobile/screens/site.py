@@ -61,7 +61,9 @@ class SiteScreen(BaseScreen):
             for failed in run["failed"]:
                 say("• " + self.app.pick(failed["prompt"]) + (f" — {failed['note']}" if failed["note"] else ""))
                 if failed["photos"]:
-                    box.add_widget(Factory.PhotoStrip(photos=list(failed["photos"]), tile="64dp"))
+                    strip = Factory.PhotoStrip(tile="64dp")  # photos after its kv rule made ids.row
+                    strip.photos = list(failed["photos"])
+                    box.add_widget(strip)
 
     def show(self, overview: dict[str, Any]) -> None:
         tr = self.app.tr

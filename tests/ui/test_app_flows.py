@@ -28,6 +28,7 @@ from tests.ui.server_process import ServerProcess, SlowProxy  # isort: skip
 pytestmark = pytest.mark.ui
 
 SITE = "富民社区"  # managed by 沈阳安居物业 (user anju)
+SITE_LAT, SITE_LON = 41.7452, 123.4489  # where server/demo.py puts it
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +59,17 @@ def photo_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app(proxy, photo_file, tmp_path_factory):
     from mobile.app import SafeRoundApp
-    from mobile.platform import FixedFileCamera
+    from mobile.platform import FixedFileCamera, NoLocation
+
+    class AtTheSite(NoLocation):  # the officer stands at 富民社区 (the demo's coordinates), fix good to 8 m
+        def fix(self):
+            return {"lat": SITE_LAT, "lon": SITE_LON, "accuracy": 8.0}
 
     the_app = SafeRoundApp(
         data_dir=tmp_path_factory.mktemp("phone"),
         server_url=proxy.url,
         camera=FixedFileCamera(photo_file),
+        location=AtTheSite(),
         auto_sync=False,
     )
     the_app._run_prepare()
@@ -518,10 +524,15 @@ def test_evidence_on_the_server_carries_the_caption_strip(app, server):
         display = client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "display"})
         original = client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "original"})
         notice = client.get(f"/notices/{hazard['notice_id']}.pdf")
+        inspection = client.get(f"/inspections/{hazard['inspection_id']}").json()
+        photo = client.get(f"/hazards/{story['hazard_id']}").json()
+    # The phone was at the site from start to finish, with its clock right: nothing to flag.
+    assert inspection["presence_flags"] == [] and inspection["start_lat"] == SITE_LAT
+    assert inspection["accuracy_m"] == 8.0 and photo["presence_flags"] == []
     assert display.status_code == original.status_code == notice.status_code == 200
     assert display.content != original.content
     d.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (d.SCREENSHOTS / "20-captioned-display-photo.jpg").write_bytes(display.content)
+    Image.open(io.BytesIO(display.content)).save(d.SCREENSHOTS / "20-captioned-display-photo.png")
     pdf = d.SCREENSHOTS / "21-notice.pdf"
     pdf.write_bytes(notice.content)
     subprocess.run(
