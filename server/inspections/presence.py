@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import String, cast
 
-FAR_FROM_SITE, NO_FIX, CLOCK_SKEW = "far_from_site", "no_fix", "clock_skew"
-PRESENCE_FLAGS = (FAR_FROM_SITE, NO_FIX, CLOCK_SKEW)
+PresenceFlag = Literal["far_from_site", "no_fix", "clock_skew"]
+PRESENCE_FLAGS: tuple[str, ...] = get_args(PresenceFlag)
+FAR_FROM_SITE, NO_FIX, CLOCK_SKEW = PRESENCE_FLAGS
 EARTH_RADIUS_M = 6_371_008.8
 
 

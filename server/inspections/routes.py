@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.inspections import service
 from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic, OfficerPresence
-from server.inspections.presence import parse_device_time
+from server.inspections.presence import PresenceFlag, parse_device_time
 
 router = APIRouter(tags=["inspections"])
 
@@ -55,7 +55,7 @@ def list_inspections(
     since: datetime | None = None,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = None,
-    presence_flag: Literal["far_from_site", "no_fix", "clock_skew"] | None = None,
+    presence_flag: PresenceFlag | None = None,
 ) -> InspectionPage:
     return service.list_inspections(
         session=session,
