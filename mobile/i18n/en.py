@@ -47,6 +47,7 @@ MESSAGES: dict[str, str] = {
     "site.history_offline": "Offline: showing what was saved {when}.",
     "site.history_never": "Offline, and no history saved on this phone yet.",
     "site.history_run": "{category} · {when} · {passed} passed · {failed} failed",
+    "hazard.presence": "Presence",
     "presence.far_from_site": "far from the site",
     "presence.no_fix": "no location",
     "presence.clock_skew": "phone clock wrong",

@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
     "site.history_offline": "未联网：显示 {when} 保存的记录。",
     "site.history_never": "未联网，手机上还没有保存检查记录。",
     "site.history_run": "{category} · {when} · 合格 {passed} 项 · 不合格 {failed} 项",
+    "hazard.presence": "到场核验",
     "presence.far_from_site": "离站点较远",
     "presence.no_fix": "无定位",
     "presence.clock_skew": "手机时间不准",
