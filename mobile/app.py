@@ -105,6 +105,9 @@ class SafeRoundApp(MDApp):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # Before MDApp binds these to set_colors (in _run_prepare): the colour scheme is computed once, not twice.
+        self.theme_cls.primary_palette = "Teal"
+        self.theme_cls.theme_style = "Light"
         self.title = "SafeRound 社区安全巡查"
         self.tasks = Background()
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
@@ -119,8 +122,6 @@ class SafeRoundApp(MDApp):
     # ---- building -------------------------------------------------------------------------------------
 
     def build(self):  # type: ignore[no-untyped-def]
-        self.theme_cls.primary_palette = "Teal"
-        self.theme_cls.theme_style = "Light"
         install_cjk_font(self.theme_cls)
         from mobile import platform as device
         from mobile.screens import load_kv as load_screen_kv

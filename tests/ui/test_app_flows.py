@@ -325,7 +325,8 @@ def test_the_site_shows_its_inspection_history_from_the_server(app, server):
     assert gas["failed"] and gas["failed"][0]["photos"]  # the run this story submitted, with its photo
     scroller = next(w for w in d.walk(screen(app)) if type(w).__name__ in ("MDScrollView", "ScrollView"))
     settle(app)
-    scroller.scroll_to(history, padding=0, animate=False)
+    scroller.scroll_y = 0  # the history is at the end of the page
+    assert history.children
     shoot(app, "07b-site-history")
     app.back()
     settle(app)
