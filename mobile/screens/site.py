@@ -59,7 +59,8 @@ class SiteScreen(BaseScreen):
             flags = " · ".join(tr(f"presence.{f}") for f in run.get("presence_flags", []))
             say(title + (f" 【{flags}】" if flags else ""), role="large")
             for failed in run["failed"]:
-                say("• " + self.app.pick(failed["prompt"]) + (f" — {failed['note']}" if failed["note"] else ""))
+                bullet = "• " if self.app.lang == "en" else "•"  # Chinese wraps at spaces only: keep it on the line
+                say(bullet + self.app.pick(failed["prompt"]) + (f" — {failed['note']}" if failed["note"] else ""))
                 if failed["photos"]:
                     strip = Factory.PhotoStrip(tile="64dp")  # photos after its kv rule made ids.row
                     strip.photos = list(failed["photos"])
