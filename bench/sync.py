@@ -1,4 +1,4 @@
-"""Phone sync over loopback: one officer's week, then 50 phones syncing at once.
+"""Phone sync over loopback: one officer's week, a week worked offline then synced once, 50 phones at once.
 
 Each phone is the real thing — its own data dir, SQLite store, outbox and SyncEngine — and
 pushes to a real SafeRound server process. The same requests (same bytes, same count, same
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from mobile.services import Phone  # noqa: E402
 from rulebook.categories import CATEGORIES
 from tests.live_server import LiveServer, free_port  # noqa: E402
+from tests.mobile.week import work_a_week_offline  # noqa: E402
 
 TRIVIAL_APP = """
 async def app(scope, receive, send):
@@ -265,6 +266,23 @@ def main() -> None:
             officer_week(week_phone, week_sites, photos)
             print(f"(prepared one officer's week in {time.perf_counter() - t0:.1f} s)")
             report("one officer's week", [week_phone], server, trivial_url)
+
+            # The issue's scenario (tests/mobile/test_offline_week.py): seven days without signal, then one sync.
+            t0 = time.perf_counter()
+            org = admin.org()
+            sites = [admin.site(org) for _ in range(2)]
+            officer = admin.officer(sites)
+            offline_phone = Phone(tmp / "offline-week", server.url)
+            offline_phone.sign_in(server.url, officer.username, officer.password)
+            work_a_week_offline(
+                lambda _day: offline_phone,
+                [s["id"] for s in sites],
+                org["id"],
+                lambda phone, kind: phone.add_photo(photos.source(), kind),
+            )
+            print(f"(prepared a week offline in {time.perf_counter() - t0:.1f} s)")
+            report("a week offline, one sync", [offline_phone], server, trivial_url)
+            offline_phone.close()
 
             t0 = time.perf_counter()
             with ThreadPoolExecutor(4) as pool:

@@ -54,6 +54,10 @@ ROOT_KV = """
 """
 
 
+# A checklist run (list, item, review) and the forms that take photos (hazard action, training): GPS on.
+LOCATING_SCREENS = frozenset({"checklist", "item", "review", "action", "training"})
+
+
 def default_data_dir() -> Path:
     given = os.environ.get("SAFEROUND_APP_DATA")
     if given:
@@ -101,6 +105,9 @@ class SafeRoundApp(MDApp):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # Before MDApp binds these to set_colors (in _run_prepare): the colour scheme is computed once, not twice.
+        self.theme_cls.primary_palette = "Teal"
+        self.theme_cls.theme_style = "Light"
         self.title = "SafeRound 社区安全巡查"
         self.tasks = Background()
         self.data_dir = Path(data_dir) if data_dir else default_data_dir()
@@ -115,11 +122,8 @@ class SafeRoundApp(MDApp):
     # ---- building -------------------------------------------------------------------------------------
 
     def build(self):  # type: ignore[no-untyped-def]
-        self.theme_cls.primary_palette = "Teal"
-        self.theme_cls.theme_style = "Light"
         install_cjk_font(self.theme_cls)
         from mobile import platform as device
-        from mobile.screens import SCREENS
         from mobile.screens import load_kv as load_screen_kv
         from mobile.services import Phone
         from mobile.widgets import load_kv as load_widget_kv
@@ -127,8 +131,8 @@ class SafeRoundApp(MDApp):
         self.backend = self._backend_given or Phone(self.data_dir, self.default_server_url, auto_sync=self.auto_sync)
         # Every sync moves the sync bar, whoever asked for it (the phone's scheduler decides when).
         self.backend.add_sync_listener(self._sync_progressed)
-        self.camera = self.camera or device.default_camera()
-        self.location = self.location or device.default_location()
+        self.camera = self.camera or device.default_camera(on_denied=self.permission_denied)
+        self.location = self.location or device.default_location(on_denied=self.permission_denied)
         load_widget_kv()
         load_screen_kv()
         Builder.load_string(ROOT_KV)
@@ -136,8 +140,8 @@ class SafeRoundApp(MDApp):
 
         root = Factory.AppRoot()
         self.screens = root.ids.screens
-        # Screens are built the first time they are opened: a cold start builds only the first one.
-        self._screen_classes = dict(SCREENS.items())
+        # Screens are imported, their .kv read and built the first time they are opened: a cold start does
+        # that for the first one only.
         self.root_layout = root
         Window.bind(on_keyboard=self._on_key)
         return root
@@ -145,7 +149,9 @@ class SafeRoundApp(MDApp):
     def screen(self, name: str) -> Any:
         """The screen called name, built on first use."""
         if not self.screens.has_screen(name):
-            self.screens.add_widget(self._screen_classes[name](name=name))
+            from mobile.screens import screen_class
+
+            self.screens.add_widget(screen_class(name)(name=name))
         return self.screens.get_screen(name)
 
     def on_start(self) -> None:
@@ -240,6 +246,7 @@ class SafeRoundApp(MDApp):
         self._select_tab(name)
 
     def _show(self, name: str, params: dict, direction: str) -> None:
+        self.locating(name in LOCATING_SCREENS)  # before the screen loads, so its first fix can arrive
         screen = self.screen(name)
         screen.params = params
         if hasattr(self.screens.transition, "direction"):
@@ -293,6 +300,25 @@ class SafeRoundApp(MDApp):
     def set_run(self, run: dict | None) -> None:
         self.current_run = run
         self.run_version += 1
+
+    def locating(self, on: bool) -> None:
+        """GPS runs while a checklist or a form with photos is open, and only then (it costs battery)."""
+        if self.location is not None:
+            self.location.start() if on else self.location.stop()
+
+    def permission_denied(self, permission: str, retry: Any) -> None:
+        """Called from Android's threads when the officer refuses CAMERA or location: say why, offer to ask again."""
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: self.show_permission_notice(permission, retry))
+
+    def show_permission_notice(self, permission: str, retry: Any) -> Any:
+        from mobile.widgets.permission import PermissionNotice
+
+        key = "permission.camera" if permission.endswith("CAMERA") else "permission.location"
+        notice = PermissionNotice(self.tr(key), self.tr("permission.retry"), self.tr("permission.close"), retry)
+        notice.open()
+        return notice
 
     def run_changed(self) -> None:
         self.run_version += 1

@@ -21,7 +21,11 @@ class Background:
     """
 
     def __init__(self) -> None:
-        self._lanes = {"io": ThreadPoolExecutor(1, thread_name_prefix="saferound-io")}
+        self._lanes = {
+            "io": ThreadPoolExecutor(1, thread_name_prefix="saferound-io"),
+            # reads that wait on the server (a site's history): never queued behind, nor ahead of, local work
+            "net": ThreadPoolExecutor(1, thread_name_prefix="saferound-net"),
+        }
         self._busy = {lane: 0 for lane in self._lanes}
         self._lock = threading.Lock()
 

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = Field(default=None, repr=False)
     s3_secret_access_key: str | None = Field(default=None, repr=False)
 
+    presence_far_m: float = 500.0  # an inspection farther than this from its site is flagged far_from_site
+    presence_clock_skew_seconds: int = 600  # a phone clock off by more than this is flagged clock_skew
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
     photo_display_px: int = 1600

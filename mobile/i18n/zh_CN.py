@@ -9,6 +9,12 @@ MESSAGES: dict[str, str] = {
     "common.cancel": "取消",
     "error.offline": "连不上服务器。已保存在手机上，联网后会自动上传。",
     "error.unknown": "出了点问题，请重试。",
+    "permission.camera": "没有相机权限，无法拍照取证。请点“再试一次”并选择“允许”；"
+    "如已选“不再询问”，请到系统设置→应用→安全巡查→权限中开启相机。",
+    "permission.location": "没有定位权限，检查记录将缺少位置，会被标记为“无定位”。"
+    "请点“再试一次”并允许定位；或到系统设置中开启。",
+    "permission.retry": "再试一次",
+    "permission.close": "关闭",
     # sign in
     "signin.subtitle": "安全员巡查 · 物业整改",
     "signin.server": "服务器地址",
@@ -41,6 +47,15 @@ MESSAGES: dict[str, str] = {
     "site.categories": "检查类别",
     "site.open_hazards": "未销号隐患",
     "site.no_hazards": "没有未销号的隐患。",
+    "site.history": "检查记录",
+    "site.no_history": "服务器上还没有这个站点的检查记录。",
+    "site.history_offline": "未联网：显示 {when} 保存的记录。",
+    "site.history_never": "未联网，手机上还没有保存检查记录。",
+    "site.history_run": "{category} · {when} · 合格 {passed} 项 · 不合格 {failed} 项",
+    "hazard.presence": "到场核验",
+    "presence.far_from_site": "离站点较远",
+    "presence.no_fix": "无定位",
+    "presence.clock_skew": "手机时间不准",
     "site.start": "开始",
     "site.again": "再查",
     "site.continue": "继续",

@@ -19,9 +19,19 @@ __all__ = [
 ]
 
 
-def default_camera() -> Camera:
-    return PlyerCamera() if is_android() else DesktopFileCamera()
+def default_camera(on_denied=None) -> Camera:  # noqa: ANN001 — on_denied(permission) runs on any thread
+    if is_android():
+        from kivy.clock import mainthread
+
+        from mobile.platform.android import AndroidCamera
+
+        return AndroidCamera(on_denied=on_denied, deliver=mainthread)
+    return DesktopFileCamera()
 
 
-def default_location() -> Location:
-    return PlyerLocation() if is_android() else NoLocation()
+def default_location(on_denied=None) -> Location:  # noqa: ANN001
+    if is_android():
+        from mobile.platform.android import AndroidLocation
+
+        return AndroidLocation(on_denied=on_denied)
+    return NoLocation()

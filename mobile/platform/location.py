@@ -13,6 +13,7 @@ def is_android() -> bool:
 
 class Location(Protocol):
     def start(self) -> None: ...
+    def fix(self) -> dict[str, float] | None: ...  # {lat, lon, accuracy?}
     def last_fix(self) -> tuple[float, float] | None: ...
     def stop(self) -> None: ...
 
@@ -23,12 +24,16 @@ class NoLocation:
     def start(self) -> None:
         pass
 
-    def last_fix(self) -> tuple[float, float] | None:
+    def fix(self) -> dict[str, float] | None:
         given = os.environ.get("SAFEROUND_FAKE_LOCATION")
-        if given:
-            lat, lon = (float(x) for x in given.split(","))
-            return lat, lon
-        return None
+        if not given:
+            return None
+        lat, lon, *accuracy = (float(x) for x in given.split(","))
+        return {"lat": lat, "lon": lon, **({"accuracy": accuracy[0]} if accuracy else {})}
+
+    def last_fix(self) -> tuple[float, float] | None:
+        fix = self.fix()
+        return (fix["lat"], fix["lon"]) if fix else None
 
     def stop(self) -> None:
         pass

@@ -11,46 +11,40 @@ _loaded = False
 
 
 def load_kv() -> None:
+    """What every screen shares (base.kv); each screen's own .kv is read when the screen is first built."""
     global _loaded
     if _loaded:
         return
     Builder.load_file(str(HERE / "base.kv"))
-    for kv in sorted(HERE.glob("*.kv")):
-        if kv.name != "base.kv":
-            Builder.load_file(str(kv))
     _loaded = True
 
 
-def _screens() -> dict:
-    from mobile.screens.checklist import ChecklistItemScreen, ChecklistScreen, ReviewScreen
-    from mobile.screens.hazards import HazardActionScreen, HazardScreen, HazardsScreen
-    from mobile.screens.notices import NoticeScreen, NoticesScreen
-    from mobile.screens.settings import SettingsScreen
-    from mobile.screens.signin import SignInScreen
-    from mobile.screens.site import SiteScreen
-    from mobile.screens.training import TrainingScreen
-    from mobile.screens.week import WeekScreen
-
-    return {
-        "signin": SignInScreen,
-        "week": WeekScreen,
-        "site": SiteScreen,
-        "checklist": ChecklistScreen,
-        "item": ChecklistItemScreen,
-        "review": ReviewScreen,
-        "hazards": HazardsScreen,
-        "hazard": HazardScreen,
-        "action": HazardActionScreen,
-        "notices": NoticesScreen,
-        "notice": NoticeScreen,
-        "training": TrainingScreen,
-        "settings": SettingsScreen,
-    }
+# name -> (module and .kv beside it, class): a cold start imports and reads only the first screen's.
+SCREEN_CLASSES = {
+    "signin": ("signin", "SignInScreen"),
+    "week": ("week", "WeekScreen"),
+    "site": ("site", "SiteScreen"),
+    "checklist": ("checklist", "ChecklistScreen"),
+    "item": ("checklist", "ChecklistItemScreen"),
+    "review": ("checklist", "ReviewScreen"),
+    "hazards": ("hazards", "HazardsScreen"),
+    "hazard": ("hazards", "HazardScreen"),
+    "action": ("hazards", "HazardActionScreen"),
+    "notices": ("notices", "NoticesScreen"),
+    "notice": ("notices", "NoticeScreen"),
+    "training": ("training", "TrainingScreen"),
+    "settings": ("settings", "SettingsScreen"),
+}
+_modules_loaded: set[str] = set()
 
 
-class _Lazy(dict):
-    def items(self):  # type: ignore[override]
-        return _screens().items()
+def screen_class(name: str) -> type:
+    """The class of screen `name`, importing its module and reading its .kv the first time."""
+    import importlib
 
-
-SCREENS = _Lazy()
+    module, cls = SCREEN_CLASSES[name]
+    load_kv()
+    if module not in _modules_loaded:
+        Builder.load_file(str(HERE / f"{module}.kv"))
+        _modules_loaded.add(module)
+    return getattr(importlib.import_module(f"mobile.screens.{module}"), cls)

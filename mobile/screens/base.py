@@ -97,6 +97,8 @@ class PhotoFormMixin:
     def add_photo(self) -> None:
         def taken(path: str | None) -> None:
             if path:
+                location = self.app.location  # type: ignore[attr-defined]
+                self.app.backend.note_photo_fix(path, location.fix() if location else None)  # type: ignore[attr-defined]
                 self.photos.append(path)
                 self.ids.photos.photos = list(self.photos)  # type: ignore[attr-defined]
 

@@ -85,7 +85,8 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
             self.show()
             return
         self.ids.rv.data = []
-        self.load(self.app.backend.open_run, *wanted, then=self._opened)
+        fix = self.app.location.fix() if self.app.location else None
+        self.load(self.app.backend.open_run, *wanted, fix, then=self._opened)
 
     def _opened(self, run: dict[str, Any]) -> None:
         self.app.set_run(run)
@@ -222,6 +223,7 @@ class ChecklistItemScreen(RunScreenMixin, BaseScreen):
                 run_id,
                 item_id,
                 path,
+                self.app.location.fix() if self.app.location else None,
                 on_done=self.app.set_run,
                 on_error=lambda e: self.app.toast(self.app.explain(e)),
             )
@@ -326,5 +328,5 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
             self.ids.submit.disabled = False
             self.app.toast(self.app.explain(error))
 
-        lat_lon = self.app.location.last_fix() if self.app.location else None
-        self.app.tasks.run(self.app.backend.submit_run, run["inspection_id"], lat_lon, on_done=done, on_error=failed)
+        fix = self.app.location.fix() if self.app.location else None
+        self.app.tasks.run(self.app.backend.submit_run, run["inspection_id"], fix, on_done=done, on_error=failed)

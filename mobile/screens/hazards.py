@@ -96,6 +96,8 @@ class HazardScreen(BaseScreen):
             rows.append((tr("hazard.note"), note))
         if hazard.get("notice_number"):
             rows.append((tr("hazard.notice"), hazard["notice_number"]))
+        if hazard.get("presence_flags"):  # what the server noticed about where and when it was found
+            rows.append((tr("hazard.presence"), " · ".join(tr(f"presence.{f}") for f in hazard["presence_flags"])))
         for label, value in rows:
             info.add_widget(Factory.InfoLine(label=label, value=value))
         self.ids.deadline_overdue.opacity = 1 if is_overdue(hazard) else 0

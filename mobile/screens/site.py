@@ -15,6 +15,56 @@ class SiteScreen(BaseScreen):
         site_id = self.params.get("site_id")
         if site_id:
             self.load(self.app.backend.site_overview, site_id, then=self.show)
+            self.app.tasks.run(
+                self.app.backend.site_history,
+                site_id,
+                on_done=self.show_history,
+                on_error=lambda error: self.show_history({"runs": [], "error": self.app.explain(error)}),
+                lane="net",
+            )
+
+    def show_history(self, history: dict[str, Any]) -> None:
+        """The last run per category (from the server, or as saved when it was last reachable)."""
+        from kivymd.uix.label import MDLabel
+
+        tr, box = self.app.tr, self.ids.history
+        box.clear_widgets()
+        self._history = history
+
+        def say(text: str, *, style: str = "Body", role: str = "medium", muted: bool = False) -> None:
+            label = MDLabel(text=text, adaptive_height=True, font_style=style, role=role)
+            if muted:
+                label.theme_text_color = "Custom"
+                label.text_color = self.app.theme_cls.onSurfaceVariantColor
+            box.add_widget(label)
+
+        if history.get("error"):
+            say(history["error"], muted=True)
+        elif history.get("offline"):
+            fetched = history.get("fetched_at")
+            say(
+                tr("site.history_offline", when=short_time(fetched)) if fetched else tr("site.history_never"),
+                muted=True,
+            )
+        if not history.get("runs") and not history.get("offline") and not history.get("error"):
+            say(tr("site.no_history"), muted=True)
+        for run in history.get("runs", []):
+            title = tr(
+                "site.history_run",
+                category=tr(f"cat.{run['category']}"),
+                when=short_time(run["finished_at"]),
+                passed=run["passed"],
+                failed=len(run["failed"]),
+            )
+            flags = " · ".join(tr(f"presence.{f}") for f in run.get("presence_flags", []))
+            say(title + (f" 【{flags}】" if flags else ""), role="large")
+            for failed in run["failed"]:
+                bullet = "• " if self.app.lang == "en" else "•"  # Chinese wraps at spaces only: keep it on the line
+                say(bullet + self.app.pick(failed["prompt"]) + (f" — {failed['note']}" if failed["note"] else ""))
+                if failed["photos"]:
+                    strip = Factory.PhotoStrip(tile="64dp")  # photos after its kv rule made ids.row
+                    strip.photos = list(failed["photos"])
+                    box.add_widget(strip)
 
     def show(self, overview: dict[str, Any]) -> None:
         tr = self.app.tr

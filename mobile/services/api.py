@@ -10,9 +10,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported when the first request is made: a cold start does without it
+    import httpx
 
 API_PREFIX = "/api/v1"
 # Refresh the access token this long before it expires, so a request never races its expiry.
@@ -90,6 +92,8 @@ def error_from_response(response: httpx.Response) -> ApiError:
 
 
 def error_from_transport(exc: httpx.HTTPError) -> ApiError:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         return ApiError(
             0, "timeout", "The server did not answer in time; your work is kept and will be sent later.", retryable=True
@@ -126,14 +130,29 @@ class ApiClient:
         self.tokens = tokens
         self._on_tokens = on_tokens
         self._lock = threading.Lock()
-        self._http = httpx.Client(
-            base_url=self.server_url + API_PREFIX,
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-        )
+        self.timeout = timeout
+        self._transport = transport
+        self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()  # not self._lock: requests are made while that one is held
+
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made on first use (importing httpx costs a cold start a noticeable moment)."""
+        if self._client is None:
+            import httpx
+
+            with self._client_lock:
+                if self._client is None:
+                    self._client = httpx.Client(
+                        base_url=self.server_url + API_PREFIX,
+                        transport=self._transport,
+                        timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                    )
+        return self._client
 
     def close(self) -> None:
-        self._http.close()
+        if self._client is not None:
+            self._client.close()
 
     # ---- sign-in -----------------------------------------------------------------
 
@@ -233,6 +252,10 @@ class ApiClient:
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         # The server's sentences come in the app's language (codes and values come either way).
         kwargs["headers"] = {"Accept-Language": self.language, **(kwargs.get("headers") or {})}
+        if method not in ("GET", "HEAD"):  # the server compares the phone's clock with its own (clock_skew)
+            kwargs["headers"]["X-Device-Time"] = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+        import httpx
+
         try:
             return self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:  # transport failures, and answers too broken to read

@@ -67,14 +67,18 @@ class ChecklistRun:
         answers: dict[str, Answer] | None = None,
         lat: float | None = None,
         lon: float | None = None,
+        accuracy: float | None = None,
+        finish_fix: dict[str, float] | None = None,
     ):
         self.inspection_id = str(inspection_id)
         self.site = site
         self.template = template
         self.started_at = started_at
         self.answers: dict[str, Answer] = answers or {}
-        self.lat = lat
+        self.lat = lat  # where the run started (the first fix the phone had), with its accuracy in metres
         self.lon = lon
+        self.accuracy = accuracy
+        self.finish_fix = finish_fix  # {lat, lon, accuracy?} when the officer submitted
         self._items = {item["id"]: item for item in template["items"]}
 
     @classmethod
@@ -86,6 +90,7 @@ class ChecklistRun:
         inspection_id: str | None = None,
         lat: float | None = None,
         lon: float | None = None,
+        accuracy: float | None = None,
     ) -> ChecklistRun:
         return cls(
             inspection_id=inspection_id or str(uuid.uuid4()),
@@ -94,7 +99,17 @@ class ChecklistRun:
             started_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
             lat=lat,
             lon=lon,
+            accuracy=accuracy,
         )
+
+    def note_fix(self, fix: dict[str, float] | None, *, finishing: bool = False) -> None:
+        """Keep the phone's position: the first one known during the run is its start, the last its finish."""
+        if not fix or fix.get("lat") is None or fix.get("lon") is None:
+            return
+        if self.lat is None:
+            self.lat, self.lon, self.accuracy = fix["lat"], fix["lon"], fix.get("accuracy")
+        if finishing:
+            self.finish_fix = dict(fix)
 
     # ---- what the run is about --------------------------------------------------------------------
 
@@ -226,7 +241,16 @@ class ChecklistRun:
             "answers": answers,
         }
         if self.lat is not None and self.lon is not None:
-            body["lat"], body["lon"] = self.lat, self.lon
+            body["start_lat"], body["start_lon"] = self.lat, self.lon
+            if self.accuracy is not None:
+                body["start_accuracy_m"] = self.accuracy
+        finish = self.finish_fix or (
+            {"lat": self.lat, "lon": self.lon, "accuracy": self.accuracy} if self.lat is not None else None
+        )
+        if finish and finish.get("lon") is not None:
+            body["lat"], body["lon"] = finish["lat"], finish["lon"]
+            if finish.get("accuracy") is not None:
+                body["accuracy_m"] = finish["accuracy"]
         return body
 
     def to_state(self) -> dict[str, Any]:
@@ -239,6 +263,8 @@ class ChecklistRun:
             "started_at": self.started_at,
             "lat": self.lat,
             "lon": self.lon,
+            "accuracy": self.accuracy,
+            "finish_fix": self.finish_fix,
             "answers": {
                 k: {"result": a.result, "note": a.note, "photo_ids": a.photo_ids} for k, a in self.answers.items()
             },
@@ -253,6 +279,8 @@ class ChecklistRun:
             started_at=state["started_at"],
             lat=state.get("lat"),
             lon=state.get("lon"),
+            accuracy=state.get("accuracy"),
+            finish_fix=state.get("finish_fix"),
             answers={
                 k: Answer(v.get("result"), v.get("note"), list(v.get("photo_ids") or []))
                 for k, v in state["answers"].items()

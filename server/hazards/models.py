@@ -110,6 +110,7 @@ class HazardPublic(BaseModel):
     description: str
     photo_ids: list[uuid.UUID]  # the before photos (kinds problem and scene), in the order they were linked
     notice_id: uuid.UUID | None = None  # the latest notice the hazard is on: acknowledge through it
+    presence_flags: list[str] = []  # of the inspection that raised it (far_from_site, no_fix, clock_skew)
     reported_by: uuid.UUID
     found_at: datetime
     overdue: bool

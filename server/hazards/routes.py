@@ -12,6 +12,7 @@ from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.errors import Invalid
 from server.hazards import detail, service, transitions
 from server.hazards.models import HazardDetail, HazardIn, HazardPage, HazardPublic, HazardStatus, TransitionIn
+from server.inspections.presence import PresenceFlag
 
 router = APIRouter(tags=["hazards"])
 
@@ -49,6 +50,7 @@ def list_hazards(
     overdue: bool | None = None,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = None,
+    presence_flag: PresenceFlag | None = None,
 ) -> HazardPage:
     return service.list_hazards(
         session=session,
@@ -61,6 +63,7 @@ def list_hazards(
         overdue=overdue,
         limit=limit,
         cursor=cursor,
+        presence_flag=presence_flag,
     )
 
 

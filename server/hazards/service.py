@@ -19,6 +19,8 @@ from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
 from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
 from server.idempotency import check_same_request, write_once
+from server.inspections.models import Inspection
+from server.inspections.presence import has_flag
 from server.notices.models import Notice, NoticeHazard
 from server.paging import newest_first, split_page
 from server.photos.models import Photo, PhotoLink
@@ -55,6 +57,16 @@ def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | 
     ).all():
         if photo_id not in photos[hazard_id]:
             photos[hazard_id].append(photo_id)
+    inspection_ids = {h.inspection_id for h in hazards if h.inspection_id}
+    flags = (
+        dict(
+            session.exec(
+                select(Inspection.id, Inspection.presence_flags).where(Inspection.id.in_(inspection_ids))
+            ).all()
+        )
+        if inspection_ids
+        else {}
+    )
     notices = dict(
         session.exec(
             select(NoticeHazard.hazard_id, Notice.id)
@@ -69,6 +81,7 @@ def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | 
             photo_ids=photos[h.id],
             notice_id=notices.get(h.id),
             overdue=is_overdue(h, now),
+            presence_flags=list(flags.get(h.inspection_id) or []),
         )
         for h in hazards
     ]
@@ -207,9 +220,13 @@ def list_hazards(
     overdue: bool | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    presence_flag: str | None = None,
 ) -> HazardPage:
     now = utcnow()
     query = select(Hazard).where(hazard_condition(user))
+    if presence_flag:  # hazards raised by an inspection that carries the flag
+        flagged = select(Inspection.id).where(has_flag(Inspection.presence_flags, presence_flag))
+        query = query.where(Hazard.inspection_id.in_(flagged))
     if status:
         query = query.where(Hazard.status.in_(status))
     if site_id:

@@ -28,9 +28,17 @@ class Inspection(SQLModel, table=True):
     inspector_id: uuid.UUID = Field(foreign_key="user.id", index=True)
     started_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime = Field(sa_type=UTCDateTime)
-    lat: float | None = None
+    lat: float | None = None  # where the phone was at finish (else at start)
     lon: float | None = None
+    accuracy_m: float | None = None
+    start_lat: float | None = None
+    start_lon: float | None = None
+    start_accuracy_m: float | None = None
     answers: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Proof of presence, computed on receipt (server/inspections/presence.py).
+    presence_flags: list[str] = Field(default_factory=list, sa_type=JSON)
+    distance_m: float | None = None
+    device_clock_skew_s: float | None = None
     request_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
@@ -52,6 +60,10 @@ class InspectionIn(BaseModel):
     finished_at: UTCTime
     lat: float | None = PField(default=None, ge=-90, le=90)
     lon: float | None = PField(default=None, ge=-180, le=180)
+    accuracy_m: float | None = PField(default=None, ge=0)
+    start_lat: float | None = PField(default=None, ge=-90, le=90)
+    start_lon: float | None = PField(default=None, ge=-180, le=180)
+    start_accuracy_m: float | None = PField(default=None, ge=0)
     answers: list[AnswerIn] = PField(min_length=1, max_length=500)
 
 
@@ -65,11 +77,28 @@ class InspectionPublic(BaseModel):
     finished_at: datetime
     lat: float | None
     lon: float | None
+    accuracy_m: float | None = None
+    start_lat: float | None = None
+    start_lon: float | None = None
+    start_accuracy_m: float | None = None
     answers: list[AnswerIn]
     hazard_ids: list[uuid.UUID]
+    presence_flags: list[str] = []
+    distance_m: float | None = None
+    device_clock_skew_s: float | None = None
     created_at: datetime
 
 
 class InspectionPage(BaseModel):
     items: list[InspectionPublic]
     next_cursor: str | None
+
+
+class OfficerPresence(BaseModel):
+    """One officer's inspections in a period and how many carry each presence flag."""
+
+    inspector_id: uuid.UUID
+    inspections: int
+    far_from_site: int
+    no_fix: int
+    clock_skew: int

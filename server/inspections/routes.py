@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.inspections import service
-from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic
+from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic, OfficerPresence
+from server.inspections.presence import PresenceFlag, parse_device_time
 
 router = APIRouter(tags=["inspections"])
 
@@ -28,6 +30,7 @@ def put_inspection(
     user: OfficerUser,
     session: SessionDep,
     settings: SettingsDep,
+    x_device_time: Annotated[str | None, Header()] = None,
 ) -> InspectionPublic:
     inspection, created = service.submit_inspection(
         session=session,
@@ -36,6 +39,7 @@ def put_inspection(
         user=user,
         inspection_id=inspection_id,
         data=body,
+        device_time=parse_device_time(x_device_time),
     )
     response.status_code = 201 if created else 200
     return inspection
@@ -51,6 +55,7 @@ def list_inspections(
     since: datetime | None = None,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = None,
+    presence_flag: PresenceFlag | None = None,
 ) -> InspectionPage:
     return service.list_inspections(
         session=session,
@@ -61,7 +66,16 @@ def list_inspections(
         since=since,
         limit=limit,
         cursor=cursor,
+        presence_flag=presence_flag,
     )
+
+
+@router.get("/inspections/presence", response_model=list[OfficerPresence])
+def presence_by_officer(
+    user: CurrentUser, session: SessionDep, since: datetime | None = None, until: datetime | None = None
+) -> list[OfficerPresence]:
+    """Per officer, how many inspections were flagged far_from_site, no_fix or clock_skew (for the reports)."""
+    return service.presence_by_officer(session=session, user=user, since=since, until=until)
 
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionPublic)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -18,7 +18,15 @@ from server.errors import Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
 from server.idempotency import check_same_request, write_once
-from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
+from server.inspections.models import (
+    AnswerIn,
+    Inspection,
+    InspectionIn,
+    InspectionPage,
+    InspectionPublic,
+    OfficerPresence,
+)
+from server.inspections.presence import PRESENCE_FLAGS, has_flag, presence
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
@@ -62,6 +70,7 @@ def submit_inspection(
     user: User,
     inspection_id: uuid.UUID,
     data: InspectionIn,
+    device_time: datetime | None = None,
 ) -> tuple[InspectionPublic, bool]:
     """Store a checklist run and raise one hazard per failed item, in one transaction.
 
@@ -86,6 +95,15 @@ def submit_inspection(
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
 
     site_id = site.id
+    flags, distance, skew = presence(
+        site_lat=site.lat,
+        site_lon=site.lon,
+        fixes=[(data.start_lat, data.start_lon), (data.lat, data.lon)],
+        device_time=device_time,
+        received_at=now,
+        far_m=settings.presence_far_m,
+        skew_seconds=settings.presence_clock_skew_seconds,
+    )
 
     def write() -> Inspection:
         inspection = Inspection(
@@ -95,6 +113,9 @@ def submit_inspection(
             inspector_id=user.id,
             request_hash=request_hash,
             created_at=now,
+            presence_flags=flags,
+            distance_m=distance,
+            device_clock_skew_s=skew,
         )
         session.add(inspection)
         audit.record(
@@ -179,8 +200,11 @@ def list_inspections(
     since=None,
     limit: int = 50,  # type: ignore[no-untyped-def]
     cursor: str | None = None,
+    presence_flag: str | None = None,
 ) -> InspectionPage:
     query = select(Inspection).where(fieldwork_condition(user, Inspection.site_id))
+    if presence_flag:
+        query = query.where(has_flag(Inspection.presence_flags, presence_flag))
     if site_id:
         query = query.where(Inspection.site_id == site_id)
     if category:
@@ -193,3 +217,23 @@ def list_inspections(
         session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(), limit
     )
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
+
+
+def presence_by_officer(
+    *, session: Session, user: User, since: datetime | None = None, until: datetime | None = None
+) -> list[OfficerPresence]:
+    """Per officer: inspections finished in [since, until) and how many were flagged, for the reports."""
+    query = select(Inspection.inspector_id, Inspection.presence_flags).where(
+        fieldwork_condition(user, Inspection.site_id)
+    )
+    if since:
+        query = query.where(Inspection.finished_at >= since)
+    if until:
+        query = query.where(Inspection.finished_at < until)
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for inspector_id, flags in session.exec(query).all():
+        row = counts.setdefault(inspector_id, {"inspections": 0, **{f: 0 for f in PRESENCE_FLAGS}})
+        row["inspections"] += 1
+        for flag in flags or []:
+            row[flag] += 1
+    return [OfficerPresence(inspector_id=i, **c) for i, c in sorted(counts.items(), key=lambda kv: str(kv[0]))]

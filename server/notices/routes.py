@@ -83,8 +83,10 @@ def notice_pdf(
     store = make_photo_store(settings)
 
     def before_photo(photo_id: uuid.UUID) -> bytes:
-        found = photos.find_photo_file(session=session, user=user, photo_id=photo_id, size=PhotoSize.display)
-        return store.read(found.key)
+        found = photos.captioned_file(
+            session=session, settings=settings, user=user, photo_id=photo_id, size=PhotoSize.display
+        )
+        return photos.read_photo_file(store, found)
 
     pdf = render_notice_pdf(document, tz=settings.tz, photo_loader=before_photo)
     return Response(

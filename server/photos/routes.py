@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from server.db import end_read
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.photos import service
 from server.photos.models import PhotoKind, PhotoPublic, PhotoSize
@@ -110,7 +111,7 @@ def get_photo(
 ) -> Response:
     """thumb (320 px) and display (1600 px) are clean re-encoded JPEGs; original is the evidence as uploaded,
     for officers and admins only (property staff get 403 with a sentence)."""
-    found = service.find_photo_file(session=session, user=user, photo_id=photo_id, size=size)
+    found = service.captioned_file(session=session, settings=settings, user=user, photo_id=photo_id, size=size)
     headers = {
         "ETag": found.etag,
         "Cache-Control": f"private, max-age={settings.photo_cache_seconds}",
@@ -121,7 +122,8 @@ def get_photo(
     }
     if etag_matches(request.headers.get("if-none-match"), found.etag):
         return Response(status_code=304, headers=headers)
-    return Response(store.read(found.key), media_type=found.content_type, headers=headers)
+    end_read(session)  # drawing a caption holds no transaction
+    return Response(service.read_photo_file(store, found), media_type=found.content_type, headers=headers)
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import ColumnElement, func, or_, true
@@ -21,9 +21,11 @@ from server.db import end_read, write_unit
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.hazards.models import Hazard
 from server.photos import imaging
+from server.photos.caption import STRIP_VERSION, Caption, burn_caption
 from server.photos.models import Photo, PhotoFields, PhotoLink, PhotoPublic, PhotoSize
 from server.photos.storage import PhotoStore, photo_key
 from server.scope import hazard_condition, site_condition
+from server.sites.models import Site
 from server.users.models import Role, User
 
 log = logging.getLogger("saferound.photos")
@@ -205,6 +207,8 @@ class PhotoFile:
     content_type: str
     etag: str
     filename: str
+    clean_key: str = ""  # a captioned file is drawn from this rendition
+    caption: tuple[str, ...] = ()
 
 
 def find_photo_file(*, session: Session, user: User, photo_id: uuid.UUID, size: PhotoSize) -> PhotoFile:
@@ -227,6 +231,55 @@ def find_photo_file(*, session: Session, user: User, photo_id: uuid.UUID, size: 
         content_type="image/jpeg",
         etag=f'"{photo.sha256}-{size.value}-{RENDITIONS_VERSION}"',
         filename=f"{photo.id}-{size.value}.jpg",
+    )
+
+
+def captioned_file(
+    *, session: Session, settings: Settings, user: User, photo_id: uuid.UUID, size: PhotoSize
+) -> PhotoFile:
+    """What GET /photos/{id} answers: the original untouched; display and thumb with the caption strip
+    (site, time, who, coordinates) burned in, made once per caption and kept beside the clean rendition."""
+    found = find_photo_file(session=session, user=user, photo_id=photo_id, size=size)
+    if size == PhotoSize.original:
+        return found
+    photo = session.get(Photo, photo_id)
+    lines = tuple(photo_caption(session=session, photo=photo).lines(settings.tz))
+    tag = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+    return replace(
+        found,
+        key=photo_key(photo.sha256, f"{size.value}-{STRIP_VERSION}-{tag}"),
+        etag=found.etag[:-1] + f'-{STRIP_VERSION}-{tag}"',
+        clean_key=found.key,
+        caption=lines,
+    )
+
+
+def read_photo_file(store: PhotoStore, found: PhotoFile) -> bytes:
+    """The file's bytes; a captioned one is drawn the first time it is asked for (no transaction held)."""
+    if not found.caption or store.exists(found.key):
+        return store.read(found.key)
+    from server.notices.pdf import find_cjk_font
+
+    data = burn_caption(store.read(found.clean_key), list(found.caption), find_cjk_font())
+    store.put(found.key, data)
+    return data
+
+
+def photo_caption(*, session: Session, photo: Photo) -> Caption:
+    """Who took it, when, where, and the site of the first record that names it."""
+    site_name = session.exec(
+        select(Site.name)
+        .join(PhotoLink, PhotoLink.site_id == Site.id)
+        .where(PhotoLink.photo_id == photo.id)
+        .order_by(PhotoLink.created_at, PhotoLink.id)
+    ).first()
+    who = session.get(User, photo.uploaded_by)
+    return Caption(
+        site=site_name,
+        taken_at=photo.taken_at or photo.created_at,
+        who=(who.display_name or who.username) if who else "",
+        lat=photo.lat,
+        lon=photo.lon,
     )
 
 

@@ -16,11 +16,14 @@ from urllib.parse import urlparse
 
 from server.config import Settings
 
-_KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}-(original\.(jpg|png|webp)|display\.jpg|thumb\.jpg)$")
+_KEY = re.compile(
+    r"^[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}-(original\.(jpg|png|webp)|(display|thumb)(-c\d+-[0-9a-f]{16})?\.jpg)$"
+)
 
 
 def photo_key(sha256: str, size: str, extension: str = "jpg") -> str:
-    """e.g. ab/cd/abcd…-display.jpg; the original keeps its own extension."""
+    """e.g. ab/cd/abcd…-display.jpg; the original keeps its own extension; a captioned rendition is
+    …-display-c1-<caption hash>.jpg."""
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}-{size}.{extension if size == 'original' else 'jpg'}"
 
 

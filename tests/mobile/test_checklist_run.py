@@ -67,3 +67,18 @@ def test_draft_state_round_trips():
     run.answer(first, "fail", note="软管老化", photo_ids=["p1", "p2"])
     again = ChecklistRun.from_state(run.to_state(), WIRE["gas"])
     assert again.to_state() == run.to_state()
+
+
+def test_a_form_photo_carries_where_the_phone_was_when_it_was_taken(tmp_path):
+    from mobile.services import Phone
+    from tests.mobile.helpers import camera_jpeg
+
+    phone = Phone(tmp_path / "phone")
+    try:
+        source = camera_jpeg(tmp_path / "form.jpg", (64, 48), seed=1)
+        phone.note_photo_fix(source, {"lat": 41.7, "lon": 123.4, "accuracy": 5.0})
+        photo_id = phone.add_photo(source, "verification")
+        stored = phone.store.photo(photo_id)
+        assert (stored["lat"], stored["lon"]) == (41.7, 123.4)
+    finally:
+        phone.close()

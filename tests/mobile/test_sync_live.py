@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -317,3 +318,53 @@ def test_background_sync_sends_work_as_it_is_saved(field):
     finally:
         phone.stop_sync()
     assert phone.sync_status()["state"] == "idle"
+
+
+def test_the_server_gets_where_the_phone_was_at_start_and_finish_and_its_clock(field):
+    phone = field.phone()
+    site_id = field.sites[0]["id"]  # the site is at 41.74, 123.45
+    opened = phone.open_run(site_id, "gas", {"lat": 41.7401, "lon": 123.4502, "accuracy": 9.0})
+    run_id = opened["inspection_id"]
+    for item in opened["items"]:
+        phone.answer_item(run_id, item["id"], "pass")
+    inspection_id = phone.submit_run(run_id, {"lat": 41.758, "lon": 123.45, "accuracy": 15.0})
+    assert phone.sync_now()["pending"] == 0
+
+    stored = server_get(field, f"/inspections/{inspection_id}")
+    assert (stored["start_lat"], stored["start_lon"], stored["start_accuracy_m"]) == (41.7401, 123.4502, 9.0)
+    assert (stored["lat"], stored["lon"], stored["accuracy_m"]) == (41.758, 123.45, 15.0)
+    assert stored["presence_flags"] == ["far_from_site"]  # the finish was 2 km away
+    assert abs(stored["device_clock_skew_s"]) < 60  # the phone sent its clock (X-Device-Time)
+
+
+def test_the_site_history_comes_from_the_server_and_stays_for_offline_use(field, proxy):
+    phone = field.phone(proxy.url)
+    site_id = field.sites[0]["id"]
+    for _ in range(2):  # two gas runs: the history shows the later one
+        run = phone.start_run(site_id, "gas", resume=False)
+        failed = answer_run(phone, run, fail=1, photos=field)
+        phone.finish_run(run)
+    fire = phone.start_run(site_id, "fire")
+    answer_run(phone, fire)
+    phone.finish_run(fire)
+    assert phone.sync_now()["pending"] == 0
+
+    other = Phone(field.tmp / "second-phone")  # another phone of the same officer sees it from the server
+    try:
+        other.sign_in(proxy.url, field.officer.username, field.officer.password)
+        history = other.site_history(site_id)
+        assert history["offline"] is False
+        assert [r["category"] for r in history["runs"]] == ["gas", "fire"]
+        gas = history["runs"][0]
+        assert gas["id"] == run.inspection_id and [f["item_id"] for f in gas["failed"]] == failed
+        assert gas["failed"][0]["prompt"]["zh"] and len(gas["failed"][0]["photos"]) == 1
+        assert Path(gas["failed"][0]["photos"][0]).stat().st_size > 0
+        assert history["runs"][1]["failed"] == [] and history["runs"][1]["passed"] > 0
+
+        proxy.default = "reset"  # in a basement: the history saved last time, said to be so
+        offline = other.site_history(site_id)
+        assert offline["offline"] is True and offline["runs"] == history["runs"]
+        assert Path(offline["runs"][0]["failed"][0]["photos"][0]).exists()
+    finally:
+        proxy.default = "forward"
+        other.close()

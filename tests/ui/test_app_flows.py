@@ -9,6 +9,7 @@ photographed in Chinese and in English into test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from tests.ui.server_process import ServerProcess, SlowProxy  # isort: skip
 pytestmark = pytest.mark.ui
 
 SITE = "富民社区"  # managed by 沈阳安居物业 (user anju)
+SITE_LAT, SITE_LON = 41.7452, 123.4489  # where server/demo.py puts it
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +59,17 @@ def photo_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app(proxy, photo_file, tmp_path_factory):
     from mobile.app import SafeRoundApp
-    from mobile.platform import FixedFileCamera
+    from mobile.platform import FixedFileCamera, NoLocation
+
+    class AtTheSite(NoLocation):  # the officer stands at 富民社区 (the demo's coordinates), fix good to 8 m
+        def fix(self):
+            return {"lat": SITE_LAT, "lon": SITE_LON, "accuracy": 8.0}
 
     the_app = SafeRoundApp(
         data_dir=tmp_path_factory.mktemp("phone"),
         server_url=proxy.url,
         camera=FixedFileCamera(photo_file),
+        location=AtTheSite(),
         auto_sync=False,
     )
     the_app._run_prepare()
@@ -304,6 +311,27 @@ def test_sync_puts_the_hazard_on_the_server(app, server):
         assert client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "thumb"}).status_code == 200
 
 
+def test_the_site_shows_its_inspection_history_from_the_server(app, server):
+    go_tab(app, "week")
+    d.tap(d.find(screen(app), "SiteCard", name=SITE))
+    d.wait_until(lambda: app.screens.current == "site", 5, "site screen")
+    settle(app)
+    history = screen(app).ids.history
+    d.wait_until(lambda: getattr(screen(app), "_history", None) is not None, 15, "the history to arrive")
+    settle(app)
+    runs = screen(app)._history["runs"]
+    assert "gas" in [r["category"] for r in runs] and not screen(app)._history["offline"]
+    gas = next(r for r in runs if r["category"] == "gas")
+    assert gas["failed"] and gas["failed"][0]["photos"]  # the run this story submitted, with its photo
+    scroller = next(w for w in d.walk(screen(app)) if type(w).__name__ == "Page")  # the page, not a photo strip
+    settle(app)
+    scroller.scroll_y = 0  # the history is at the end of the page
+    assert history.children
+    shoot(app, "07b-site-history")
+    app.back()
+    settle(app)
+
+
 def test_the_ui_keeps_running_while_the_server_does_not_answer(app, proxy):
     """Sync waits on a server that does not answer; meanwhile the frame loop ticks and the app is usable."""
     go_tab(app, "settings")
@@ -486,6 +514,55 @@ def test_needs_attention_says_why_in_chinese(app, server):
     settle(app)
     app.refresh_status()
     d.wait_until(lambda: not app.attention, 10, "the list to be empty")
+
+
+def test_evidence_on_the_server_carries_the_caption_strip(app, server):
+    """The display photo and the notice PDF's photo carry site, local time, who and coordinates."""
+    import subprocess
+
+    hazard = server_hazard(server, "zhangwei", story["hazard_id"])
+    with server.client("zhangwei") as client:
+        display = client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "display"})
+        original = client.get(f"/photos/{hazard['photo_ids'][0]}", params={"size": "original"})
+        notice = client.get(f"/notices/{hazard['notice_id']}.pdf")
+        inspection = client.get(f"/inspections/{hazard['inspection_id']}").json()
+        photo = client.get(f"/hazards/{story['hazard_id']}").json()
+    # The phone was at the site from start to finish, with its clock right: nothing to flag.
+    assert inspection["presence_flags"] == [] and inspection["start_lat"] == SITE_LAT
+    assert inspection["accuracy_m"] == 8.0 and photo["presence_flags"] == []
+    assert display.status_code == original.status_code == notice.status_code == 200
+    assert display.content != original.content
+    d.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    Image.open(io.BytesIO(display.content)).save(d.SCREENSHOTS / "20-captioned-display-photo.png")
+    pdf = d.SCREENSHOTS / "21-notice.pdf"
+    pdf.write_bytes(notice.content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))], check=True
+    )
+    pdf.unlink()
+    image = Image.open(io.BytesIO(display.content)).convert("RGB")
+    width, height = image.size
+    bottom = [image.getpixel((x, height - 5)) for x in range(0, width, 9)]
+    assert sum(sum(p) < 270 for p in bottom) > 0.6 * len(bottom)  # the dark caption strip
+
+
+def test_a_refused_permission_is_explained_with_a_way_to_ask_again(app):
+    asked = []
+    for lang in ("zh_CN", "en"):
+        app.set_language(lang)
+        settle(app)
+        notice = app.show_permission_notice("android.permission.CAMERA", lambda: asked.append(lang))
+        settle(app)
+        assert ("相机" in notice.sentence.text) if lang == "zh_CN" else ("camera" in notice.sentence.text)
+        if lang == "zh_CN":
+            assert latin_words(app) == []
+        d.screenshot(f"22-permission-camera.{'zh' if lang == 'zh_CN' else 'en'}")
+        again = next(w for w in d.walk(notice) if type(w).__name__ == "MDButton" and w.style == "filled")
+        d.tap(again)
+        settle(app)
+    app.set_language("zh_CN")
+    settle(app)
+    assert asked == ["zh_CN", "en"]
 
 
 def test_both_catalogs_have_every_message():

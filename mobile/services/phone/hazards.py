@@ -42,9 +42,17 @@ class HazardsAndNotices:
         EXIF unless given), keep it in the data dir and queue its upload. kind: scene | problem |
         rectification | verification | training. Returns the photo id to put in answers/transitions.
         Takes ~0.1–0.5 s for a 12 MP photo: call it off the UI thread."""
+        noted = self.__dict__.setdefault("_photo_fixes", {}).pop(str(path), None)
+        if lat is None and noted:
+            lat, lon = noted["lat"], noted["lon"]
         photo_id = self.recorder.add_photo(path, kind, taken_at=taken_at, lat=lat, lon=lon)
         self._saved()
         return photo_id
+
+    def note_photo_fix(self, path: str | Path, fix: dict[str, float] | None) -> None:
+        """Where the phone was when the camera file at `path` was taken, for a form that saves it later."""
+        if fix and fix.get("lat") is not None and fix.get("lon") is not None:
+            self.__dict__.setdefault("_photo_fixes", {})[str(path)] = dict(fix)
 
     def photo_path(self, photo_id: str) -> Path | None:
         """The local JPEG of a photo taken on this phone (for thumbnails), or None."""

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from mobile.services.api import ApiError
 from mobile.services.checklist_run import ChecklistRun
 from mobile.services.phone.presentation import parse_time, run_snapshot
 from mobile.services.records import Recorder
@@ -134,6 +135,53 @@ class RoundsAndRuns:
             "hazards": hazards,
         }
 
+    def site_history(self, site_id: str) -> dict[str, Any]:
+        """The last run of each category at a site, from the server (any officer's), with its answers and the
+        photos of its failed items; kept on the phone so a basement still shows it (NETWORK, falls back).
+
+        Returns {runs: [{id, category, finished_at, presence_flags, passed, na, failed: [{item_id, prompt,
+        note, photos: [local file]}]}], fetched_at, offline}."""
+        key = f"site_history:{site_id}"
+        try:
+            page = self.api.get_json("/inspections", site_id=str(site_id), limit=100)
+        except ApiError as error:
+            if not error.retryable:
+                raise
+            cached = self.store.get(key) or {"runs": [], "fetched_at": None}
+            return {**cached, "offline": True}
+        items = page["items"] if isinstance(page, dict) else page
+        latest: dict[str, dict[str, Any]] = {}
+        for inspection in sorted(items, key=lambda i: i["finished_at"], reverse=True):
+            latest.setdefault(inspection["category"], inspection)
+        runs = [self._history_run(latest[c]) for c in CATEGORIES if c in latest]
+        data = {"runs": runs, "fetched_at": now_iso()}
+        self.store.put(key, data)
+        return {**data, "offline": False}
+
+    def _history_run(self, inspection: dict[str, Any]) -> dict[str, Any]:
+        template = self.store.checklist(inspection["category"], inspection.get("template_version")) or {}
+        prompts = {item["id"]: item.get("prompt") for item in template.get("items", [])}
+        answers = inspection.get("answers", [])
+        failed = [
+            {
+                "item_id": a["item_id"],
+                "prompt": prompts.get(a["item_id"]) or a["item_id"],
+                "note": a.get("note") or "",
+                "photos": [f for f in (self.photo_file(str(p)) for p in a.get("photo_ids", [])) if f],
+            }
+            for a in answers
+            if a["result"] == "fail"
+        ]
+        return {
+            "id": inspection["id"],
+            "category": inspection["category"],
+            "finished_at": inspection["finished_at"],
+            "presence_flags": inspection.get("presence_flags", []),
+            "passed": sum(a["result"] == "pass" for a in answers),
+            "na": sum(a["result"] == "na" for a in answers),
+            "failed": failed,
+        }
+
     # ---- checklist runs ---------------------------------------------------------------------------
 
     def start_run(
@@ -226,8 +274,11 @@ class RoundsAndRuns:
 
     # ---- checklist runs as the run screens see them: by id, as snapshots ---------------------------------
 
-    def open_run(self, site_id: str, category: str) -> dict[str, Any]:
+    def open_run(self, site_id: str, category: str, fix: dict[str, float] | None = None) -> dict[str, Any]:
         run = self.start_run(site_id, category)
+        if run.lat is None and fix:
+            run.note_fix(fix)
+            self._save_draft(run)
         self._runs[run.inspection_id] = run
         return self._snapshot(run)
 
@@ -245,9 +296,14 @@ class RoundsAndRuns:
         self.save_answer(run, item_id, result, note=note)
         return self._snapshot(run)
 
-    def add_run_photo(self, run_id: str, item_id: str, path: str) -> dict[str, Any]:
+    def add_run_photo(
+        self, run_id: str, item_id: str, path: str, fix: dict[str, float] | None = None
+    ) -> dict[str, Any]:
+        """Where the photo was taken: the phone's fix at the shutter, else where the run started."""
         run = self._run(run_id)
-        photo_id = self.add_photo(path, "problem", lat=run.lat, lon=run.lon)
+        run.note_fix(fix)
+        lat, lon = (fix["lat"], fix["lon"]) if fix else (run.lat, run.lon)
+        photo_id = self.add_photo(path, "problem", lat=lat, lon=lon)
         run.add_photo(item_id, photo_id)
         self.save_run(run)
         return self._snapshot(run)
@@ -258,10 +314,12 @@ class RoundsAndRuns:
         self.save_run(run)
         return self._snapshot(run)
 
-    def submit_run(self, run_id: str, lat_lon: tuple[float, float] | None = None) -> str:
+    def submit_run(self, run_id: str, fix: dict[str, float] | tuple[float, float] | None = None) -> str:
+        """Submit with the phone's position now ({lat, lon, accuracy?}); a run keeps where it started too."""
         run = self._run(run_id)
-        if lat_lon and run.lat is None:
-            run.lat, run.lon = lat_lon
+        if isinstance(fix, tuple):
+            fix = {"lat": fix[0], "lon": fix[1]}
+        run.note_fix(fix, finishing=True)
         inspection_id = self.finish_run(run)
         self._runs.pop(run_id, None)
         return inspection_id

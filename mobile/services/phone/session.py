@@ -92,7 +92,7 @@ class SessionAndSync:
             )
         if server_url.rstrip("/") != self.api.server_url:
             old = self.api
-            self.api = ApiClient(server_url, on_tokens=self._save_tokens, timeout=old._http.timeout.read or 60.0)
+            self.api = ApiClient(server_url, on_tokens=self._save_tokens, timeout=old.timeout)
             self.api.language = old.language
             self.engine.api = self.api
             old.close()

@@ -1,7 +1,7 @@
 """notifications: subscriptions and the transactional outbox; the intake queue (external work orders first)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-27 14:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.common
 
 revision: str = "0007"
-down_revision: Union[str, None] = "0004"
+down_revision: Union[str, None] = "0006"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
