@@ -78,6 +78,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "该账号登录失败次数过多。请等 {minutes} 分钟后再试。",
         "en": "Too many failed sign-ins for this account. Wait {minutes} minutes and try again.",
     },
+    "login_slow_down": {
+        "zh": "登录失败次数较多，请等 {seconds} 秒后再试。",
+        "en": "Several sign-ins failed; wait {seconds} seconds and try again.",
+    },
+    "password_too_weak": {
+        "zh": "密码太常见，很容易被猜到；请换一个至少 {min_length} 个字符、不常见的密码。",
+        "en": "This password is too common and easy to guess; "
+        "choose an uncommon one of at least {min_length} characters.",
+    },
+    "password_is_username": {
+        "zh": "密码不能与用户名相同或包含用户名；请换一个。",
+        "en": "The password may not be or contain the username; choose another.",
+    },
+    "refresh_reused": {
+        "zh": "这个续期令牌已经用过；为安全起见，该登录已结束。请重新登录。",
+        "en": "This refresh token was used already; for safety that sign-in has ended. Sign in again.",
+    },
+    "last_admin": {
+        "zh": "这是最后一个有效的管理员账号，不能降级或停用；请先再设一位管理员。",
+        "en": "This is the last active administrator; it cannot be demoted or deactivated. Make another admin first.",
+    },
+    "control_character_in_query": {
+        "zh": "地址或查询参数中有控制字符（{codepoint}）；请去掉后再试。",
+        "en": "The address or query string holds a control character ({codepoint}); remove it and try again.",
+    },
+    "write_conflict": {
+        "zh": "这次写入与已保存的记录冲突；本次没有做任何修改。",
+        "en": "This write conflicts with a record already stored; nothing was changed.",
+    },
     "role_required": {
         "zh": "只有{roles:role}可以进行此操作；您当前的身份是{role:role}。",
         "en": "Only a user with the role {roles:role} can do this; you are signed in as {role:role}.",
@@ -375,6 +404,19 @@ FIELD_PROBLEMS: dict[str, dict[str, str]] = {
     "model_attributes_type": {"zh": "“{field}”必须是对象", "en": "'{field}' must be an object"},
     "string_pattern_mismatch": {"zh": "“{field}”格式不对", "en": "'{field}' is not in the expected form"},
     "value_error": {"zh": "“{field}”的值无效", "en": "'{field}' is not valid"},
+    "control_character": {
+        "zh": "“{field}”含有控制字符（{codepoint}）；请只用可见文字",
+        "en": "'{field}' holds a control character ({codepoint}); use visible text only",
+    },
+    "number_out_of_range": {"zh": "“{field}”的数值超出范围", "en": "'{field}' is out of range"},
+    "null_not_allowed": {
+        "zh": "“{field}”不能设为 null；不修改就不要发送这个字段",
+        "en": "'{field}' cannot be null; leave it out to keep it unchanged",
+    },
+    "year_out_of_range": {
+        "zh": "“{field}”的年份必须在 {min} 到 {max} 之间",
+        "en": "'{field}' must lie between the years {min} and {max}",
+    },
     "lat_lon_together": {"zh": "lat 和 lon 要一起给出，或都不给", "en": "give lat and lon together, or neither"},
 }
 _ANY_FIELD_PROBLEM = {"zh": "“{field}”的值无效", "en": "'{field}' is not valid"}

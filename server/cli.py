@@ -70,7 +70,7 @@ def create_user(
             user = create(session=session, hasher=hasher, data=data, actor_id=None)
             typer.echo(f"Created {user.role} '{user.username}' ({user.id}).")
     except DomainError as exc:
-        typer.echo(f"Not created: {exc.detail}", err=True)
+        typer.echo(f"Not created: {exc.detail('zh')} {exc.detail('en')}", err=True)
         raise typer.Exit(2) from None
     finally:
         engine.dispose()

@@ -26,8 +26,11 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 30
     refresh_token_days: int = 30
-    login_max_failures: int = 10
-    login_window_seconds: int = 300
+    # Sign-in throttling: free failures per (username, address) and per address, then growing delays.
+    login_free_failures: int = 5
+    login_free_failures_per_address: int = 30
+    login_window_seconds: int = 900
+    login_max_delay_seconds: int = 300
     # Argon2 cost; tests lower it, production keeps the library's defaults.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -57,6 +60,16 @@ class Settings(BaseSettings):
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    def login_throttle(self):  # type: ignore[no-untyped-def]
+        from server.users.sessions import Throttle
+
+        return Throttle(
+            free_per_account_and_address=self.login_free_failures,
+            free_per_address=self.login_free_failures_per_address,
+            window_seconds=self.login_window_seconds,
+            max_delay_seconds=self.login_max_delay_seconds,
+        )
 
     def deadline_days(self, severity: str) -> int:
         return {

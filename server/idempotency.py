@@ -31,6 +31,6 @@ def write_once(
         return result, True
     except IntegrityError:
         existing = session.get(model, record_id)
-        if existing is None:
-            raise
+        if existing is None:  # another row it writes (say a hazard id) is taken: nothing of ours was kept
+            raise Conflict("write_conflict") from None
         return replay(existing), False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from server.config import Settings, get_settings
 from server.db import make_engine
 from server.error_handlers import install_error_handlers
 from server.hazards.routes import router as hazards_router
+from server.inputs import HostileQueryMiddleware
 from server.inspections.routes import router as inspections_router
 from server.jobs import background_jobs
 from server.notices.routes import router as notices_router
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hasher = security.make_password_hasher(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         )
+        # Unknown usernames are checked against this, so a sign-in takes as long whether the user exists.
+        app.state.dummy_hash = app.state.hasher.hash(secrets.token_hex(16))
         try:
             async with background_jobs(engine, settings):
                 yield
@@ -59,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url="/docs",
     )
+    app.add_middleware(HostileQueryMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (

@@ -30,7 +30,7 @@ from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFEROUND = Path(sys.executable).parent / "saferound"
-ADMIN_PASSWORD = "admin-password-1"
+ADMIN_PASSWORD = "Lantern-harbour-91"
 PASSWORD = "officer-password-1"
 FULL_PROFILE = {**{flag: True for flag in PROFILE_FLAGS}, "building_count": 10, "household_count": 800}
 _seq = itertools.count(1)

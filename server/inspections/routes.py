@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
+from server.inputs import UTCTime
 from server.inspections import service
 from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic
 
@@ -48,7 +48,7 @@ def list_inspections(
     site_id: uuid.UUID | None = None,
     category: str | None = None,
     inspector_id: uuid.UUID | None = None,
-    since: datetime | None = None,
+    since: UTCTime | None = None,
     limit: int = Query(default=50, ge=1, le=200),
     cursor: str | None = None,
 ) -> InspectionPage:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
+from server.inputs import UTCTime
 from server.notices import service
 from server.notices.models import NoticeIn, NoticePublic
 from server.notices.pdf import render_notice_pdf
@@ -66,7 +66,7 @@ def list_notices(
     session: SessionDep,
     organization_id: uuid.UUID | None = None,
     acknowledged: bool | None = None,
-    since: datetime | None = None,
+    since: UTCTime | None = None,
     limit: int = Query(default=200, ge=1, le=1000),
 ) -> list[NoticePublic]:
     return service.list_notices(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from fastapi import APIRouter, Query, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep
+from server.inputs import UTCTime
 from server.trainings import service
 from server.trainings.models import TrainingIn, TrainingPublic
 
@@ -28,7 +28,7 @@ def list_trainings(
     user: CurrentUser,
     session: SessionDep,
     site_id: uuid.UUID | None = None,
-    since: datetime | None = None,
+    since: UTCTime | None = None,
     limit: int = Query(default=200, ge=1, le=1000),
 ):  # type: ignore[no-untyped-def]
     return service.list_trainings(session=session, user=user, site_id=site_id, since=since, limit=limit)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from server import security
 from server.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
-from server.errors import Unauthorized
-from server.users import service
+from server.users import service, sessions
 from server.users.models import (
     MePublic,
     MeUpdate,
@@ -31,41 +28,51 @@ from server.users.models import (
 router = APIRouter()
 
 
-def _tokens(request: Request, settings: SettingsDep, user: User) -> TokenPair:
-    secret = request.app.state.token_secret
-    return TokenPair(
-        access_token=security.create_token(
-            secret=secret, user_id=user.id, kind="access", lifetime=timedelta(minutes=settings.access_token_minutes)
-        ),
-        refresh_token=security.create_token(
-            secret=secret, user_id=user.id, kind="refresh", lifetime=timedelta(days=settings.refresh_token_days)
-        ),
-        expires_in=settings.access_token_minutes * 60,
+def _token_settings(request: Request, settings: SettingsDep) -> sessions.TokenSettings:
+    return sessions.TokenSettings(
+        secret=request.app.state.token_secret,
+        access_minutes=settings.access_token_minutes,
+        refresh_days=settings.refresh_token_days,
     )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/auth/token", response_model=TokenPair, tags=["auth"])
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenPair:
-    user = service.authenticate(
+    user = sessions.authenticate(
         session=session,
         hasher=request.app.state.hasher,
+        dummy_hash=request.app.state.dummy_hash,
         username=form.username,
         password=form.password,
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
+        address=_address(request),
+        throttle=settings.login_throttle(),
     )
-    return _tokens(request, settings, user)
+    pair = sessions.open_session(
+        session=session, user=user, address=_address(request), tokens=_token_settings(request, settings)
+    )
+    return TokenPair.model_validate(pair)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, tags=["auth"])
 def refresh(request: Request, body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
-    user_id = security.read_token(secret=request.app.state.token_secret, token=body.refresh_token, kind="refresh")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.is_active:
-        raise Unauthorized("invalid_token")
-    return _tokens(request, settings, user)
+    """A new pair; the refresh token sent is spent. Store the new refresh token: a spent one ends the session."""
+    pair = sessions.rotate_refresh_token(
+        session=session, refresh_token=body.refresh_token, tokens=_token_settings(request, settings)
+    )
+    return TokenPair.model_validate(pair)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Ends this sign-in: its access and refresh tokens stop working."""
+    sessions.sign_out(session=session, session_id=getattr(request.state, "auth_session_id", None))
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MePublic, tags=["auth"])
@@ -77,7 +84,7 @@ def me(user: CurrentUser, session: SessionDep) -> MePublic:
 
 @router.patch("/me", response_model=MePublic, tags=["auth"])
 def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep) -> MePublic:
-    user = service.update_self(session=session, user=user, changes=body.model_dump(exclude_unset=True))
+    user = service.update_self(session=session, user=user, changes=body.model_dump(exclude_unset=True))  # audited
     return MePublic(
         **UserPublic.model_validate(user).model_dump(), site_ids=service.site_ids_for(session=session, user=user)
     )
