@@ -166,6 +166,17 @@ class ApiClient:
     def forget_tokens(self) -> None:
         self._set_tokens(None)
 
+    def logout(self) -> None:
+        """POST /auth/logout, so the tokens stop working on the server too; then forget them. Offline or
+        refused, the phone forgets them anyway (they expire on their own)."""
+        tokens = self.tokens
+        if tokens is not None and tokens.access_token:
+            try:
+                self._send("POST", "/auth/logout", headers={"Authorization": f"Bearer {tokens.access_token}"})
+            except ApiError:
+                pass
+        self.forget_tokens()
+
     def _set_tokens(self, tokens: Tokens | None) -> None:
         with self._lock:
             self.tokens = tokens

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from server.audit.models import AuditEvent
-from tests.conftest import ENGLISH
 from tests.factories import PASSWORD
 
 API = "/api/v1"
