@@ -291,6 +291,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "这个文件是{what:file_kind}，不是服务器接受的照片。{what:file_advice}",
         "en": "This file is {what:file_kind}, not a photo the server accepts. {what:file_advice}",
     },
+    "image_too_big_to_decode": {
+        "zh": "这张图片（{pixels}）解码后需要 {decoded_mb} MB 内存（上限 {limit_mb} MB），服务器不能接收。"
+        "请发送相机拍摄的照片或缩小后再发。",
+        "en": "This image ({pixels}) would take {decoded_mb} MB to decode (the limit is {limit_mb} MB). "
+        "Send the photo as the camera took it, or smaller.",
+    },
+    "decode_busy": {
+        "zh": "服务器正在处理其他照片，本次没有保存；请 {seconds} 秒后重试。",
+        "en": "The server is busy with other photos; nothing was saved. Try again in {seconds} seconds.",
+    },
+    "body_too_large": {
+        "zh": "请求体太大（上限 {limit_mb} MB），没有读取也没有保存；请分批发送。",
+        "en": "The request body is too large (the limit is {limit_mb} MB); it was not read and nothing was saved.",
+    },
     "too_many_pixels": {
         "zh": "这张图片有 {pixels} 像素（上限 {limit}），不是服务器能接收的相机照片。请发送相机拍摄的原图。",
         "en": "This image has {pixels} pixels (the limit is {limit}); it is not a camera photo the "

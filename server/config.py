@@ -43,6 +43,12 @@ class Settings(BaseSettings):
 
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
+    # What decoding one image may allocate (width × height × bands × bytes per sample), and how many at once.
+    photo_max_decoded_mb: int = 100
+    photo_decode_concurrency: int = 2
+    photo_decode_wait_seconds: float = 20
+    # JSON bodies larger than this are refused before they are read (uploads have photo_max_bytes).
+    json_max_bytes: int = 2 * 1024 * 1024
     photo_display_px: int = 1600
     photo_thumb_px: int = 320
     photo_cache_seconds: int = 86400

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from server import security
+from server.budgets import BodyLimitMiddleware
 from server.checklists import service as checklists
 from server.checklists.routes import router as checklists_router
 from server.config import Settings, get_settings
@@ -19,6 +20,7 @@ from server.inputs import HostileQueryMiddleware
 from server.inspections.routes import router as inspections_router
 from server.jobs import background_jobs
 from server.notices.routes import router as notices_router
+from server.photos.imaging import DecodeGate
 from server.photos.routes import router as photos_router
 from server.request_id import RequestIdMiddleware
 from server.rounds.routes import router as rounds_router
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hasher = security.make_password_hasher(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         )
+        app.state.decode_gate = DecodeGate(settings.photo_decode_concurrency, settings.photo_decode_wait_seconds)
         # Unknown usernames are checked against this, so a sign-in takes as long whether the user exists.
         app.state.dummy_hash = app.state.hasher.hash(secrets.token_hex(16))
         try:
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
     )
     app.add_middleware(HostileQueryMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, json_max_bytes=settings.json_max_bytes, upload_max_bytes=settings.photo_max_bytes
+    )
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (

@@ -60,6 +60,7 @@ def upload_photo(
     photo_id: uuid.UUID,
     fields: PhotoFields,
     content: bytes,
+    gate: imaging.DecodeGate | None = None,
 ) -> tuple[PhotoPublic, bool]:
     """Store one photo under the phone's id. Returns (photo, created); a replay returns the stored one.
 
@@ -78,6 +79,8 @@ def upload_photo(
         tz=settings.tz,
         display_px=settings.photo_display_px,
         thumb_px=settings.photo_thumb_px,
+        max_decoded_bytes=settings.photo_max_decoded_mb * 1024 * 1024,
+        gate=gate,
     )
     files = rendition_files(processed, content)
     photo = Photo(
