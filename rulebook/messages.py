@@ -103,6 +103,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "地址或查询参数中有控制字符（{codepoint}）；请去掉后再试。",
         "en": "The address or query string holds a control character ({codepoint}); remove it and try again.",
     },
+    "notice_one_site": {
+        "zh": "一份整改通知书只能针对一个社区的隐患；请按社区分别开具。",
+        "en": "A notice covers the hazards of one site; issue one notice per site.",
+    },
     "write_conflict": {
         "zh": "这次写入与已保存的记录冲突；本次没有做任何修改。",
         "en": "This write conflicts with a record already stored; nothing was changed.",

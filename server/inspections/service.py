@@ -17,7 +17,7 @@ from server.config import Settings
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import AnswerIn, Inspection, InspectionIn, InspectionPage, InspectionPublic
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
@@ -67,7 +67,9 @@ def submit_inspection(
 
     Returns (inspection, created); a replay of the same body returns the stored one."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
-    existing = session.get(Inspection, inspection_id)
+    existing = stored_in_scope(
+        session, Inspection, inspection_id, fieldwork_condition(user, Inspection.site_id), "inspection"
+    )
     if existing is not None:
         return _replay(existing, request_hash), False
 

@@ -20,6 +20,7 @@ from server.config import Settings
 from server.db import end_read, write_unit
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.hazards.models import Hazard
+from server.idempotency import stored_in_scope
 from server.photos import imaging
 from server.photos.models import Photo, PhotoFields, PhotoLink, PhotoPublic, PhotoSize
 from server.photos.storage import PhotoStore, photo_key
@@ -68,7 +69,7 @@ def upload_photo(
     database never names a file that is not there and a failed request leaves nothing behind."""
     user_id = user.id
     request_hash = canonical_hash({"sha256": hashlib.sha256(content).hexdigest(), **fields.model_dump(mode="json")})
-    existing = session.get(Photo, photo_id)
+    existing = stored_in_scope(session, Photo, photo_id, photo_condition(user), "photo")
     if existing is not None:
         return _replay(existing, request_hash), False
     end_read(session)  # the image work below holds no transaction

@@ -11,7 +11,7 @@ from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.errors import Invalid
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
@@ -29,7 +29,9 @@ def log_training(
     *, session: Session, user: User, training_id: uuid.UUID, data: TrainingIn
 ) -> tuple[TrainingPublic, bool]:
     request_hash = canonical_hash(data.model_dump(mode="json"))
-    existing = session.get(TrainingSession, training_id)
+    existing = stored_in_scope(
+        session, TrainingSession, training_id, fieldwork_condition(user, TrainingSession.site_id), "training"
+    )
     if existing is not None:
         return _replay(existing, request_hash), False
     unknown = [t for t in data.topics if t not in CATEGORIES]
