@@ -207,6 +207,19 @@ class Admin:
         officer.site_ids.append(site["id"])
 
     def get(self, path: str, **params: Any) -> Any:
+        """The JSON answer; for a paged list ({items, next_cursor}), every item of every page."""
+        response = self.client.get(path, params=params)
+        response.raise_for_status()
+        body = response.json()
+        if isinstance(body, dict) and set(body) == {"items", "next_cursor"}:
+            items = body["items"]
+            while body["next_cursor"]:
+                body = self.get_page(path, cursor=body["next_cursor"], **params)
+                items += body["items"]
+            return items
+        return body
+
+    def get_page(self, path: str, **params: Any) -> Any:
         response = self.client.get(path, params=params)
         response.raise_for_status()
         return response.json()

@@ -17,6 +17,7 @@ import httpx
 API_PREFIX = "/api/v1"
 # Refresh the access token this long before it expires, so a request never races its expiry.
 REFRESH_MARGIN_SECONDS = 60
+PAGE_SIZE = 500  # the server's largest page
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -231,6 +232,17 @@ class ApiClient:
 
     def get_json(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+
+    def get_all(self, path: str, *, page_size: int = PAGE_SIZE, **params: Any) -> list[Any]:
+        """Every item of a paged list ({items, next_cursor}), following the cursors to the last page."""
+        items: list[Any] = []
+        cursor = None
+        while True:
+            page = self.get_json(path, limit=page_size, cursor=cursor, **params)
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
 
     def _fresh_access_token(self) -> str:
         tokens = self.tokens

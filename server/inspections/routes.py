@@ -49,7 +49,7 @@ def list_inspections(
     category: str | None = None,
     inspector_id: uuid.UUID | None = None,
     since: UTCTime | None = None,
-    limit: int = Query(default=50, ge=1, le=200),
+    limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = None,
 ) -> InspectionPage:
     return service.list_inspections(

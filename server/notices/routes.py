@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.inputs import UTCTime
 from server.notices import service
 from server.notices.models import NoticeIn, NoticePublic
 from server.notices.pdf import render_notice_pdf
+from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from server.photos import service as photos
 from server.photos.models import PhotoSize
 from server.photos.storage import make_photo_store
@@ -60,18 +61,26 @@ def put_notice(
     return notice
 
 
-@router.get("/notices", response_model=list[NoticePublic])
+@router.get("/notices", response_model=Page[NoticePublic])
 def list_notices(
     user: CurrentUser,
     session: SessionDep,
     organization_id: uuid.UUID | None = None,
     acknowledged: bool | None = None,
     since: UTCTime | None = None,
-    limit: int = Query(default=200, ge=1, le=1000),
-) -> list[NoticePublic]:
-    return service.list_notices(
-        session=session, user=user, organization_id=organization_id, acknowledged=acknowledged, since=since, limit=limit
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[NoticePublic]:
+    items, next_cursor = service.page_notices(
+        session=session,
+        user=user,
+        organization_id=organization_id,
+        acknowledged=acknowledged,
+        since=since,
+        cursor=cursor,
+        limit=limit,
     )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/notices/{notice_id}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})

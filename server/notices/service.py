@@ -23,6 +23,7 @@ from server.hazards.service import default_deadline
 from server.hazards.transitions import move_hazard
 from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.notices.models import Notice, NoticeHazard, NoticeIn, NoticePublic
+from server.paging import cut, keyset
 from server.scope import assigned_site_ids, hazard_condition
 from server.sync.changes import stamp_change
 from server.users.models import Organization, Role, User
@@ -294,6 +295,29 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
             )
             stamp_change(session, notice)
     return to_public(session, notice)
+
+
+def page_notices(
+    *,
+    session: Session,
+    user: User,
+    organization_id: uuid.UUID | None,
+    acknowledged: bool | None,
+    since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[NoticePublic], str | None]:
+    """Newest issued first."""
+    query = select(Notice).where(notice_condition(user))
+    if organization_id:
+        query = query.where(Notice.organization_id == organization_id)
+    if acknowledged is not None:
+        query = query.where(Notice.acknowledged_at.is_not(None) if acknowledged else Notice.acknowledged_at.is_(None))
+    if since:
+        query = query.where(Notice.issued_at >= since)
+    query = keyset(query, Notice.issued_at, Notice.id, cursor=cursor, limit=limit, descending=True)
+    rows, next_cursor = cut(session.exec(query).all(), limit, "issued_at")
+    return to_public_many(session, rows), next_cursor
 
 
 def list_notices(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from server.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
+from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from server.users import service, sessions
 from server.users.models import (
     MePublic,
@@ -95,11 +96,19 @@ def create_user(request: Request, body: UserCreate, admin: AdminUser, session: S
     return service.create_user(session=session, hasher=request.app.state.hasher, data=body, actor_id=admin.id)
 
 
-@router.get("/users", response_model=list[UserPublic], tags=["admin"])
-def list_users(
-    admin: AdminUser, session: SessionDep, role: Role | None = None, organization_id: uuid.UUID | None = None
-) -> list[User]:
-    return service.list_users(session=session, role=role, organization_id=organization_id)
+@router.get("/users", response_model=Page[UserPublic], tags=["admin"])
+def list_users(  # type: ignore[no-untyped-def]
+    admin: AdminUser,
+    session: SessionDep,
+    role: Role | None = None,
+    organization_id: uuid.UUID | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+):
+    items, next_cursor = service.page_users(
+        session=session, role=role, organization_id=organization_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, tags=["admin"])
@@ -119,9 +128,10 @@ def create_organization(body: OrganizationCreate, admin: AdminUser, session: Ses
     return service.create_organization(session=session, data=body, actor_id=admin.id)
 
 
-@router.get("/organizations", response_model=list[OrganizationPublic], tags=["admin"])
-def list_organizations(admin: AdminUser, session: SessionDep):  # type: ignore[no-untyped-def]
-    return service.list_organizations(session=session)
+@router.get("/organizations", response_model=Page[OrganizationPublic], tags=["admin"])
+def list_organizations(admin: AdminUser, session: SessionDep, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):  # type: ignore[no-untyped-def]
+    items, next_cursor = service.page_organizations(session=session, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/organizations/{organization_id}", response_model=OrganizationPublic, tags=["admin"])

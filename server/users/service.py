@@ -14,6 +14,7 @@ from server.audit import service as audit
 from server.common import utcnow
 from server.db import write_unit
 from server.errors import Conflict, Invalid, from_rule, not_found
+from server.paging import cut, keyset
 from server.sites.models import Assignment
 from server.users.models import (
     Organization,
@@ -145,6 +146,23 @@ def list_users(*, session: Session, role: Role | None = None, organization_id: u
     if organization_id:
         query = query.where(User.organization_id == organization_id)
     return list(session.exec(query).all())
+
+
+def page_users(
+    *, session: Session, role: Role | None, organization_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[list[User], str | None]:
+    query = select(User)
+    if role:
+        query = query.where(User.role == role.value)
+    if organization_id:
+        query = query.where(User.organization_id == organization_id)
+    query = keyset(query, User.username, User.id, cursor=cursor, limit=limit)
+    return cut(session.exec(query).all(), limit, "username")
+
+
+def page_organizations(*, session: Session, cursor: str | None, limit: int) -> tuple[list[Organization], str | None]:
+    query = keyset(select(Organization), Organization.name, Organization.id, cursor=cursor, limit=limit)
+    return cut(session.exec(query).all(), limit, "name")
 
 
 def get_user(*, session: Session, user_id: uuid.UUID) -> User:

@@ -325,3 +325,10 @@ def test_background_sync_sends_work_as_it_is_saved(field):
     finally:
         phone.stop_sync()
     assert phone.sync_status()["state"] == "idle"
+
+
+def test_the_phone_follows_cursors_to_every_site(field):
+    phone = field.phone()
+    one_by_one = phone.api.get_all("/sites", page_size=1)
+    assert len(one_by_one) == len(field.sites) >= 2
+    assert {s["id"] for s in one_by_one} == {s["id"] for s in phone.sites()}

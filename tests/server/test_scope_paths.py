@@ -95,3 +95,62 @@ def test_replaying_another_sites_hazard_and_training_looks_missing(world, client
     training_id = uuid.uuid4()
     assert client.put(f"{API}/trainings/{training_id}", json=training, headers=world.headers(mine)).status_code == 201
     assert client.put(f"{API}/trainings/{training_id}", json=training, headers=world.headers(other)).status_code == 404
+
+
+def walk(client, path, headers, limit):
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        r = client.get(f"{API}{path}", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert set(body) == {"items", "next_cursor"}
+        assert len(body["items"]) <= limit
+        seen += [item["id"] for item in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if not cursor:
+            return seen, pages
+
+
+def test_every_list_pages_with_limit_and_cursor_and_reaches_every_item(world, client):
+    company = world.org()
+    sites = [world.site(company) for _ in range(5)]
+    officer = world.officer(*sites)
+    admin = world.admin()
+    for site in sites:
+        body = {
+            "site_id": str(site.id),
+            "held_at": "2026-11-20T10:00:00+08:00",
+            "topics": ["gas"],
+            "trainer": "张伟",
+            "attendee_count": 10,
+            "duration_minutes": 30,
+        }
+        assert (
+            client.put(f"{API}/trainings/{uuid.uuid4()}", json=body, headers=world.headers(officer)).status_code == 201
+        )
+        hazard_id = raise_hazard(world, client, officer, site)
+        notice = {"organization_id": str(company.id), "hazard_ids": [hazard_id]}
+        assert client.post(f"{API}/notices", json=notice, headers=world.headers(officer)).status_code == 201
+    for path, who, expected in [
+        ("/sites", officer, 5),
+        ("/trainings", officer, 5),
+        ("/notices", officer, 5),
+        ("/users", admin, None),
+        ("/organizations", admin, None),
+        ("/assignments", admin, 5),
+    ]:
+        everything, _ = walk(client, path, world.headers(who), 500)
+        paged, pages = walk(client, path, world.headers(who), 2)
+        assert paged == everything and len(set(paged)) == len(paged), path
+        if expected is not None:
+            assert len(everything) == expected, path
+        assert pages == max(1, -(-len(everything) // 2)), path  # no empty last page
+
+
+def test_limits_over_500_and_foreign_cursors_are_422(world, client):
+    h = world.headers(world.admin())
+    assert client.get(f"{API}/sites", params={"limit": 501}, headers=h).status_code == 422
+    r = client.get(f"{API}/notices", params={"cursor": "not-a-cursor"}, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "bad_cursor"

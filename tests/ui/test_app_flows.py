@@ -391,7 +391,7 @@ def test_officer_logs_a_training_session(app, server):
     assert app.screens.current == "site", screen(app).error
     sync(app)
     with server.client("zhangwei") as client:
-        trainings = client.get("/trainings").json()
+        trainings = client.get("/trainings").json()["items"]
     assert any(
         t["attendee_count"] == 36 and set(t["topics"]) == {"gas", "fire"} and len(t["photo_ids"]) == 1
         for t in trainings
@@ -414,7 +414,7 @@ def test_property_company_acknowledges_and_submits_evidence(app, server):
     sync(app)
     assert server_hazard(server, "anju", story["hazard_id"])["status"] == "rectifying"
     with server.client("anju") as client:
-        assert all(n["acknowledged_at"] for n in client.get("/notices").json())
+        assert all(n["acknowledged_at"] for n in client.get("/notices").json()["items"])
 
     go_tab(app, "notices")
     d.tap(d.find_all(screen(app), "NoticeRow")[0])
