@@ -107,6 +107,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "一份整改通知书只能针对一个社区的隐患；请按社区分别开具。",
         "en": "A notice covers the hazards of one site; issue one notice per site.",
     },
+    "pdf_throttled": {
+        "zh": "您在短时间内生成了太多份通知书 PDF；请 {seconds} 秒后再试。",
+        "en": "You have printed many notice PDFs in a short time; try again in {seconds} seconds.",
+    },
     "write_conflict": {
         "zh": "这次写入与已保存的记录冲突；本次没有做任何修改。",
         "en": "This write conflicts with a record already stored; nothing was changed.",

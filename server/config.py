@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     photo_max_decoded_mb: int = 100
     photo_decode_concurrency: int = 2
     photo_decode_wait_seconds: float = 20
+    # Notice PDFs: rendered ones kept (by notice version) up to this size; renders per user per minute.
+    notice_pdf_cache_mb: int = 64
+    notice_pdf_renders_per_minute: int = 6
     # JSON bodies larger than this are refused before they are read (uploads have photo_max_bytes).
     json_max_bytes: int = 2 * 1024 * 1024
     photo_display_px: int = 1600

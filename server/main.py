@@ -19,6 +19,7 @@ from server.hazards.routes import router as hazards_router
 from server.inputs import HostileQueryMiddleware
 from server.inspections.routes import router as inspections_router
 from server.jobs import background_jobs
+from server.notices.printing import PdfCache, RenderLimiter
 from server.notices.routes import router as notices_router
 from server.photos.imaging import DecodeGate
 from server.photos.routes import router as photos_router
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         )
         app.state.decode_gate = DecodeGate(settings.photo_decode_concurrency, settings.photo_decode_wait_seconds)
+        app.state.notice_pdfs = PdfCache(settings.notice_pdf_cache_mb * 1024 * 1024)
+        app.state.notice_pdf_limiter = RenderLimiter(settings.notice_pdf_renders_per_minute)
         # Unknown usernames are checked against this, so a sign-in takes as long whether the user exists.
         app.state.dummy_hash = app.state.hasher.hash(secrets.token_hex(16))
         try:

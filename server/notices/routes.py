@@ -8,9 +8,8 @@ from fastapi import APIRouter, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.inputs import UTCTime
-from server.notices import service
+from server.notices import printing, service
 from server.notices.models import NoticeIn, NoticePublic
-from server.notices.pdf import render_notice_pdf
 from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from server.photos import service as photos
 from server.photos.models import PhotoSize
@@ -95,9 +94,22 @@ def notice_pdf(
         found = photos.find_photo_file(session=session, user=user, photo_id=photo_id, size=PhotoSize.display)
         return store.read(found.key)
 
-    pdf = render_notice_pdf(document, tz=settings.tz, photo_loader=before_photo)
+    etag = f'"{printing.document_version(document)}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    pdf, _version = printing.printed_notice(
+        document=document,
+        user_id=user.id,
+        cache=request.app.state.notice_pdfs,
+        limiter=request.app.state.notice_pdf_limiter,
+        photo_loader=before_photo,
+        tz=settings.tz,
+    )
     return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'}
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"', **headers},
     )
 
 

@@ -151,3 +151,57 @@ def test_upload_answers_503_with_retry_after_while_every_decode_slot_is_taken(wo
     assert r.status_code == 503
     assert r.headers["Retry-After"] == "1"
     assert httpx.codes.SERVICE_UNAVAILABLE == r.status_code
+
+
+def _notice_with_photo(world, client):
+    from tests.server.test_remediation import raise_hazard
+
+    company = world.org()
+    site = world.site(company)
+    officer = world.officer(site)
+    hazard_id = raise_hazard(world, client, officer, site)
+    r = client.post(
+        f"{API}/notices",
+        json={"organization_id": str(company.id), "hazard_ids": [hazard_id]},
+        headers=world.headers(officer),
+    )
+    assert r.status_code == 201, r.text
+    return officer, r.json()
+
+
+def test_notice_pdfs_are_cached_by_version_and_renders_are_budgeted_per_user(world, client):
+    from server.notices.printing import RenderLimiter
+
+    world.app.state.notice_pdf_limiter = RenderLimiter(per_minute=1)
+    officer, notice = _notice_with_photo(world, client)
+    url = f"{API}/notices/{notice['id']}.pdf"
+    first = client.get(url, headers=world.headers(officer))
+    assert first.status_code == 200
+    again = client.get(url, headers=world.headers(officer))  # the same version: from the cache, not a render
+    assert again.status_code == 200 and again.content == first.content
+    assert (
+        client.get(url, headers={**world.headers(officer), "If-None-Match": first.headers["ETag"]}).status_code == 304
+    )
+    # the notice changes (receipt): a new version, a new render, which this user's budget no longer allows
+    from sqlmodel import select
+
+    from server.common import utcnow
+    from server.notices.models import Notice
+
+    with world.session() as s:
+        row = s.exec(select(Notice).where(Notice.id == uuid.UUID(notice["id"]))).one()
+        row.acknowledged_at = utcnow()
+        s.add(row)
+        s.commit()
+    limited = client.get(url, headers=world.headers(officer))
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "pdf_throttled" and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_notice_pdf_embeds_photos_at_print_resolution():
+    from server.notices.printing import PRINT_PX, at_print_resolution
+
+    big = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (10, 120, 200)).save(big, "JPEG", quality=95)
+    small = Image.open(io.BytesIO(at_print_resolution(big.getvalue())))
+    assert max(small.size) == PRINT_PX
