@@ -44,8 +44,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The server is busy right now; nothing was saved. Try again in a moment.",
     },
     "internal_error": {
-        "zh": "服务器出错了，已记录下来；请稍后再试。",
-        "en": "Something went wrong on the server. It was logged; try again later.",
+        "zh": "服务器出错了，已记录下来（编号 {request_id}）；请稍后再试。",
+        "en": "Something went wrong on the server. It was logged (request {request_id}); try again later.",
     },
     "id_conflict": {
         "zh": "这个编号下已经记录了另一条{record:record}；本次没有做任何修改。",

@@ -88,18 +88,37 @@ class Settings(BaseSettings):
         }[severity]
 
     def token_secret(self) -> str:
-        """The signing secret: from the environment, else generated once and kept in the data dir."""
+        """The signing secret: from the environment, else generated once and kept in the data dir (0600).
+        A secret shorter than 32 bytes stops the start: tokens signed with it could be forged."""
         if self.secret_key:
-            return self.secret_key
+            return _strong(self.secret_key, "SAFEROUND_SECRET_KEY")
         path = self.data_dir / "secret_key"
         if path.exists():
-            return path.read_text().strip()
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+            return _strong(path.read_text().strip(), str(path))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_urlsafe(48)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secret)
         return secret
+
+
+MIN_SECRET_BYTES = 32
+
+
+class WeakSecret(RuntimeError):
+    pass
+
+
+def _strong(secret: str, where: str) -> str:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise WeakSecret(
+            f"{where} is {len(secret.encode())} bytes; a signing secret needs at least {MIN_SECRET_BYTES} "
+            "(unset it and SafeRound makes one in the data dir)."
+        )
+    return secret
 
 
 @lru_cache

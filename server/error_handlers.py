@@ -106,4 +106,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(request, 500, "internal_error", request_id=current_request_id.get())
+        request_id = current_request_id.get()
+        return error_response(request, 500, "internal_error", {"request_id": request_id}, request_id=request_id)

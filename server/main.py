@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from server import security
+from server.apidocs import install_api_docs
 from server.budgets import BodyLimitMiddleware
 from server.checklists import service as checklists
 from server.checklists.routes import router as checklists_router
@@ -16,6 +17,7 @@ from server.config import Settings, get_settings
 from server.db import make_engine
 from server.error_handlers import install_error_handlers
 from server.hazards.routes import router as hazards_router
+from server.headers import SecurityHeadersMiddleware
 from server.inputs import HostileQueryMiddleware
 from server.inspections.routes import router as inspections_router
 from server.jobs import background_jobs
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        app.state.token_secret = settings.token_secret()  # first: a weak secret stops the start (WeakSecret)
         # No checklists, no inspections: a missing or empty folder stops the start with its path.
         registry = checklists.ChecklistRegistry.from_directory(settings.checklists_dir)
         engine = make_engine(settings.resolved_database_url)
@@ -46,7 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.checklists = registry
-        app.state.token_secret = settings.token_secret()
         app.state.hasher = security.make_password_hasher(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         )
@@ -67,12 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
     )
+    install_api_docs(app, f"{API_PREFIX}/openapi.json")
     app.add_middleware(HostileQueryMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, json_max_bytes=settings.json_max_bytes, upload_max_bytes=settings.photo_max_bytes
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (

@@ -1,5 +1,6 @@
 """sessions that end, throttling by address
 
+audit_event.client_request_id (the caller's X-Request-ID; request_id is the server's own);
 user.token_generation (a password, role or activity change ends earlier tokens); auth_session (one per
 sign-in, refresh tokens rotate within it); login_failure.address (throttle by username and address).
 
@@ -22,6 +23,8 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMN (no table copy): the audit table's triggers that refuse changes stay in place.
+    op.add_column('audit_event', sa.Column('client_request_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('token_generation', sa.Integer(), server_default='0', nullable=False))
     with op.batch_alter_table('login_failure', schema=None) as batch_op:
@@ -50,3 +53,4 @@ def downgrade() -> None:
         batch_op.drop_column('address')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('token_generation')
+    op.drop_column('audit_event', 'client_request_id')
