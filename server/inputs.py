@@ -73,10 +73,28 @@ class InputModel(BaseModel):
         return data
 
 
+def _document_null_only_where_allowed(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """The OpenAPI says null only for the fields a PATCH may clear, as the server enforces."""
+    clearable = getattr(model, "may_clear", frozenset())
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf")
+        if name in clearable or not options:
+            continue
+        kept = [o for o in options if o.get("type") != "null"]
+        if len(kept) == 1:
+            prop.pop("anyOf")
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+        if prop.get("default", 0) is None:
+            prop.pop("default")
+
+
 class PatchModel(InputModel):
     """Base of PATCH bodies: a field left out is unchanged; an explicit null clears only the fields named in
     `may_clear` and is refused on every other field (a null name or profile would break every reader)."""
 
+    model_config = ConfigDict(json_schema_extra=_document_null_only_where_allowed)
     may_clear: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")

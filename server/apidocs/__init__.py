@@ -47,6 +47,8 @@ def _codes_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = {"400", "422", "503"}
     if operation.get("security"):
         codes |= {"401", "403"}
+    if "/auth/" in path:
+        codes.add("401")
     if "{" in path:
         codes.add("404")
     if method in ("put", "post", "patch", "delete"):
