@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Argon2 cost; tests lower it, production keeps the library's defaults.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Password checks at once (each holds argon2_memory_kib); they run at low CPU priority.
+    password_check_concurrency: int = 2
 
     deadline_days_red: int = 3
     deadline_days_yellow: int = 7

@@ -57,10 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.notice_pdf_limiter = RenderLimiter(settings.notice_pdf_renders_per_minute)
         # Unknown usernames are checked against this, so a sign-in takes as long whether the user exists.
         app.state.dummy_hash = app.state.hasher.hash(secrets.token_hex(16))
+        app.state.password_verifier = security.PasswordVerifier(
+            app.state.hasher, concurrency=settings.password_check_concurrency
+        )
         try:
             async with background_jobs(engine, settings):
                 yield
         finally:
+            app.state.password_verifier.close()
             engine.dispose()
 
     app = FastAPI(

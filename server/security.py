@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +18,32 @@ ALGORITHM = "HS256"
 
 def make_password_hasher(*, time_cost: int = 3, memory_kib: int = 65536) -> PasswordHash:
     return PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib),))
+
+
+def _lower_priority(niceness: int) -> None:
+    """This thread (and the Argon2 lane threads it starts, which inherit it) yields the CPU to requests."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError):  # not Linux, or not allowed: hashing runs at normal priority
+        pass
+
+
+class PasswordVerifier:
+    """Checks passwords on a few low-priority threads of their own: at most `concurrency` Argon2 runs at once
+    (each takes its memory cost), and while requests want the CPU, hashing waits — a burst of sign-ins
+    cannot slow everyone else's writes."""
+
+    def __init__(self, hasher: PasswordHash, *, concurrency: int = 2, niceness: int = 10):
+        self.hasher = hasher
+        self._pool = ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="password", initializer=_lower_priority, initargs=(niceness,)
+        )
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        return self._pool.submit(self.hasher.verify, password, password_hash).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def create_token(

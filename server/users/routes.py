@@ -47,7 +47,7 @@ def login(
 ) -> TokenPair:
     user = sessions.authenticate(
         session=session,
-        hasher=request.app.state.hasher,
+        verifier=request.app.state.password_verifier,
         dummy_hash=request.app.state.dummy_hash,
         username=form.username,
         password=form.password,

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pwdlib import PasswordHash
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
@@ -19,6 +18,7 @@ from server.common import utcnow
 from server.db import end_read, write_unit
 from server.errors import TooManyRequests, Unauthorized
 from server.inputs import bad_character
+from server.security import PasswordVerifier
 from server.users.models import AuthSession, LoginFailure, User
 
 
@@ -69,7 +69,7 @@ def _wait_needed(session: Session, throttle: Throttle, username: str, address: s
 def authenticate(
     *,
     session: Session,
-    hasher: PasswordHash,
+    verifier: PasswordVerifier,
     dummy_hash: str,
     username: str,
     password: str,
@@ -80,7 +80,7 @@ def authenticate(
     an unknown, inactive or malformed username is checked against a dummy hash, so timing tells nothing."""
     address = address[:64]
     if bad_character(username) or len(username) > 64:
-        hasher.verify(password, dummy_hash)
+        verifier.verify(password, dummy_hash)
         raise Unauthorized("bad_credentials")
     wait = _wait_needed(session, throttle, username, address)
     if wait:
@@ -88,7 +88,7 @@ def authenticate(
     user = session.exec(select(User).where(User.username == username)).first()
     password_hash = user.password_hash if user is not None and user.is_active else None
     end_read(session)
-    ok = hasher.verify(password, password_hash or dummy_hash)
+    ok = verifier.verify(password, password_hash or dummy_hash)
     if not ok or password_hash is None:
         with write_unit(session):
             session.add(LoginFailure(username=username, address=address))

@@ -135,7 +135,9 @@ def test_sign_in_takes_as_long_whether_or_not_the_user_exists(world, client):
     from server.security import make_password_hasher
 
     # A real Argon2 cost (the suite's default is tiny), so skipping the hash would show.
-    world.app.state.hasher = make_password_hasher(time_cost=2, memory_kib=32768)
+    world.app.state.hasher = world.app.state.password_verifier.hasher = make_password_hasher(
+        time_cost=2, memory_kib=32768
+    )
     world.app.state.dummy_hash = world.app.state.hasher.hash("dummy-password-for-timing")
     officer = world.officer()
 
