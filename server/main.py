@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 yield
         finally:
             app.state.password_verifier.close()
+            app.state.decode_gate.close()
             engine.dispose()
 
     app = FastAPI(

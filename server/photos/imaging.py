@@ -8,16 +8,19 @@ import io
 import struct
 import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import TypeVar
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from rulebook import exif as exif_rules
 from server.errors import Invalid, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 
+T = TypeVar("T")
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 DISPLAY_QUALITY = 82
@@ -120,11 +123,14 @@ def fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
 
 
 class DecodeGate:
-    """At most `concurrency` decodes at once; a caller waits up to `wait_seconds`, then is told to come back
-    (503 with Retry-After) — memory stays bounded however many uploads arrive together."""
+    """At most `concurrency` decodes at once, on that many threads of the gate's own; a caller waits up to
+    `wait_seconds` for one, then is told to come back (503 with Retry-After). Own threads matter as much as
+    the count: the C allocator keeps freed memory per thread, so decodes spread over every request thread
+    would each leave their peak behind."""
 
     def __init__(self, concurrency: int, wait_seconds: float):
         self._slots = threading.BoundedSemaphore(concurrency)
+        self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="decode")
         self.wait_seconds = wait_seconds
 
     @contextmanager
@@ -135,6 +141,13 @@ class DecodeGate:
             yield
         finally:
             self._slots.release()
+
+    def run(self, work: Callable[[], T]) -> T:
+        with self.slot():
+            return self._threads.submit(work).result()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
 
 def bytes_per_pixel(image: Image.Image, image_format: str) -> int:
@@ -174,8 +187,11 @@ def process_photo(
             decoded_mb=round(decoded / 1024 / 1024),
             limit_mb=round(max_decoded_bytes / 1024 / 1024),
         )
-    with gate.slot() if gate else nullcontext():
+
+    def finish() -> ProcessedPhoto:
         return _finish(image, data, image_format, stored_size, display_size, tz, thumb_px)
+
+    return gate.run(finish) if gate else finish()
 
 
 def _finish(
