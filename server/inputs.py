@@ -119,8 +119,16 @@ def _date_in_calendar(value: date) -> date:
     return value
 
 
+def _year_in_calendar(value: datetime) -> datetime:
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise PydanticCustomError("year_out_of_range", "year out of range", {"min": YEAR_MIN, "max": YEAR_MAX})
+    return value
+
+
 # Times from clients (bodies and query strings) carry an offset and lie within 2000–2100; kept in UTC.
 UTCTime = Annotated[AwareDatetime, AfterValidator(_in_calendar)]
+# A camera's clock may lack an offset (read in the deployment's zone by the service); the years still hold.
+CameraTime = Annotated[datetime, AfterValidator(_year_in_calendar)]
 CalendarDate = Annotated[date, AfterValidator(_date_in_calendar)]
 
 

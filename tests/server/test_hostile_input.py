@@ -151,3 +151,17 @@ def test_hazard_id_already_taken_when_an_inspection_raises_it_is_409(world):
     r = world.client.put(f"{API}/inspections/{inspection_id}", json=body, headers=world.headers(officer))
     assert r.status_code == 409, r.text
     assert world.client.get(f"{API}/inspections/{inspection_id}", headers=world.headers(officer)).status_code == 404
+
+
+@pytest.mark.parametrize("taken_at", ["0001-01-01T00:00:00", "9999-12-31T23:59:59+00:00"])
+def test_photo_times_at_the_calendar_edges_are_422(world, taken_at):
+    from tests.factories import small_jpeg
+
+    officer = world.officer(world.site())
+    r = world.client.put(
+        f"{API}/photos/{uuid.uuid4()}",
+        headers=world.headers(officer),
+        files={"file": ("p.jpg", small_jpeg(), "image/jpeg")},
+        data={"kind": "scene", "taken_at": taken_at},
+    )
+    assert r.status_code == 422, r.text
