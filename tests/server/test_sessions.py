@@ -132,24 +132,24 @@ def test_sign_ins_and_changes_to_oneself_leave_audit_events(world, client):
 
 
 def test_sign_in_takes_as_long_whether_or_not_the_user_exists(world, client):
-    from server.security import make_password_hasher
+    from server.security import PasswordVerifier, make_password_hasher
 
-    # A real Argon2 cost (the suite's default is tiny), so skipping the hash would show.
-    world.app.state.hasher = world.app.state.password_verifier.hasher = make_password_hasher(
-        time_cost=2, memory_kib=32768
-    )
-    world.app.state.dummy_hash = world.app.state.hasher.hash("dummy-password-for-timing")
+    # A real Argon2 cost (the suite's default is tiny), so skipping the hash would show; normal priority, so
+    # other load on the machine does not stretch one side more than the other.
+    hasher = world.app.state.hasher = make_password_hasher(time_cost=2, memory_kib=32768)
+    world.app.state.password_verifier = PasswordVerifier(hasher, niceness=0)
+    world.app.state.dummy_hash = hasher.hash("dummy-password-for-timing")
     officer = world.officer()
 
     def timed(username):
-        samples = []
-        for _ in range(4):
-            start = time.perf_counter()
-            r = client.post(f"{API}/auth/token", data={"username": username, "password": "Wrong-pass-123"})
-            samples.append(time.perf_counter() - start)
-            assert r.status_code in (401, 429)
-        return statistics.median(samples)
+        start = time.perf_counter()
+        r = client.post(f"{API}/auth/token", data={"username": username, "password": "Wrong-pass-123"})
+        assert r.status_code in (401, 429)
+        return time.perf_counter() - start
 
-    known, unknown = timed(officer.username), timed("nobody-by-this-name")
-    # Both verify one Argon2 hash; without the dummy hash the unknown name skips it entirely.
-    assert unknown > 0.7 * known, (known, unknown)
+    known, unknown = [], []
+    for _ in range(4):  # interleaved, so a burst of load elsewhere falls on both
+        known.append(timed(officer.username))
+        unknown.append(timed("nobody-by-this-name"))
+    # Both verify one Argon2 hash; without the dummy hash the unknown name would take a small fraction.
+    assert statistics.median(unknown) > 0.6 * statistics.median(known), (known, unknown)
