@@ -50,8 +50,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(make run does this when run as root).",
     },
     "internal_error": {
-        "zh": "服务器出错了，已记录下来；请稍后再试。",
-        "en": "Something went wrong on the server. It was logged; try again later.",
+        "zh": "服务器出错了，已记录下来（编号 {request_id}）；请稍后再试。",
+        "en": "Something went wrong on the server. It was logged (request {request_id}); try again later.",
     },
     "id_conflict": {
         "zh": "这个编号下已经记录了另一条{record:record}；本次没有做任何修改。",
@@ -91,6 +91,43 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login_throttled": {
         "zh": "该账号登录失败次数过多。请等 {minutes} 分钟后再试。",
         "en": "Too many failed sign-ins for this account. Wait {minutes} minutes and try again.",
+    },
+    "login_slow_down": {
+        "zh": "登录失败次数较多，请等 {seconds} 秒后再试。",
+        "en": "Several sign-ins failed; wait {seconds} seconds and try again.",
+    },
+    "password_too_weak": {
+        "zh": "密码太常见，很容易被猜到；请换一个至少 {min_length} 个字符、不常见的密码。",
+        "en": "This password is too common and easy to guess; "
+        "choose an uncommon one of at least {min_length} characters.",
+    },
+    "password_is_username": {
+        "zh": "密码不能与用户名相同或包含用户名；请换一个。",
+        "en": "The password may not be or contain the username; choose another.",
+    },
+    "refresh_reused": {
+        "zh": "这个续期令牌已经用过；为安全起见，该登录已结束。请重新登录。",
+        "en": "This refresh token was used already; for safety that sign-in has ended. Sign in again.",
+    },
+    "last_admin": {
+        "zh": "这是最后一个有效的管理员账号，不能降级或停用；请先再设一位管理员。",
+        "en": "This is the last active administrator; it cannot be demoted or deactivated. Make another admin first.",
+    },
+    "control_character_in_query": {
+        "zh": "地址或查询参数中有控制字符（{codepoint}）；请去掉后再试。",
+        "en": "The address or query string holds a control character ({codepoint}); remove it and try again.",
+    },
+    "notice_one_site": {
+        "zh": "一份整改通知书只能针对一个社区的隐患；请按社区分别开具。",
+        "en": "A notice covers the hazards of one site; issue one notice per site.",
+    },
+    "pdf_throttled": {
+        "zh": "您在短时间内生成了太多份通知书 PDF；请 {seconds} 秒后再试。",
+        "en": "You have printed many notice PDFs in a short time; try again in {seconds} seconds.",
+    },
+    "write_conflict": {
+        "zh": "这次写入与已保存的记录冲突；本次没有做任何修改。",
+        "en": "This write conflicts with a record already stored; nothing was changed.",
     },
     "role_required": {
         "zh": "只有{roles:role}可以进行此操作；您当前的身份是{role:role}。",
@@ -276,6 +313,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "这个文件是{what:file_kind}，不是服务器接受的照片。{what:file_advice}",
         "en": "This file is {what:file_kind}, not a photo the server accepts. {what:file_advice}",
     },
+    "image_too_big_to_decode": {
+        "zh": "这张图片（{pixels}）解码后需要 {decoded_mb} MB 内存（上限 {limit_mb} MB），服务器不能接收。"
+        "请发送相机拍摄的照片或缩小后再发。",
+        "en": "This image ({pixels}) would take {decoded_mb} MB to decode (the limit is {limit_mb} MB). "
+        "Send the photo as the camera took it, or smaller.",
+    },
+    "decode_busy": {
+        "zh": "服务器正在处理其他照片，本次没有保存；请 {seconds} 秒后重试。",
+        "en": "The server is busy with other photos; nothing was saved. Try again in {seconds} seconds.",
+    },
+    "body_too_large": {
+        "zh": "请求体太大（上限 {limit_mb} MB），没有读取也没有保存；请分批发送。",
+        "en": "The request body is too large (the limit is {limit_mb} MB); it was not read and nothing was saved.",
+    },
     "too_many_pixels": {
         "zh": "这张图片有 {pixels} 像素（上限 {limit}），不是服务器能接收的相机照片。请发送相机拍摄的原图。",
         "en": "This image has {pixels} pixels (the limit is {limit}); it is not a camera photo the "
@@ -451,6 +502,19 @@ FIELD_PROBLEMS: dict[str, dict[str, str]] = {
     "model_attributes_type": {"zh": "“{field}”必须是对象", "en": "'{field}' must be an object"},
     "string_pattern_mismatch": {"zh": "“{field}”格式不对", "en": "'{field}' is not in the expected form"},
     "value_error": {"zh": "“{field}”的值无效", "en": "'{field}' is not valid"},
+    "control_character": {
+        "zh": "“{field}”含有控制字符（{codepoint}）；请只用可见文字",
+        "en": "'{field}' holds a control character ({codepoint}); use visible text only",
+    },
+    "number_out_of_range": {"zh": "“{field}”的数值超出范围", "en": "'{field}' is out of range"},
+    "null_not_allowed": {
+        "zh": "“{field}”不能设为 null；不修改就不要发送这个字段",
+        "en": "'{field}' cannot be null; leave it out to keep it unchanged",
+    },
+    "year_out_of_range": {
+        "zh": "“{field}”的年份必须在 {min} 到 {max} 之间",
+        "en": "'{field}' must lie between the years {min} and {max}",
+    },
     "lat_lon_together": {"zh": "lat 和 lon 要一起给出，或都不给", "en": "give lat and lon together, or neither"},
 }
 _ANY_FIELD_PROBLEM = {"zh": "“{field}”的值无效", "en": "'{field}' is not valid"}

@@ -1,4 +1,4 @@
-"""saferound serve | init-db | seed-demo | create-user | escalate | report"""
+"""saferound serve | init-db | seed-demo | create-user | escalate | report | backup | restore"""
 
 from __future__ import annotations
 
@@ -70,10 +70,42 @@ def create_user(
             user = create(session=session, hasher=hasher, data=data, actor_id=None)
             typer.echo(f"Created {user.role} '{user.username}' ({user.id}).")
     except DomainError as exc:
-        typer.echo(f"Not created: {exc.detail}", err=True)
+        typer.echo(f"Not created: {exc.detail('zh')} {exc.detail('en')}", err=True)
         raise typer.Exit(2) from None
     finally:
         engine.dispose()
+
+
+@app.command()
+def backup(dest: Annotated[str, typer.Argument(help="A new, empty folder for the backup")]) -> None:
+    """Back up the database, the photos and the secret key into DEST, safely while the server runs."""
+    from pathlib import Path
+
+    from server.backup import BackupError
+    from server.backup import backup as take_backup
+
+    try:
+        manifest = take_backup(get_settings(), Path(dest))
+    except BackupError as exc:
+        typer.echo(f"No backup: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Backed up {len(manifest['files'])} files ({manifest['database']}) into {dest}.")
+
+
+@app.command()
+def restore(src: Annotated[str, typer.Argument(help="A folder written by 'saferound backup'")]) -> None:
+    """Restore a backup into this (empty) data dir and database, after checking every file's sha256."""
+    from pathlib import Path
+
+    from server.backup import BackupError
+    from server.backup import restore as restore_backup
+
+    try:
+        manifest = restore_backup(get_settings(), Path(src))
+    except BackupError as exc:
+        typer.echo(f"Not restored: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Restored {len(manifest['files'])} files ({manifest['database']}) from {src}.")
 
 
 @app.command()

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -44,9 +43,5 @@ def canonical_hash(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-# Times from clients must carry an offset; they are kept and answered in UTC, so a replay reads the same.
-UTCTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+# Times from clients must carry an offset (and lie within 2000–2100); kept and answered in UTC.
+from server.inputs import UTCTime  # noqa: E402,F401

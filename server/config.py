@@ -26,11 +26,16 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = 30
     refresh_token_days: int = 30
-    login_max_failures: int = 10
-    login_window_seconds: int = 300
+    # Sign-in throttling: free failures per (username, address) and per address, then growing delays.
+    login_free_failures: int = 5
+    login_free_failures_per_address: int = 30
+    login_window_seconds: int = 900
+    login_max_delay_seconds: int = 300
     # Argon2 cost; tests lower it, production keeps the library's defaults.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Password checks at once (each holds argon2_memory_kib); they run at low CPU priority.
+    password_check_concurrency: int = 2
 
     deadline_days_red: int = 3
     deadline_days_yellow: int = 7
@@ -75,6 +80,15 @@ class Settings(BaseSettings):
     presence_clock_skew_seconds: int = 600  # a phone clock off by more than this is flagged clock_skew
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
+    # What decoding one image may allocate (width × height × bands × bytes per sample), and how many at once.
+    photo_max_decoded_mb: int = 100
+    photo_decode_concurrency: int = 2
+    photo_decode_wait_seconds: float = 20
+    # Notice PDFs: rendered ones kept (by notice version) up to this size; renders per user per minute.
+    notice_pdf_cache_mb: int = 64
+    notice_pdf_renders_per_minute: int = 6
+    # JSON bodies larger than this are refused before they are read (uploads have photo_max_bytes).
+    json_max_bytes: int = 2 * 1024 * 1024
     photo_display_px: int = 1600
     photo_thumb_px: int = 320
     photo_cache_seconds: int = 86400
@@ -97,6 +111,16 @@ class Settings(BaseSettings):
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
 
+    def login_throttle(self):  # type: ignore[no-untyped-def]
+        from server.users.sessions import Throttle
+
+        return Throttle(
+            free_per_account_and_address=self.login_free_failures,
+            free_per_address=self.login_free_failures_per_address,
+            window_seconds=self.login_window_seconds,
+            max_delay_seconds=self.login_max_delay_seconds,
+        )
+
     def deadline_days(self, severity: str) -> int:
         return {
             "red": self.deadline_days_red,
@@ -105,18 +129,37 @@ class Settings(BaseSettings):
         }[severity]
 
     def token_secret(self) -> str:
-        """The signing secret: from the environment, else generated once and kept in the data dir."""
+        """The signing secret: from the environment, else generated once and kept in the data dir (0600).
+        A secret shorter than 32 bytes stops the start: tokens signed with it could be forged."""
         if self.secret_key:
-            return self.secret_key
+            return _strong(self.secret_key, "SAFEROUND_SECRET_KEY")
         path = self.data_dir / "secret_key"
         if path.exists():
-            return path.read_text().strip()
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+            return _strong(path.read_text().strip(), str(path))
         self.data_dir.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_urlsafe(48)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secret)
         return secret
+
+
+MIN_SECRET_BYTES = 32
+
+
+class WeakSecret(RuntimeError):
+    pass
+
+
+def _strong(secret: str, where: str) -> str:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise WeakSecret(
+            f"{where} is {len(secret.encode())} bytes; a signing secret needs at least {MIN_SECRET_BYTES} "
+            "(unset it and SafeRound makes one in the data dir)."
+        )
+    return secret
 
 
 @lru_cache

@@ -6,6 +6,7 @@ holds the write lock only for the statements it wraps; hashing, image work and r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            private_database_file(Path(url.removeprefix("sqlite:///")))
         # Connections are cheap here, and a request waiting for one should wait on the lock instead.
         engine = create_engine(
             url,
@@ -36,6 +37,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def private_database_file(path: Path) -> None:
+    """The database file (and its -wal/-shm, which SQLite creates with the file's mode) readable by the
+    server's user only: it holds password hashes and everyone's records."""
+    if path.name == ":memory:" or not path.name:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -97,5 +111,5 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the database to the newest schema (Alembic upgrade head)."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        private_database_file(Path(url.removeprefix("sqlite:///")))
     command.upgrade(alembic_config(url), "head")

@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
-from server import security
 from server.config import Settings
 from server.errors import Forbidden, Unauthorized
 from server.users.models import Role, User
+from server.users.sessions import user_for_access_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -32,16 +32,16 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """Reads the user on a short session of its own, closed before the route runs."""
+    """Reads the user on a short session of its own, closed before the route runs. A token counts while its
+    user is active, its generation is the user's, and its session has not ended."""
     if not token:
         raise Unauthorized("not_authenticated")
-    user_id = security.read_token(secret=request.app.state.token_secret, token=token, kind="access")
-    user = None
-    if user_id:
-        with Session(request.app.state.engine, expire_on_commit=False) as session:
-            user = session.get(User, user_id)
-    if user is None or not user.is_active:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        found = user_for_access_token(session=session, secret=request.app.state.token_secret, token=token)
+    if found is None:
         raise Unauthorized("invalid_token")
+    user, session_id = found
+    request.state.auth_session_id = session_id
     return user
 
 

@@ -45,14 +45,29 @@ def error_response(
     )
 
 
+def plain_error_response(scope: Any, status: int, code: str, params: dict[str, Any] | None = None) -> JSONResponse:
+    """The same error body for middleware, which answers before a Request exists."""
+    return error_response(Request(scope), status, code, params)
+
+
 def field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """pydantic's error list as the fields a person can fix: where, what kind of problem, its limits."""
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
         ctx = {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in (err.get("ctx") or {}).items()}
-        out.append({"field": ".".join(loc), "type": err.get("type", "value_error"), "ctx": ctx})
+        inner = ctx.pop("field", "")  # a model-level check names the field below the model it checked
+        field = ".".join([*loc, inner] if inner else loc)
+        out.append({"field": field, "type": err.get("type", "value_error"), "ctx": ctx})
     return out
+
+
+def _headers_for(exc: DomainError) -> dict[str, str] | None:
+    if exc.status_code == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if exc.status_code in (429, 503) and isinstance(exc.params.get("seconds"), int):
+        return {"Retry-After": str(exc.params["seconds"])}
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -63,7 +78,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code,
             exc.code,
             exc.params,
-            headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None,
+            headers=_headers_for(exc),
             **exc.extra,
         )
 
@@ -91,4 +106,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return error_response(request, 500, "internal_error", request_id=current_request_id.get())
+        request_id = current_request_id.get()
+        return error_response(request, 500, "internal_error", {"request_id": request_id}, request_id=request_id)

@@ -71,6 +71,11 @@ class PayloadTooLarge(DomainError):
     code = "too_large"
 
 
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    code = "busy"
+
+
 class UnsupportedMediaType(DomainError):
     status_code = 415
     code = "unsupported_format"

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from server.db import write_unit
-from server.errors import Conflict
+from server.errors import Conflict, not_found
 
 T = TypeVar("T")
 
@@ -18,6 +18,17 @@ T = TypeVar("T")
 def check_same_request(stored_hash: str | None, request_hash: str, noun: str) -> None:
     if stored_hash != request_hash:
         raise Conflict("id_conflict", record=noun)
+
+
+def stored_in_scope(session: Session, model: Any, record_id: Any, condition: Any, noun: str) -> Any:
+    """The record already stored under this id, or None. An id taken by a record the caller may not see
+    answers 404, as a missing one would: a replay never shows another's record, nor says it exists (409)."""
+    stored = session.get(model, record_id)
+    if stored is None:
+        return None
+    if session.exec(select(model.id).where(model.id == record_id, condition)).first() is None:
+        raise not_found(noun)
+    return stored
 
 
 def write_once(
@@ -31,6 +42,6 @@ def write_once(
         return result, True
     except IntegrityError:
         existing = session.get(model, record_id)
-        if existing is None:
-            raise
+        if existing is None:  # another row it writes (say a hazard id) is taken: nothing of ours was kept
+            raise Conflict("write_conflict") from None
         return replay(existing), False

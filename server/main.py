@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from server import security
+from server.apidocs import install_api_docs
+from server.budgets import BodyLimitMiddleware
 from server.checklists import service as checklists
 from server.checklists.routes import router as checklists_router
 from server.config import Settings, get_settings
 from server.db import make_engine
 from server.error_handlers import install_error_handlers
 from server.hazards.routes import router as hazards_router
+from server.headers import SecurityHeadersMiddleware
+from server.inputs import HostileQueryMiddleware
 from server.inspections.routes import router as inspections_router
 from server.intake.routes import router as intake_router
 from server.jobs import background_jobs
+from server.notices.printing import PdfCache, RenderLimiter
 from server.notices.routes import router as notices_router
 from server.notify.routes import router as notify_router
+from server.photos.imaging import DecodeGate
 from server.photos.routes import router as photos_router
 from server.reports.routes import router as reports_router
 from server.request_id import RequestIdMiddleware
@@ -38,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        app.state.token_secret = settings.token_secret()  # first: a weak secret stops the start (WeakSecret)
         # No checklists, no inspections: a missing or empty folder stops the start with its path.
         registry = checklists.ChecklistRegistry.from_directory(settings.checklists_dir)
         engine = make_engine(settings.resolved_database_url)
@@ -46,14 +54,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.checklists = registry
-        app.state.token_secret = settings.token_secret()
         app.state.hasher = security.make_password_hasher(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        )
+        app.state.decode_gate = DecodeGate(settings.photo_decode_concurrency, settings.photo_decode_wait_seconds)
+        app.state.notice_pdfs = PdfCache(settings.notice_pdf_cache_mb * 1024 * 1024)
+        app.state.notice_pdf_limiter = RenderLimiter(settings.notice_pdf_renders_per_minute)
+        # Unknown usernames are checked against this, so a sign-in takes as long whether the user exists.
+        app.state.dummy_hash = app.state.hasher.hash(secrets.token_hex(16))
+        app.state.password_verifier = security.PasswordVerifier(
+            app.state.hasher, concurrency=settings.password_check_concurrency
         )
         try:
             async with background_jobs(engine, settings):
                 yield
         finally:
+            app.state.password_verifier.close()
+            app.state.decode_gate.close()
             engine.dispose()
 
     app = FastAPI(
@@ -62,8 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
     )
+    install_api_docs(app, f"{API_PREFIX}/openapi.json")
+    app.add_middleware(HostileQueryMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, json_max_bytes=settings.json_max_bytes, upload_max_bytes=settings.photo_max_bytes
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (

@@ -6,9 +6,11 @@ import base64
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from sqlalchemy import and_, or_
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import DateTime, and_, or_
 
 from server.errors import Invalid
 
@@ -42,3 +44,56 @@ def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode_cursor(last.created_at, last.id)  # type: ignore[attr-defined]
+
+
+# ---- keyset paging on any key: the lists of sites, users, organizations, assignments, trainings, notices ----
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 100
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size, at most 500")]
+Cursor = Annotated[str | None, Query(max_length=400, description="next_cursor of the previous page")]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` back as `cursor` for the next (null on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+def _encode(key: Any, item_id: uuid.UUID) -> str:
+    text = key.isoformat() if isinstance(key, datetime) else str(key)
+    return base64.urlsafe_b64encode(f"{text}|{item_id}".encode()).decode()
+
+
+def _is_time(column: Any) -> bool:
+    kind = column.type
+    return isinstance(getattr(kind, "impl_instance", kind), DateTime) or isinstance(kind, DateTime)
+
+
+def keyset(query: Any, key: Any, id_column: Any, *, cursor: str | None, limit: int, descending: bool = False) -> Any:
+    """`query` ordered by (key, id), starting after `cursor`, one row more than a page."""
+    if cursor:
+        try:
+            text, _bar, raw_id = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition("|")
+            last_id = uuid.UUID(raw_id)
+            value: Any = datetime.fromisoformat(text) if _is_time(key) else text
+        except (ValueError, UnicodeDecodeError, NotImplementedError):
+            raise Invalid("bad_cursor") from None
+        if descending:
+            query = query.where(or_(key < value, and_(key == value, id_column < last_id)))
+        else:
+            query = query.where(or_(key > value, and_(key == value, id_column > last_id)))
+    order = (key.desc(), id_column.desc()) if descending else (key.asc(), id_column.asc())
+    return query.order_by(*order).limit(limit + 1)
+
+
+def cut(rows: Sequence[Any], limit: int, key_name: str) -> tuple[list[Any], str | None]:
+    """The page's rows and the cursor after the last of them (None on the last page)."""
+    rows = list(rows)
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], _encode(getattr(last, key_name), last.id)

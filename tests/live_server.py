@@ -30,7 +30,7 @@ from tests.pg import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAFEROUND = Path(sys.executable).parent / "saferound"
-ADMIN_PASSWORD = "admin-password-1"
+ADMIN_PASSWORD = "Lantern-harbour-91"
 PASSWORD = "officer-password-1"
 FULL_PROFILE = {**{flag: True for flag in PROFILE_FLAGS}, "building_count": 10, "household_count": 800}
 _seq = itertools.count(1)
@@ -207,6 +207,19 @@ class Admin:
         officer.site_ids.append(site["id"])
 
     def get(self, path: str, **params: Any) -> Any:
+        """The JSON answer; for a paged list ({items, next_cursor}), every item of every page."""
+        response = self.client.get(path, params=params)
+        response.raise_for_status()
+        body = response.json()
+        if isinstance(body, dict) and set(body) == {"items", "next_cursor"}:
+            items = body["items"]
+            while body["next_cursor"]:
+                body = self.get_page(path, cursor=body["next_cursor"], **params)
+                items += body["items"]
+            return items
+        return body
+
+    def get_page(self, path: str, **params: Any) -> Any:
         response = self.client.get(path, params=params)
         response.raise_for_status()
         return response.json()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # httpx is imported when the first request is made: a cold st
 API_PREFIX = "/api/v1"
 # Refresh the access token this long before it expires, so a request never races its expiry.
 REFRESH_MARGIN_SECONDS = 60
+PAGE_SIZE = 500  # the server's largest page
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -185,6 +186,17 @@ class ApiClient:
     def forget_tokens(self) -> None:
         self._set_tokens(None)
 
+    def logout(self) -> None:
+        """POST /auth/logout, so the tokens stop working on the server too; then forget them. Offline or
+        refused, the phone forgets them anyway (they expire on their own)."""
+        tokens = self.tokens
+        if tokens is not None and tokens.access_token:
+            try:
+                self._send("POST", "/auth/logout", headers={"Authorization": f"Bearer {tokens.access_token}"})
+            except ApiError:
+                pass
+        self.forget_tokens()
+
     def _set_tokens(self, tokens: Tokens | None) -> None:
         with self._lock:
             self.tokens = tokens
@@ -239,6 +251,17 @@ class ApiClient:
 
     def get_json(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+
+    def get_all(self, path: str, *, page_size: int = PAGE_SIZE, **params: Any) -> list[Any]:
+        """Every item of a paged list ({items, next_cursor}), following the cursors to the last page."""
+        items: list[Any] = []
+        cursor = None
+        while True:
+            page = self.get_json(path, limit=page_size, cursor=cursor, **params)
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
 
     def _fresh_access_token(self) -> str:
         tokens = self.tokens

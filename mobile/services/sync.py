@@ -306,7 +306,7 @@ class SyncEngine:
         if session:
             session["me"] = me
             self.store.put("session", session)
-        self.store.replace_sites(self.api.get_json("/sites"))
+        self.store.replace_sites(self.api.get_all("/sites"))
         have = self.store.checklist_versions()
         for summary in self.api.get_json("/checklists"):
             key = (summary["category"], int(summary["version"]))

@@ -25,5 +25,6 @@ class AuditEvent(SQLModel, table=True):
     target_id: str = Field(max_length=64)
     from_state: str | None = Field(default=None, max_length=40)
     to_state: str | None = Field(default=None, max_length=40)
-    request_id: str | None = Field(default=None, max_length=64)
+    request_id: str | None = Field(default=None, max_length=64)  # the server's, unique per request
+    client_request_id: str | None = Field(default=None, max_length=64)  # the caller's X-Request-ID, as sent
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -11,6 +11,7 @@ from server.audit.models import AuditEvent
 
 # Set per request by middleware, so services need not thread it through.
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+current_client_request_id: ContextVar[str | None] = ContextVar("current_client_request_id", default=None)
 
 
 def record(
@@ -32,6 +33,7 @@ def record(
         from_state=from_state,
         to_state=to_state,
         request_id=current_request_id.get(),
+        client_request_id=current_client_request_id.get(),
         detail=detail or {},
     )
     session.add(event)

@@ -24,7 +24,7 @@ def get_checklist(
     category: str,
     user: CurrentUser,
     session: SessionDep,
-    version: int | None = Query(default=None, ge=1),
+    version: int | None = Query(default=None, ge=1, le=2**31 - 1),
 ) -> dict[str, Any]:
     template = service.get_template(
         session=session, registry=request.app.state.checklists, category=category, version=version

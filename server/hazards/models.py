@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import JSON, BigInteger, Index
 from sqlmodel import Field, SQLModel
@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from rulebook.lifecycle import STATUSES
 from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
+from server.inputs import InputModel
 
 # Str enum of the statuses, for pydantic models and query parameters; the lifecycle lives in the rulebook.
 HazardStatus = Enum("HazardStatus", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
@@ -74,8 +75,7 @@ class HazardTransition(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class TransitionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class TransitionIn(InputModel):
     action: str = PField(min_length=1, max_length=30)
     base_version: int = PField(ge=1)
     note: str | None = PField(default=None, max_length=2000)
@@ -83,10 +83,9 @@ class TransitionIn(BaseModel):
     deadline: UTCTime | None = None
 
 
-class HazardIn(BaseModel):
+class HazardIn(InputModel):
     """A hazard reported outside a checklist."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     site_id: uuid.UUID
     category: str = PField(min_length=1, max_length=40)
     severity: Severity

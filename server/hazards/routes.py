@@ -48,7 +48,7 @@ def list_hazards(
     severity: Severity | None = None,
     organization_id: uuid.UUID | None = None,
     overdue: bool | None = None,
-    limit: int = Query(default=50, ge=1, le=200),
+    limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = None,
     presence_flag: PresenceFlag | None = None,
 ) -> HazardPage:

@@ -18,7 +18,7 @@ from server.config import Settings
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
 from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import Inspection
 from server.inspections.presence import has_flag
 from server.notices.models import Notice, NoticeHazard
@@ -158,7 +158,7 @@ def report_hazard(
 ) -> tuple[HazardPublic, bool]:
     """Record a hazard seen outside a checklist. Returns (hazard, created)."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
-    existing = session.get(Hazard, hazard_id)
+    existing = stored_in_scope(session, Hazard, hazard_id, hazard_condition(user), "hazard")
     if existing is not None:
         return _replay(session, existing, request_hash), False
     if data.category not in CATEGORIES:

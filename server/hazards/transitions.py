@@ -17,7 +17,7 @@ from server.errors import Conflict, Invalid, PreconditionFailed, not_found
 from server.hazards.history import record_step
 from server.hazards.models import Hazard, HazardPublic, HazardStatus, HazardTransition, TransitionIn
 from server.hazards.service import default_deadline, to_public
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.intake import external as intake
 from server.notify import events as notify
 from server.photos import service as photos
@@ -46,7 +46,10 @@ def apply_transition(
 ) -> tuple[HazardPublic, bool]:
     """Move a hazard along its lifecycle. Returns (hazard, created); a replay returns the stored result."""
     request_hash = canonical_hash({"hazard_id": str(hazard_id), **data.model_dump(mode="json")})
-    stored = session.get(HazardTransition, transition_id)
+    visible_hazards = select(Hazard.id).where(hazard_condition(user))
+    stored = stored_in_scope(
+        session, HazardTransition, transition_id, HazardTransition.hazard_id.in_(visible_hazards), "hazard"
+    )
     if stored is not None:
         return _replay(stored, request_hash), False
     if data.action not in lifecycle.ACTIONS:

@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, UTCTime, utcnow
+from server.inputs import InputModel
 
 Result = Literal["pass", "fail", "na"]
 
@@ -43,16 +44,14 @@ class Inspection(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
-class AnswerIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class AnswerIn(InputModel):
     item_id: str = PField(min_length=1, max_length=100)
     result: Result
     note: str | None = PField(default=None, max_length=2000)
     photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
 
 
-class InspectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InspectionIn(InputModel):
     site_id: uuid.UUID
     category: str = PField(min_length=1, max_length=40)
     template_version: int = PField(ge=1)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
+from server.inputs import UTCTime
 from server.inspections import service
 from server.inspections.models import InspectionIn, InspectionPage, InspectionPublic, OfficerPresence
 from server.inspections.presence import PresenceFlag, parse_device_time
@@ -52,8 +53,8 @@ def list_inspections(
     site_id: uuid.UUID | None = None,
     category: str | None = None,
     inspector_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    limit: int = Query(default=50, ge=1, le=200),
+    since: UTCTime | None = None,
+    limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = None,
     presence_flag: PresenceFlag | None = None,
 ) -> InspectionPage:

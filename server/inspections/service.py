@@ -14,10 +14,10 @@ from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.errors import Invalid, not_found
+from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazard
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import (
     AnswerIn,
     Inspection,
@@ -76,7 +76,9 @@ def submit_inspection(
 
     Returns (inspection, created); a replay of the same body returns the stored one."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
-    existing = session.get(Inspection, inspection_id)
+    existing = stored_in_scope(
+        session, Inspection, inspection_id, fieldwork_condition(user, Inspection.site_id), "inspection"
+    )
     if existing is not None:
         return _replay(existing, request_hash), False
 
@@ -93,6 +95,9 @@ def submit_inspection(
         raise Invalid("time_in_future", field="finished_at")
     check_answers(template, site, data)
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
+    raised_ids = [hazard_id_for(inspection_id, a.item_id) for a in data.answers if a.result == "fail"]
+    if raised_ids and session.exec(select(Hazard.id).where(Hazard.id.in_(raised_ids)).limit(1)).first():
+        raise Conflict("id_conflict", record="hazard")  # a hazard was already reported under an id this run raises
 
     site_id = site.id
     flags, distance, skew = presence(

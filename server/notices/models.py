@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, UTCTime, utcnow
+from server.inputs import InputModel
 
 
 class Notice(SQLModel, table=True):
@@ -43,8 +44,7 @@ class NoticeCounter(SQLModel, table=True):
     last: int = 0
 
 
-class NoticeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class NoticeIn(InputModel):
     organization_id: uuid.UUID
     hazard_ids: list[uuid.UUID] = PField(min_length=1, max_length=200)
     deadline: UTCTime | None = None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
-from server.notices import service
+from server.inputs import UTCTime
+from server.notices import printing, service
 from server.notices.models import NoticeIn, NoticePublic
-from server.notices.pdf import render_notice_pdf
+from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from server.photos import service as photos
 from server.photos.models import PhotoSize
 from server.photos.storage import make_photo_store
@@ -60,18 +60,26 @@ def put_notice(
     return notice
 
 
-@router.get("/notices", response_model=list[NoticePublic])
+@router.get("/notices", response_model=Page[NoticePublic])
 def list_notices(
     user: CurrentUser,
     session: SessionDep,
     organization_id: uuid.UUID | None = None,
     acknowledged: bool | None = None,
-    since: datetime | None = None,
-    limit: int = Query(default=200, ge=1, le=1000),
-) -> list[NoticePublic]:
-    return service.list_notices(
-        session=session, user=user, organization_id=organization_id, acknowledged=acknowledged, since=since, limit=limit
+    since: UTCTime | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[NoticePublic]:
+    items, next_cursor = service.page_notices(
+        session=session,
+        user=user,
+        organization_id=organization_id,
+        acknowledged=acknowledged,
+        since=since,
+        cursor=cursor,
+        limit=limit,
     )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/notices/{notice_id}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
@@ -88,9 +96,22 @@ def notice_pdf(
         )
         return photos.read_photo_file(store, found)
 
-    pdf = render_notice_pdf(document, tz=settings.tz, photo_loader=before_photo)
+    etag = f'"{printing.document_version(document)}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    pdf, _version = printing.printed_notice(
+        document=document,
+        user_id=user.id,
+        cache=request.app.state.notice_pdfs,
+        limiter=request.app.state.notice_pdf_limiter,
+        photo_loader=before_photo,
+        tz=settings.tz,
+    )
     return Response(
-        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"'}
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{notice.number}.pdf"', **headers},
     )
 
 

@@ -21,9 +21,10 @@ from server.hazards.history import notice_step_id, record_step
 from server.hazards.models import Hazard, HazardStatus
 from server.hazards.service import default_deadline
 from server.hazards.transitions import move_hazard
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.notices.models import Notice, NoticeHazard, NoticeIn, NoticePublic
 from server.notify import events as notify
+from server.paging import cut, keyset
 from server.scope import assigned_site_ids, hazard_condition
 from server.sync.changes import stamp_change
 from server.users.models import Organization, Role, User
@@ -39,12 +40,12 @@ def notice_condition(user: User):  # type: ignore[no-untyped-def]
         return true()
     if user.role == Role.property:
         return Notice.organization_id == user.organization_id
-    at_my_sites = (
-        sa_select(NoticeHazard.notice_id)
-        .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
-        .where(Hazard.site_id.in_(assigned_site_ids(user)))
-    )
-    return Notice.id.in_(at_my_sites)
+    linked = sa_select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+    at_my_sites = linked.where(Hazard.site_id.in_(assigned_site_ids(user)))
+    # A notice names one site (issue_notice); one from before that rule shows an officer only if every
+    # hazard on it lies at their sites, so no path (API, feed, PDF) shows another site's hazard.
+    elsewhere = linked.where(Hazard.site_id.not_in(assigned_site_ids(user)))
+    return Notice.id.in_(at_my_sites) & Notice.id.not_in(elsewhere)
 
 
 def next_notice_number(session: Session, year: int) -> str:
@@ -121,7 +122,7 @@ def issue_notice(
 ) -> tuple[NoticePublic, bool]:
     """Number a notice to one company and move its open hazards to notified, in one unit of work."""
     request_hash = canonical_hash(data.model_dump(mode="json"))
-    existing = session.get(Notice, notice_id)
+    existing = stored_in_scope(session, Notice, notice_id, notice_condition(user), "notice")
     if existing is not None:
         return _replay(session, existing, request_hash), False
     org = session.get(Organization, data.organization_id)
@@ -147,6 +148,8 @@ def issue_notice(
         others = [str(h.id) for h in hazards if h.organization_id != org.id]
         if others:
             raise Invalid("wrong_organization", organization=org.name, hazard_ids=others)
+        if len({h.site_id for h in hazards}) > 1:  # one notice, one site: its readers are that site's people
+            raise Invalid("notice_one_site")
         not_open = [f"{h.id} ({h.status})" for h in hazards if h.status != HazardStatus.open.value]
         if not_open:
             raise Conflict("hazards_not_open", hazard_ids=not_open)
@@ -294,6 +297,29 @@ def acknowledge_notice(*, session: Session, user: User, notice_id: uuid.UUID) ->
             )
             stamp_change(session, notice)
     return to_public(session, notice)
+
+
+def page_notices(
+    *,
+    session: Session,
+    user: User,
+    organization_id: uuid.UUID | None,
+    acknowledged: bool | None,
+    since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[NoticePublic], str | None]:
+    """Newest issued first."""
+    query = select(Notice).where(notice_condition(user))
+    if organization_id:
+        query = query.where(Notice.organization_id == organization_id)
+    if acknowledged is not None:
+        query = query.where(Notice.acknowledged_at.is_not(None) if acknowledged else Notice.acknowledged_at.is_(None))
+    if since:
+        query = query.where(Notice.issued_at >= since)
+    query = keyset(query, Notice.issued_at, Notice.id, cursor=cursor, limit=limit, descending=True)
+    rows, next_cursor = cut(session.exec(query).all(), limit, "issued_at")
+    return to_public_many(session, rows), next_cursor
 
 
 def list_notices(

@@ -8,14 +8,19 @@ import io
 import struct
 import threading
 import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import TypeVar
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from rulebook import exif as exif_rules
-from server.errors import Invalid, UnsupportedMediaType
+from server.errors import Invalid, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 
+T = TypeVar("T")
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 DISPLAY_QUALITY = 82
@@ -117,8 +122,53 @@ def fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+class DecodeGate:
+    """At most `concurrency` decodes at once, on that many threads of the gate's own; a caller waits up to
+    `wait_seconds` for one, then is told to come back (503 with Retry-After). Own threads matter as much as
+    the count: the C allocator keeps freed memory per thread, so decodes spread over every request thread
+    would each leave their peak behind."""
+
+    def __init__(self, concurrency: int, wait_seconds: float):
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._threads = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="decode")
+        self.wait_seconds = wait_seconds
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise ServiceUnavailable("decode_busy", seconds=max(1, round(self.wait_seconds)))
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def run(self, work: Callable[[], T]) -> T:
+        with self.slot():
+            return self._threads.submit(work).result()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+def bytes_per_pixel(image: Image.Image, image_format: str) -> int:
+    """What one decoded pixel costs: bands × bytes per sample (WebP decodes through RGBA whatever it says)."""
+    mode = image.mode
+    sample = 2 if mode.startswith("I;16") else 4 if mode in ("I", "F") else 1
+    bands = Image.getmodebands(mode) if mode in Image.MODES or mode.startswith("I;16") else 4
+    if image_format == "WEBP":
+        bands = max(bands, 4)
+    return max(1, bands) * sample
+
+
 def process_photo(
-    data: bytes, *, max_pixels: int, tz: tzinfo = UTC, display_px: int = 1600, thumb_px: int = 320
+    data: bytes,
+    *,
+    max_pixels: int,
+    tz: tzinfo = UTC,
+    display_px: int = 1600,
+    thumb_px: int = 320,
+    max_decoded_bytes: int = 100 * 1024 * 1024,
+    gate: DecodeGate | None = None,
 ) -> ProcessedPhoto:
     """The pipeline every upload goes through (the route and the benchmark call this)."""
     image_format = sniff_format(data)
@@ -127,6 +177,32 @@ def process_photo(
     display_size = fit(stored_size, display_px)
     if image_format == "JPEG":
         image.draft("RGB", display_size)  # decode at 1/2, 1/4 or 1/8 scale: a 12 MP photo is never fully decoded
+    # Budget what decoding will allocate (after the JPEG draft), not megapixels: a 1.9 KB lossless WebP of
+    # 7000 × 7000 decodes to 196 MB.
+    decoded = image.size[0] * image.size[1] * bytes_per_pixel(image, image_format)
+    if decoded > max_decoded_bytes:
+        raise PayloadTooLarge(
+            "image_too_big_to_decode",
+            pixels=f"{stored_size[0]} × {stored_size[1]}",
+            decoded_mb=round(decoded / 1024 / 1024),
+            limit_mb=round(max_decoded_bytes / 1024 / 1024),
+        )
+
+    def finish() -> ProcessedPhoto:
+        return _finish(image, data, image_format, stored_size, display_size, tz, thumb_px)
+
+    return gate.run(finish) if gate else finish()
+
+
+def _finish(
+    image: Image.Image,
+    data: bytes,
+    image_format: str,
+    stored_size: tuple[int, int],
+    display_size: tuple[int, int],
+    tz: tzinfo,
+    thumb_px: int,
+) -> ProcessedPhoto:
     _load(image)
     exif = _read_exif(image)
     orientation = exif.get(ORIENTATION) if exif.get(ORIENTATION) in UPRIGHT else 1

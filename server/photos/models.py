@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, model_validator
 from pydantic import Field as PField
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, utcnow
+from server.inputs import CameraTime, InputModel
 
 
 class PhotoKind(str, Enum):
@@ -59,12 +60,11 @@ class PhotoLink(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class PhotoFields(BaseModel):
+class PhotoFields(InputModel):
     """The form fields that come with the file."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     kind: PhotoKind
-    taken_at: datetime | None = None
+    taken_at: CameraTime | None = None
     lat: float | None = PField(default=None, ge=-90, le=90)
     lon: float | None = PField(default=None, ge=-180, le=180)
 

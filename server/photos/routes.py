@@ -86,6 +86,7 @@ async def put_photo(
         photo_id=photo_id,
         fields=upload.fields,
         content=upload.content,
+        gate=request.app.state.decode_gate,
     )
     response.status_code = 201 if created else 200
     return photo

@@ -20,6 +20,7 @@ from server.config import Settings
 from server.db import end_read, write_unit
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.hazards.models import Hazard
+from server.idempotency import stored_in_scope
 from server.photos import imaging
 from server.photos.caption import STRIP_VERSION, Caption, burn_caption
 from server.photos.models import Photo, PhotoFields, PhotoLink, PhotoPublic, PhotoSize
@@ -62,6 +63,7 @@ def upload_photo(
     photo_id: uuid.UUID,
     fields: PhotoFields,
     content: bytes,
+    gate: imaging.DecodeGate | None = None,
 ) -> tuple[PhotoPublic, bool]:
     """Store one photo under the phone's id. Returns (photo, created); a replay returns the stored one.
 
@@ -69,7 +71,7 @@ def upload_photo(
     database never names a file that is not there and a failed request leaves nothing behind."""
     user_id = user.id
     request_hash = canonical_hash({"sha256": hashlib.sha256(content).hexdigest(), **fields.model_dump(mode="json")})
-    existing = session.get(Photo, photo_id)
+    existing = stored_in_scope(session, Photo, photo_id, photo_condition(user), "photo")
     if existing is not None:
         return _replay(existing, request_hash), False
     end_read(session)  # the image work below holds no transaction
@@ -80,6 +82,8 @@ def upload_photo(
         tz=settings.tz,
         display_px=settings.photo_display_px,
         thumb_px=settings.photo_thumb_px,
+        max_decoded_bytes=settings.photo_max_decoded_mb * 1024 * 1024,
+        gate=gate,
     )
     files = rendition_files(processed, content)
     photo = Photo(

@@ -12,14 +12,14 @@ from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, utcnow
+from server.inputs import InputModel, PatchModel
 
 SiteKind = Literal["community", "village"]
 
 
-class SiteProfile(BaseModel):
+class SiteProfile(InputModel):
     """What a site has; checklist items use the flags in `applies_if`."""
 
-    model_config = ConfigDict(extra="forbid")
     has_gas: bool = False
     has_elevators: bool = False
     has_high_rise: bool = False
@@ -58,8 +58,7 @@ class Assignment(SQLModel, table=True):
 # ---- API schemas -----------------------------------------------------------
 
 
-class SiteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class SiteCreate(InputModel):
     name: str = PField(min_length=1, max_length=200)
     kind: SiteKind
     district: str = PField(default="", max_length=100)
@@ -71,8 +70,8 @@ class SiteCreate(BaseModel):
     profile: SiteProfile = SiteProfile()
 
 
-class SiteUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class SiteUpdate(PatchModel):
+    may_clear = frozenset({"lat", "lon", "property_org_id"})
     name: str | None = PField(default=None, min_length=1, max_length=200)
     kind: SiteKind | None = None
     district: str | None = PField(default=None, max_length=100)
@@ -99,15 +98,13 @@ class SitePublic(BaseModel):
     updated_at: datetime
 
 
-class AssignmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AssignmentCreate(InputModel):
     officer_id: uuid.UUID
     site_id: uuid.UUID
     visits_per_week: int = PField(default=1, ge=1, le=14)
 
 
-class AssignmentUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AssignmentUpdate(PatchModel):
     visits_per_week: int = PField(ge=1, le=14)
 
 

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Response
 
 from server.deps import AdminUser, CurrentUser, SessionDep
+from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from server.sites import service
 from server.sites.models import (
     AssignmentCreate,
@@ -20,9 +21,10 @@ from server.sites.models import (
 router = APIRouter()
 
 
-@router.get("/sites", response_model=list[SitePublic], tags=["sites"])
-def list_sites(user: CurrentUser, session: SessionDep):  # type: ignore[no-untyped-def]
-    return service.list_sites(session=session, user=user)
+@router.get("/sites", response_model=Page[SitePublic], tags=["sites"])
+def list_sites(user: CurrentUser, session: SessionDep, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):  # type: ignore[no-untyped-def]
+    items, next_cursor = service.page_sites(session=session, user=user, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/sites/{site_id}", response_model=SitePublic, tags=["sites"])
@@ -45,14 +47,19 @@ def create_assignment(body: AssignmentCreate, admin: AdminUser, session: Session
     return service.create_assignment(session=session, data=body, actor_id=admin.id)
 
 
-@router.get("/assignments", response_model=list[AssignmentPublic], tags=["admin"])
-def list_assignments(
+@router.get("/assignments", response_model=Page[AssignmentPublic], tags=["admin"])
+def list_assignments(  # type: ignore[no-untyped-def]
     admin: AdminUser,
     session: SessionDep,
-    officer_id: uuid.UUID | None = None,  # type: ignore[no-untyped-def]
+    officer_id: uuid.UUID | None = None,
     site_id: uuid.UUID | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ):
-    return service.list_assignments(session=session, officer_id=officer_id, site_id=site_id)
+    items, next_cursor = service.page_assignments(
+        session=session, officer_id=officer_id, site_id=site_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentPublic, tags=["admin"])

@@ -11,6 +11,7 @@ from server.audit import service as audit
 from server.common import utcnow
 from server.db import write_unit
 from server.errors import Conflict, Invalid, not_found
+from server.paging import cut, keyset
 from server.scope import site_condition
 from server.sites.models import Assignment, AssignmentCreate, AssignmentUpdate, Site, SiteCreate, SiteUpdate
 from server.users.models import Organization, Role, User
@@ -61,6 +62,11 @@ def list_sites(*, session: Session, user: User) -> list[Site]:
     return list(
         session.exec(select(Site).where(site_condition(user)).order_by(Site.district, Site.street, Site.name)).all()
     )
+
+
+def page_sites(*, session: Session, user: User, cursor: str | None, limit: int) -> tuple[list[Site], str | None]:
+    query = keyset(select(Site).where(site_condition(user)), Site.name, Site.id, cursor=cursor, limit=limit)
+    return cut(session.exec(query).all(), limit, "name")
 
 
 def get_site(*, session: Session, user: User, site_id: uuid.UUID) -> Site:
@@ -124,6 +130,18 @@ def list_assignments(
     if site_id:
         query = query.where(Assignment.site_id == site_id)
     return list(session.exec(query).all())
+
+
+def page_assignments(
+    *, session: Session, officer_id: uuid.UUID | None, site_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[list[Assignment], str | None]:
+    query = select(Assignment)
+    if officer_id:
+        query = query.where(Assignment.officer_id == officer_id)
+    if site_id:
+        query = query.where(Assignment.site_id == site_id)
+    query = keyset(query, Assignment.created_at, Assignment.id, cursor=cursor, limit=limit)
+    return cut(session.exec(query).all(), limit, "created_at")
 
 
 def get_assignment(*, session: Session, assignment_id: uuid.UUID) -> Assignment:

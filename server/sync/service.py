@@ -29,7 +29,7 @@ def parse_cursor(since: str | None) -> int:
         value = int(since)
     except ValueError:
         value = -1
-    if value < 0:
+    if not 0 <= value < 2**63:  # a feed position is a 64-bit sequence number
         raise Invalid("bad_cursor")
     return value
 

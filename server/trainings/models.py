@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, UTCTime, utcnow
+from server.inputs import InputModel
 
 
 class TrainingSession(SQLModel, table=True):
@@ -29,8 +30,7 @@ class TrainingSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class TrainingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class TrainingIn(InputModel):
     site_id: uuid.UUID
     held_at: UTCTime
     topics: list[str] = PField(min_length=1, max_length=7)

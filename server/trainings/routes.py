@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from server.deps import CurrentUser, OfficerUser, SessionDep
+from server.inputs import UTCTime
+from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
 from server.trainings import service
 from server.trainings.models import TrainingIn, TrainingPublic
 
@@ -23,12 +24,16 @@ def put_training(
     return training
 
 
-@router.get("/trainings", response_model=list[TrainingPublic])
-def list_trainings(
+@router.get("/trainings", response_model=Page[TrainingPublic])
+def list_trainings(  # type: ignore[no-untyped-def]
     user: CurrentUser,
     session: SessionDep,
     site_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    limit: int = Query(default=200, ge=1, le=1000),
-):  # type: ignore[no-untyped-def]
-    return service.list_trainings(session=session, user=user, site_id=site_id, since=since, limit=limit)
+    since: UTCTime | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+):
+    items, next_cursor = service.page_trainings(
+        session=session, user=user, site_id=site_id, since=since, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)

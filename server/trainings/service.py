@@ -11,7 +11,8 @@ from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.errors import Invalid
-from server.idempotency import check_same_request, write_once
+from server.idempotency import check_same_request, stored_in_scope, write_once
+from server.paging import cut, keyset
 from server.photos.service import attach_photos, require_photos
 from server.scope import fieldwork_condition, site_condition
 from server.sites.models import Site
@@ -29,7 +30,9 @@ def log_training(
     *, session: Session, user: User, training_id: uuid.UUID, data: TrainingIn
 ) -> tuple[TrainingPublic, bool]:
     request_hash = canonical_hash(data.model_dump(mode="json"))
-    existing = session.get(TrainingSession, training_id)
+    existing = stored_in_scope(
+        session, TrainingSession, training_id, fieldwork_condition(user, TrainingSession.site_id), "training"
+    )
     if existing is not None:
         return _replay(existing, request_hash), False
     unknown = [t for t in data.topics if t not in CATEGORIES]
@@ -65,6 +68,20 @@ def log_training(
 def _replay(existing: TrainingSession, request_hash: str) -> TrainingPublic:
     check_same_request(existing.request_hash, request_hash, "training session")
     return to_public(existing)
+
+
+def page_trainings(
+    *, session: Session, user: User, site_id: uuid.UUID | None, since: datetime | None, cursor: str | None, limit: int
+) -> tuple[list[TrainingPublic], str | None]:
+    """Newest held first."""
+    query = select(TrainingSession).where(fieldwork_condition(user, TrainingSession.site_id))
+    if site_id:
+        query = query.where(TrainingSession.site_id == site_id)
+    if since:
+        query = query.where(TrainingSession.held_at >= since)
+    query = keyset(query, TrainingSession.held_at, TrainingSession.id, cursor=cursor, limit=limit, descending=True)
+    rows, next_cursor = cut(session.exec(query).all(), limit, "held_at")
+    return [to_public(r) for r in rows], next_cursor
 
 
 def list_trainings(

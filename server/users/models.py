@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, utcnow
+from server.inputs import InputModel, PatchModel
 
 
 class Role(str, Enum):
@@ -43,6 +44,8 @@ class User(SQLModel, table=True):
     language: str = Field(default="zh", max_length=5)
     phone: str | None = Field(default=None, max_length=40)
     is_active: bool = True
+    # Raised by a password change, a role change or a deactivation: every token minted before stops working.
+    token_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -51,7 +54,22 @@ class LoginFailure(SQLModel, table=True):
     __tablename__ = "login_failure"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, index=True)
+    # The client's address: throttling counts (username, address) and address alone, never username alone.
+    address: str | None = Field(default=None, max_length=64, index=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AuthSession(SQLModel, table=True):
+    """One sign-in: its refresh tokens form a family; only the newest (`refresh_jti`) may be used, once.
+    Sign-out or a reused refresh token revokes the session and every access token it minted."""
+
+    __tablename__ = "auth_session"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user.id", index=True)
+    refresh_jti: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 # ---- API schemas -----------------------------------------------------------
@@ -59,15 +77,14 @@ class LoginFailure(SQLModel, table=True):
 Name = PField(min_length=1, max_length=200)
 
 
-class OrganizationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class OrganizationCreate(InputModel):
     name: str = Name
     kind: OrgKind
     phone: str | None = PField(default=None, max_length=40)
 
 
-class OrganizationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class OrganizationUpdate(PatchModel):
+    may_clear = frozenset({"phone"})
     name: str | None = PField(default=None, min_length=1, max_length=200)
     kind: OrgKind | None = None
     phone: str | None = PField(default=None, max_length=40)
@@ -84,13 +101,13 @@ class OrganizationPublic(BaseModel):
 
 
 Username = PField(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-Password = PField(min_length=8, max_length=128)
+# Passwords are kept exactly as typed: never stripped (the body's other text is).
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=8, max_length=128)]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class UserCreate(InputModel):
     username: str = Username
-    password: str = Password
+    password: Password
     role: Role
     organization_id: uuid.UUID | None = None
     display_name: str = PField(default="", max_length=100)
@@ -98,9 +115,9 @@ class UserCreate(BaseModel):
     phone: str | None = PField(default=None, max_length=40)
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    password: str | None = PField(default=None, min_length=8, max_length=128)
+class UserUpdate(PatchModel):
+    may_clear = frozenset({"organization_id", "phone"})
+    password: Password | None = None
     role: Role | None = None
     organization_id: uuid.UUID | None = None
     display_name: str | None = PField(default=None, max_length=100)
@@ -109,10 +126,10 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
 
 
-class MeUpdate(BaseModel):
+class MeUpdate(PatchModel):
     """What a user may change about themselves."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    may_clear = frozenset({"phone"})
     display_name: str | None = PField(default=None, max_length=100)
     language: Language | None = None
     phone: str | None = PField(default=None, max_length=40)
@@ -141,6 +158,5 @@ class TokenPair(BaseModel):
     expires_in: int
 
 
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RefreshRequest(InputModel):
     refresh_token: str = PField(min_length=1, max_length=4096)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from server import security
 from server.deps import AdminUser, CurrentUser, SessionDep, SettingsDep
-from server.errors import Unauthorized
-from server.users import service
+from server.paging import DEFAULT_LIMIT, Cursor, Limit, Page
+from server.users import service, sessions
 from server.users.models import (
     MePublic,
     MeUpdate,
@@ -31,41 +29,51 @@ from server.users.models import (
 router = APIRouter()
 
 
-def _tokens(request: Request, settings: SettingsDep, user: User) -> TokenPair:
-    secret = request.app.state.token_secret
-    return TokenPair(
-        access_token=security.create_token(
-            secret=secret, user_id=user.id, kind="access", lifetime=timedelta(minutes=settings.access_token_minutes)
-        ),
-        refresh_token=security.create_token(
-            secret=secret, user_id=user.id, kind="refresh", lifetime=timedelta(days=settings.refresh_token_days)
-        ),
-        expires_in=settings.access_token_minutes * 60,
+def _token_settings(request: Request, settings: SettingsDep) -> sessions.TokenSettings:
+    return sessions.TokenSettings(
+        secret=request.app.state.token_secret,
+        access_minutes=settings.access_token_minutes,
+        refresh_days=settings.refresh_token_days,
     )
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/auth/token", response_model=TokenPair, tags=["auth"])
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenPair:
-    user = service.authenticate(
+    user = sessions.authenticate(
         session=session,
-        hasher=request.app.state.hasher,
+        verifier=request.app.state.password_verifier,
+        dummy_hash=request.app.state.dummy_hash,
         username=form.username,
         password=form.password,
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
+        address=_address(request),
+        throttle=settings.login_throttle(),
     )
-    return _tokens(request, settings, user)
+    pair = sessions.open_session(
+        session=session, user=user, address=_address(request), tokens=_token_settings(request, settings)
+    )
+    return TokenPair.model_validate(pair)
 
 
 @router.post("/auth/refresh", response_model=TokenPair, tags=["auth"])
 def refresh(request: Request, body: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
-    user_id = security.read_token(secret=request.app.state.token_secret, token=body.refresh_token, kind="refresh")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.is_active:
-        raise Unauthorized("invalid_token")
-    return _tokens(request, settings, user)
+    """A new pair; the refresh token sent is spent. Store the new refresh token: a spent one ends the session."""
+    pair = sessions.rotate_refresh_token(
+        session=session, refresh_token=body.refresh_token, tokens=_token_settings(request, settings)
+    )
+    return TokenPair.model_validate(pair)
+
+
+@router.post("/auth/logout", status_code=204, tags=["auth"])
+def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Ends this sign-in: its access and refresh tokens stop working."""
+    sessions.sign_out(session=session, session_id=getattr(request.state, "auth_session_id", None))
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MePublic, tags=["auth"])
@@ -77,7 +85,7 @@ def me(user: CurrentUser, session: SessionDep) -> MePublic:
 
 @router.patch("/me", response_model=MePublic, tags=["auth"])
 def update_me(body: MeUpdate, user: CurrentUser, session: SessionDep) -> MePublic:
-    user = service.update_self(session=session, user=user, changes=body.model_dump(exclude_unset=True))
+    user = service.update_self(session=session, user=user, changes=body.model_dump(exclude_unset=True))  # audited
     return MePublic(
         **UserPublic.model_validate(user).model_dump(), site_ids=service.site_ids_for(session=session, user=user)
     )
@@ -88,11 +96,19 @@ def create_user(request: Request, body: UserCreate, admin: AdminUser, session: S
     return service.create_user(session=session, hasher=request.app.state.hasher, data=body, actor_id=admin.id)
 
 
-@router.get("/users", response_model=list[UserPublic], tags=["admin"])
-def list_users(
-    admin: AdminUser, session: SessionDep, role: Role | None = None, organization_id: uuid.UUID | None = None
-) -> list[User]:
-    return service.list_users(session=session, role=role, organization_id=organization_id)
+@router.get("/users", response_model=Page[UserPublic], tags=["admin"])
+def list_users(  # type: ignore[no-untyped-def]
+    admin: AdminUser,
+    session: SessionDep,
+    role: Role | None = None,
+    organization_id: uuid.UUID | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+):
+    items, next_cursor = service.page_users(
+        session=session, role=role, organization_id=organization_id, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, tags=["admin"])
@@ -112,9 +128,10 @@ def create_organization(body: OrganizationCreate, admin: AdminUser, session: Ses
     return service.create_organization(session=session, data=body, actor_id=admin.id)
 
 
-@router.get("/organizations", response_model=list[OrganizationPublic], tags=["admin"])
-def list_organizations(admin: AdminUser, session: SessionDep):  # type: ignore[no-untyped-def]
-    return service.list_organizations(session=session)
+@router.get("/organizations", response_model=Page[OrganizationPublic], tags=["admin"])
+def list_organizations(admin: AdminUser, session: SessionDep, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT):  # type: ignore[no-untyped-def]
+    items, next_cursor = service.page_organizations(session=session, cursor=cursor, limit=limit)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get("/organizations/{organization_id}", response_model=OrganizationPublic, tags=["admin"])

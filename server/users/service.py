@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from rulebook.passwords import password_problem
 from server.audit import service as audit
 from server.common import utcnow
-from server.db import end_read, write_unit
-from server.errors import Conflict, Invalid, TooManyRequests, Unauthorized, not_found
+from server.db import write_unit
+from server.errors import Conflict, Invalid, from_rule, not_found
+from server.paging import cut, keyset
 from server.sites.models import Assignment
 from server.users.models import (
-    LoginFailure,
     Organization,
     OrganizationCreate,
     OrganizationUpdate,
@@ -25,36 +25,6 @@ from server.users.models import (
     UserCreate,
     UserUpdate,
 )
-
-
-def authenticate(
-    *, session: Session, hasher: PasswordHash, username: str, password: str, max_failures: int, window_seconds: int
-) -> User:
-    """The user for these credentials; counts failures so guessing is throttled per username.
-
-    The password check runs outside any transaction; a sign-in writes only to record a failure, or to
-    clear earlier failures when there are some."""
-    since = utcnow() - timedelta(seconds=window_seconds)
-    failures = session.exec(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at >= since)
-    ).one()
-    if failures >= max_failures:
-        minutes = max(1, window_seconds // 60)
-        raise TooManyRequests("login_throttled", minutes=minutes)
-    user = session.exec(select(User).where(User.username == username)).first()
-    had_failures = session.exec(select(LoginFailure.id).where(LoginFailure.username == username).limit(1)).first()
-    password_hash = user.password_hash if user is not None and user.is_active else None
-    end_read(session)
-    if password_hash is None or not hasher.verify(password, password_hash):
-        with write_unit(session):
-            session.add(LoginFailure(username=username))
-        raise Unauthorized("bad_credentials")
-    if had_failures is not None:
-        with write_unit(session):
-            session.exec(delete(LoginFailure).where(LoginFailure.username == username))
-    return user
 
 
 def site_ids_for(*, session: Session, user: User) -> list[uuid.UUID]:
@@ -73,8 +43,28 @@ def _check_organization(session: Session, role: Role | str, organization_id: uui
             raise Invalid("organization_required")
 
 
+def check_password(password: str, username: str) -> None:
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise from_rule(problem)
+
+
+def _refuse_removing_last_admin(session: Session, user: User, changes: dict) -> None:
+    """The last active admin may not be demoted or deactivated: nobody could manage the system after."""
+    demoted = "role" in changes and changes["role"] != Role.admin
+    deactivated = changes.get("is_active") is False
+    if user.role != Role.admin.value or not user.is_active or not (demoted or deactivated):
+        return
+    others = session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.admin.value, User.is_active, User.id != user.id)
+    ).one()
+    if others == 0:
+        raise Conflict("last_admin")
+
+
 def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, actor_id: uuid.UUID | None) -> User:
     _check_organization(session, data.role, data.organization_id)
+    check_password(data.password, data.username)
     password_hash = hasher.hash(data.password)  # before the unit of work: hashing is slow on purpose
     user = User(
         username=data.username,
@@ -111,11 +101,21 @@ def update_user(
     role = changes.get("role", user.role)
     org_id = changes.get("organization_id", user.organization_id)
     _check_organization(session, role, org_id)
+    if "password" in changes:
+        check_password(changes["password"], user.username)
     password_hash = hasher.hash(changes["password"]) if "password" in changes else None  # outside the unit
     with write_unit(session):
         user = session.get(User, user_id, with_for_update=True, populate_existing=True)
         if user is None:
             raise not_found("user")
+        _refuse_removing_last_admin(session, user, changes)
+        # A new password, another role or a deactivation ends every session the user had.
+        if (
+            "password" in changes
+            or ("role" in changes and changes["role"] != user.role)
+            or (changes.get("is_active") is False and user.is_active)
+        ):
+            user.token_generation += 1
         for key, value in changes.items():
             if key == "password":
                 user.password_hash = password_hash
@@ -148,6 +148,23 @@ def list_users(*, session: Session, role: Role | None = None, organization_id: u
     return list(session.exec(query).all())
 
 
+def page_users(
+    *, session: Session, role: Role | None, organization_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[list[User], str | None]:
+    query = select(User)
+    if role:
+        query = query.where(User.role == role.value)
+    if organization_id:
+        query = query.where(User.organization_id == organization_id)
+    query = keyset(query, User.username, User.id, cursor=cursor, limit=limit)
+    return cut(session.exec(query).all(), limit, "username")
+
+
+def page_organizations(*, session: Session, cursor: str | None, limit: int) -> tuple[list[Organization], str | None]:
+    query = keyset(select(Organization), Organization.name, Organization.id, cursor=cursor, limit=limit)
+    return cut(session.exec(query).all(), limit, "name")
+
+
 def get_user(*, session: Session, user_id: uuid.UUID) -> User:
     user = session.get(User, user_id)
     if user is None:
@@ -162,6 +179,14 @@ def update_self(*, session: Session, user: User, changes: dict) -> User:
             setattr(user, key, value)
         user.updated_at = utcnow()
         session.add(user)
+        audit.record(
+            session=session,
+            actor_id=user.id,
+            action="update_self",
+            target_type="user",
+            target_id=user.id,
+            detail={"fields": sorted(changes)},
+        )
     return user
 
 

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mobile.i18n import explain_code
@@ -67,8 +68,13 @@ def test_reference_data_is_refreshed_when_asked_or_stale(field):
 
 def test_sign_out_forgets_the_user_but_remembers_where_to_sign_in(field):
     phone = field.phone()
+    old_access = phone.api.tokens.access_token
     phone.sign_out()
     assert phone.signed_in_user() is None and phone.sites() == []
+    # The server ended the session too: the old token no longer opens anything.
+    assert (
+        httpx.get(f"{field.server.url}/api/v1/me", headers={"Authorization": f"Bearer {old_access}"}).status_code == 401
+    )
     assert phone.last_sign_in() == {"server_url": field.server.url, "username": field.officer.username}
     # Signing in again brings back a working phone: what is saved now is sent by the next sync.
     phone.sign_in(field.server.url, field.officer.username, field.officer.password)
@@ -235,6 +241,8 @@ def test_tokens_are_refreshed_before_expiry_and_after_a_401(field):
     assert phone.api.tokens.access_token != "garbage"
     # Kept in the store: a restart uses the refreshed tokens.
     assert phone.store.get("session")["tokens"]["access_token"] == phone.api.tokens.access_token
+    # Refresh tokens rotate: the phone keeps the newest one, each time.
+    assert phone.store.get("session")["tokens"]["refresh_token"] == phone.api.tokens.refresh_token
 
     phone.api.tokens.access_token = "garbage"
     phone.api.tokens.refresh_token = "also-garbage"
@@ -368,3 +376,8 @@ def test_the_site_history_comes_from_the_server_and_stays_for_offline_use(field,
     finally:
         proxy.default = "forward"
         other.close()
+def test_the_phone_follows_cursors_to_every_site(field):
+    phone = field.phone()
+    one_by_one = phone.api.get_all("/sites", page_size=1)
+    assert len(one_by_one) == len(field.sites) >= 2
+    assert {s["id"] for s in one_by_one} == {s["id"] for s in phone.sites()}

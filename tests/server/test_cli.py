@@ -25,9 +25,9 @@ def test_fresh_data_dir_to_serving_demo_checklists(tmp_path):
     assert run(env, "init-db").returncode == 0
     assert (tmp_path / "var" / "saferound.db").exists()
 
-    made = run(env, "create-user", "--username", "chief", "--password", "chief-password", "--role", "admin")
+    made = run(env, "create-user", "--username", "chief", "--password", "Harbour-lamp-2026", "--role", "admin")
     assert made.returncode == 0 and "Created admin 'chief'" in made.stdout
-    taken = run(env, "create-user", "--username", "chief", "--password", "chief-password", "--role", "admin")
+    taken = run(env, "create-user", "--username", "chief", "--password", "Harbour-lamp-2026", "--role", "admin")
     assert taken.returncode == 2 and "taken" in taken.stderr
     short = run(env, "create-user", "--username", "xavier", "--password", "short", "--role", "admin")
     assert short.returncode == 2 and "password" in short.stderr

@@ -230,14 +230,14 @@ def test_property_user_lists_only_its_own_notices_and_acknowledge_is_idempotent(
             == 201
         )
     staff_a = world.user("property", company_a)
-    mine = client.get("/api/v1/notices", headers=world.headers(staff_a)).json()
+    mine = client.get("/api/v1/notices", headers=world.headers(staff_a)).json()["items"]
     assert [n["organization_id"] for n in mine] == [str(company_a.id)]
     by_officer = client.post(f"/api/v1/notices/{mine[0]['id']}/acknowledge", headers=world.headers(officer))
     assert by_officer.status_code == 403 and "property company" in by_officer.json()["detail"]
     first = client.post(f"/api/v1/notices/{mine[0]['id']}/acknowledge", headers=world.headers(staff_a)).json()
     second = client.post(f"/api/v1/notices/{mine[0]['id']}/acknowledge", headers=world.headers(staff_a))
     assert second.status_code == 200 and second.json()["acknowledged_at"] == first["acknowledged_at"]
-    all_notices = client.get("/api/v1/notices", headers=world.headers(officer)).json()
+    all_notices = client.get("/api/v1/notices", headers=world.headers(officer)).json()["items"]
     theirs = next(n for n in all_notices if n["organization_id"] == str(company_b.id))
     assert client.post(f"/api/v1/notices/{theirs['id']}/acknowledge", headers=world.headers(staff_a)).status_code == 404
     assert client.get(f"/api/v1/notices/{theirs['id']}.pdf", headers=world.headers(staff_a)).status_code == 404

@@ -68,7 +68,7 @@ def test_training_sessions_are_idempotent_and_scoped(world, client):
         f"/api/v1/trainings/{uuid.uuid4()}", json=dict(body, site_id=str(other.id)), headers=world.headers(officer)
     )
     assert elsewhere.status_code == 422
-    listed = client.get("/api/v1/trainings", headers=world.headers(officer)).json()
+    listed = client.get("/api/v1/trainings", headers=world.headers(officer)).json()["items"]
     assert [t["attendee_count"] for t in listed] == [36]
     colleague = world.officer(other)
-    assert client.get("/api/v1/trainings", headers=world.headers(colleague)).json() == []
+    assert client.get("/api/v1/trainings", headers=world.headers(colleague)).json()["items"] == []

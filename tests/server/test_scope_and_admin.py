@@ -35,7 +35,7 @@ def test_property_user_gets_404_on_another_companys_hazard_and_none_in_lists(wor
         client.get("/api/v1/hazards", params={"organization_id": str(company_b.id)}, headers=headers).json()["items"]
         == []
     )
-    assert [s["id"] for s in client.get("/api/v1/sites", headers=headers).json()] == [str(site_a.id)]
+    assert [s["id"] for s in client.get("/api/v1/sites", headers=headers).json()["items"]] == [str(site_a.id)]
     assert client.get(f"/api/v1/sites/{site_b.id}", headers=headers).status_code == 404
 
 
@@ -46,7 +46,7 @@ def test_officer_sees_only_assigned_sites_and_their_records(world, client):
     own = report(world, client, officer, mine)
     theirs = report(world, client, colleague, other)
     headers = world.headers(officer)
-    assert [s["id"] for s in client.get("/api/v1/sites", headers=headers).json()] == [str(mine.id)]
+    assert [s["id"] for s in client.get("/api/v1/sites", headers=headers).json()["items"]] == [str(mine.id)]
     assert client.get(f"/api/v1/sites/{other.id}", headers=headers).status_code == 404
     assert client.get(f"/api/v1/hazards/{theirs['id']}", headers=headers).status_code == 404
     assert [h["id"] for h in client.get("/api/v1/hazards", headers=headers).json()["items"]] == [own["id"]]

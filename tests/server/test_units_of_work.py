@@ -41,7 +41,7 @@ def test_a_sign_in_in_its_password_check_does_not_delay_an_inspection_being_save
         site = world.site(world.org())
         officer = world.officer(site)
         body = world.inspection_body(site, "gas")
-        slow = app.state.hasher = SlowPasswordCheck(app.state.hasher)
+        slow = app.state.password_verifier.hasher = SlowPasswordCheck(app.state.hasher)
 
         with ThreadPoolExecutor(1) as pool:
             login = pool.submit(

@@ -28,7 +28,7 @@ class ServerProcess:
         self.env = {
             **os.environ,
             "SAFEROUND_DATA_DIR": str(data_dir),
-            "SAFEROUND_SECRET_KEY": "ui-test-secret-key",
+            "SAFEROUND_SECRET_KEY": "ui-test-secret-key-at-least-32-bytes-long",
             "SAFEROUND_ARGON2_TIME_COST": "1",
             "SAFEROUND_ARGON2_MEMORY_KIB": "1024",
         }

@@ -421,7 +421,7 @@ def test_officer_logs_a_training_session(app, server):
     assert app.screens.current == "site", screen(app).error
     sync(app)
     with server.client("zhangwei") as client:
-        trainings = client.get("/trainings").json()
+        trainings = client.get("/trainings").json()["items"]
     assert any(
         t["attendee_count"] == 36 and set(t["topics"]) == {"gas", "fire"} and len(t["photo_ids"]) == 1
         for t in trainings

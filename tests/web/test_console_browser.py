@@ -52,7 +52,7 @@ def test_map_colours_each_site_by_its_worst_open_hazard(browser, server):
     page.goto(f"{server.url}/map")
     page.wait_for_selector("#map[data-ready='1']")
     api = server.client("admin")
-    worst: dict[str, str | None] = {site["id"]: None for site in api.get("/sites").json()}
+    worst: dict[str, str | None] = {site["id"]: None for site in api.get("/sites", params={"limit": 500}).json()["items"]}
     for hazard in all_hazards(api, status=list(OPEN_STATUSES)):
         current = worst[hazard["site_id"]]
         if current is None or SEVERITIES.index(hazard["severity"]) < SEVERITIES.index(current):
@@ -93,7 +93,7 @@ def test_filtered_ledger_exports_exactly_its_rows(browser, server):
 def test_property_user_acknowledges_and_submits_evidence_the_officer_sees_it(browser, server):
     officer = server.client("zhangwei")
     me = officer.get("/me").json()
-    anju_org = next(o for o in server.client("admin").get("/organizations").json() if o["name"].startswith("沈阳安居"))
+    anju_org = next(o for o in server.client("admin").get("/organizations", params={"limit": 500}).json()["items"] if o["name"].startswith("沈阳安居"))
     hazard = next(
         h
         for h in all_hazards(officer, status=["open"])
@@ -124,7 +124,7 @@ def test_property_user_acknowledges_and_submits_evidence_the_officer_sees_it(bro
 
 def test_a_post_without_its_csrf_token_is_refused(browser, server):
     page = sign_in(browser, server, "anju")
-    notice = server.client("anju").get("/notices", params={"acknowledged": False}).json()
+    notice = server.client("anju").get("/notices", params={"acknowledged": False}).json()["items"]
     target = notice[0]["id"] if notice else str(uuid.uuid4())
     status = page.evaluate(
         "async url => (await fetch(url, {method: 'POST', body: new URLSearchParams({})})).status",
@@ -137,7 +137,7 @@ def test_a_post_without_its_csrf_token_is_refused(browser, server):
 
 
 def test_another_companys_hazard_is_the_404_page(browser, server):
-    yijia_org = next(o for o in server.client("admin").get("/organizations").json() if o["name"].startswith("盛京宜家"))
+    yijia_org = next(o for o in server.client("admin").get("/organizations", params={"limit": 500}).json()["items"] if o["name"].startswith("盛京宜家"))
     theirs = all_hazards(server.client("admin"), organization_id=yijia_org["id"])[0]
     page = sign_in(browser, server, "anju")
     response = page.goto(f"{server.url}/hazards/{theirs['id']}")
@@ -151,7 +151,7 @@ def test_another_companys_hazard_is_the_404_page(browser, server):
 
 def test_bulk_import_dry_run_reports_the_bad_row_and_writes_nothing(browser, server, tmp_path):
     admin = server.client("admin")
-    sites_before = len(admin.get("/sites").json())
+    sites_before = len(admin.get("/sites", params={"limit": 500}).json()["items"])
     page = sign_in(browser, server, "admin")
     template = page.request.get(f"{server.url}/admin/import/template.xlsx").body()
     workbook = load_workbook(io.BytesIO(template))
@@ -165,7 +165,7 @@ def test_bulk_import_dry_run_reports_the_bad_row_and_writes_nothing(browser, ser
     page.wait_for_selector("#import-problems")
     problem = page.locator("tr.problem[data-row='3']")
     assert problem.count() >= 1 and "B" in problem.first.inner_text()
-    assert len(admin.get("/sites").json()) == sites_before
+    assert len(admin.get("/sites", params={"limit": 500}).json()["items"]) == sites_before
     page.context.close()
 
 
@@ -176,7 +176,7 @@ PAGES = ["/", "/map", "/ledger", "/notices", "/rounds", "/trainings", "/admin"]
 def test_screenshots_of_every_page(browser, server, lang):
     api = server.client("admin")
     hazard = all_hazards(api, status=["awaiting_verification"])[0]
-    notice = api.get("/notices").json()[0]
+    notice = api.get("/notices").json()["items"][0]
     pages = {
         "board": "/",
         "map": "/map",

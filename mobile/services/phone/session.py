@@ -134,7 +134,7 @@ class SessionAndSync:
         last = self.last_sign_in()
         self.scheduler.stop()
         self._runs.clear()
-        self.api.forget_tokens()
+        self.api.logout()
         self.store.wipe_user_data()
         if last:
             self.store.put("last_sign_in", last)
