@@ -376,6 +376,8 @@ def test_the_site_history_comes_from_the_server_and_stays_for_offline_use(field,
     finally:
         proxy.default = "forward"
         other.close()
+
+
 def test_the_phone_follows_cursors_to_every_site(field):
     phone = field.phone()
     one_by_one = phone.api.get_all("/sites", page_size=1)

@@ -17,6 +17,10 @@ pytestmark = pytest.mark.web
 COLOURS = {"red": "#d32f2f", "yellow": "#f9a825", "blue": "#1e63c4", None: "#9e9e9e"}
 
 
+def organizations(server) -> list[dict]:  # type: ignore[no-untyped-def]
+    return server.client("admin").get("/organizations", params={"limit": 500}).json()["items"]
+
+
 def all_hazards(api, **params) -> list[dict]:  # type: ignore[no-untyped-def]
     items, cursor = [], None
     while True:
@@ -52,7 +56,8 @@ def test_map_colours_each_site_by_its_worst_open_hazard(browser, server):
     page.goto(f"{server.url}/map")
     page.wait_for_selector("#map[data-ready='1']")
     api = server.client("admin")
-    worst: dict[str, str | None] = {site["id"]: None for site in api.get("/sites", params={"limit": 500}).json()["items"]}
+    sites = api.get("/sites", params={"limit": 500}).json()["items"]
+    worst: dict[str, str | None] = {site["id"]: None for site in sites}
     for hazard in all_hazards(api, status=list(OPEN_STATUSES)):
         current = worst[hazard["site_id"]]
         if current is None or SEVERITIES.index(hazard["severity"]) < SEVERITIES.index(current):
@@ -93,7 +98,7 @@ def test_filtered_ledger_exports_exactly_its_rows(browser, server):
 def test_property_user_acknowledges_and_submits_evidence_the_officer_sees_it(browser, server):
     officer = server.client("zhangwei")
     me = officer.get("/me").json()
-    anju_org = next(o for o in server.client("admin").get("/organizations", params={"limit": 500}).json()["items"] if o["name"].startswith("沈阳安居"))
+    anju_org = next(o for o in organizations(server) if o["name"].startswith("沈阳安居"))
     hazard = next(
         h
         for h in all_hazards(officer, status=["open"])
@@ -137,7 +142,7 @@ def test_a_post_without_its_csrf_token_is_refused(browser, server):
 
 
 def test_another_companys_hazard_is_the_404_page(browser, server):
-    yijia_org = next(o for o in server.client("admin").get("/organizations", params={"limit": 500}).json()["items"] if o["name"].startswith("盛京宜家"))
+    yijia_org = next(o for o in organizations(server) if o["name"].startswith("盛京宜家"))
     theirs = all_hazards(server.client("admin"), organization_id=yijia_org["id"])[0]
     page = sign_in(browser, server, "anju")
     response = page.goto(f"{server.url}/hazards/{theirs['id']}")
