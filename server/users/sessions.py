@@ -112,6 +112,24 @@ def open_session(*, session: Session, user: User, address: str, tokens: TokenSet
     return token_pair(user=user, auth=auth, tokens=tokens)
 
 
+def open_web_session(*, session: Session, user: User, address: str) -> AuthSession:
+    """A session for the console's cookie: it ends like the phone's (sign-out, password or role change,
+    deactivation) but has no refresh token."""
+    auth = AuthSession(user_id=user.id, refresh_jti=uuid.uuid4().hex)
+    with write_unit(session):
+        session.add(auth)
+        session.exec(
+            delete(LoginFailure).where(LoginFailure.username == user.username, LoginFailure.address == address[:64])
+        )
+        audit.record(session=session, actor_id=user.id, action="sign_in", target_type="user", target_id=user.id)
+    return auth
+
+
+def user_for_web_token(*, session: Session, secret: str, token: str) -> tuple[User, uuid.UUID | None] | None:
+    """The active user a console cookie speaks for, while its session and the user's token generation hold."""
+    return _user_for(session=session, claims=security.read_claims(secret=secret, token=token, kind="web"))
+
+
 def token_pair(*, user: User, auth: AuthSession, tokens: TokenSettings) -> dict[str, object]:
     common = {"secret": tokens.secret, "user_id": user.id, "session_id": auth.id, "generation": user.token_generation}
     return {
@@ -170,7 +188,10 @@ def sign_out(*, session: Session, session_id: uuid.UUID | None) -> None:
 
 def user_for_access_token(*, session: Session, secret: str, token: str) -> tuple[User, uuid.UUID | None] | None:
     """The active user an access token speaks for, and its session; None when the token no longer counts."""
-    claims = security.read_claims(secret=secret, token=token, kind="access")
+    return _user_for(session=session, claims=security.read_claims(secret=secret, token=token, kind="access"))
+
+
+def _user_for(*, session: Session, claims: security.TokenClaims | None) -> tuple[User, uuid.UUID | None] | None:
     if claims is None:
         return None
     user = session.get(User, claims.user_id)

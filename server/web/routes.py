@@ -22,7 +22,7 @@ from server.photos.models import PhotoSize
 from server.photos.storage import make_photo_store
 from server.scope import site_condition
 from server.sites.models import Site
-from server.users import service as users
+from server.users import sessions
 from server.web import board as board_service
 from server.web import session as web_session
 from server.web.pages import Csrf, PageSession, PageUser, not_found_page, redirect, render
@@ -47,25 +47,29 @@ def login(
 ) -> Response:
     settings = request.app.state.settings
     try:
-        user = users.authenticate(
+        address = request.client.host if request.client else "unknown"
+        user = sessions.authenticate(
             session=session,
-            hasher=request.app.state.hasher,
+            verifier=request.app.state.password_verifier,
+            dummy_hash=request.app.state.dummy_hash,
             username=username,
             password=password,
-            max_failures=settings.login_max_failures,
-            window_seconds=settings.login_window_seconds,
+            address=address,
+            throttle=settings.login_throttle(),
         )
+        auth = sessions.open_web_session(session=session, user=user, address=address)
     except DomainError as exc:
         lang = web_session.language_of(request)
         error = render_message(exc.code, exc.params, lang)
         return render(request, "login.html", None, status_code=exc.status_code, next=_safe_next(next), error=error)
     response = redirect(_safe_next(next))
-    web_session.sign_in(request, response, user)
+    web_session.sign_in(request, response, user, auth.id)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout() -> Response:
+def logout(request: Request, session: PageSession) -> Response:
+    sessions.sign_out(session=session, session_id=web_session.session_id(request))
     response = redirect("/login")
     web_session.sign_out(response)
     return response

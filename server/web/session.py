@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from datetime import timedelta
 
 from fastapi import Request, Response
 from sqlmodel import Session
 
 from server import security
+from server.users import sessions
 from server.users.models import User
 
 SESSION_COOKIE = "saferound_session"
@@ -30,9 +32,14 @@ def set_cookie(request: Request, response: Response, key: str, value: str, max_a
     response.set_cookie(key, value, max_age=max_age, httponly=True, samesite="lax", secure=is_https(request), path="/")
 
 
-def sign_in(request: Request, response: Response, user: User) -> None:
+def sign_in(request: Request, response: Response, user: User, session_id: uuid.UUID) -> None:
     token = security.create_token(
-        secret=request.app.state.token_secret, user_id=user.id, kind="web", lifetime=timedelta(hours=SESSION_HOURS)
+        secret=request.app.state.token_secret,
+        user_id=user.id,
+        kind="web",
+        lifetime=timedelta(hours=SESSION_HOURS),
+        session_id=session_id,
+        generation=user.token_generation,
     )
     set_cookie(request, response, SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600)
     # A fresh CSRF seed with every sign-in: tokens from before do not carry over.
@@ -48,12 +55,16 @@ def current_user(request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    user_id = security.read_token(secret=request.app.state.token_secret, token=token, kind="web")
-    if user_id is None:
-        return None
     with Session(request.app.state.engine, expire_on_commit=False) as session:
-        user = session.get(User, user_id)
-    return user if user is not None and user.is_active else None
+        found = sessions.user_for_web_token(session=session, secret=request.app.state.token_secret, token=token)
+    return found[0] if found else None
+
+
+def session_id(request: Request) -> uuid.UUID | None:
+    """The sign-in session the console cookie belongs to (to end it at sign-out)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    claims = security.read_claims(secret=request.app.state.token_secret, token=token, kind="web") if token else None
+    return claims.session_id if claims else None
 
 
 def csrf_seed(request: Request) -> str:

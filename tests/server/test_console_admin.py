@@ -75,14 +75,14 @@ def test_admin_creates_and_deactivates_a_user_whose_session_then_ends(world):
         data={"csrf_token": token, "username": "newofficer", "password": "long-enough-1", "role": "officer"},
     )
     assert r.status_code == 200 and "newofficer" in r.text
-    with TestClient(world.app) as other:
-        browser_sign_in(other, "newofficer", "long-enough-1")
-        assert other.get("/").status_code == 200
-        with world.session() as s:
-            new_id = s.exec(select(User.id).where(User.username == "newofficer")).one()
-        r = world.client.post(f"/admin/users/{new_id}", data={"csrf_token": token, "change": "deactivate"})
-        assert r.status_code == 200
-        assert other.get("/", follow_redirects=False).status_code == 303
+    other = TestClient(world.app)  # a second browser on the same server (its lifespan is the first client's)
+    browser_sign_in(other, "newofficer", "long-enough-1")
+    assert other.get("/").status_code == 200
+    with world.session() as s:
+        new_id = s.exec(select(User.id).where(User.username == "newofficer")).one()
+    r = world.client.post(f"/admin/users/{new_id}", data={"csrf_token": token, "change": "deactivate"})
+    assert r.status_code == 200
+    assert other.get("/", follow_redirects=False).status_code == 303
     officer = world.user("officer")
     browser_sign_in(world.client, officer.username)
     assert world.client.get("/admin").status_code == 404

@@ -53,7 +53,7 @@ def test_wrong_password_is_said_in_chinese_and_throttled_like_the_api(world):
     admin = world.admin()
     page = world.client.get("/login")
     token = csrf_of(page.text)
-    world.app.state.settings.login_max_failures = 2
+    world.app.state.settings.login_free_failures = 2  # then the delays (429) begin
     for _ in range(2):
         r = world.client.post("/login", data={"username": admin.username, "password": "nope", "csrf_token": token})
         assert r.status_code == 401 and "用户名或密码" in r.text
