@@ -47,7 +47,7 @@ def _codes_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = {"400", "422", "503"}
     if operation.get("security"):
         codes |= {"401", "403"}
-    if "/auth/" in path:
+    if "/auth/" in path or path.endswith("/intake/external"):  # a password, a refresh token, a signature
         codes.add("401")
     if "{" in path:
         codes.add("404")
@@ -55,7 +55,7 @@ def _codes_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         codes |= {"409", "413"}
     if "/transitions/" in path:
         codes.add("412")
-    if path.endswith("/auth/token") or path.endswith(".pdf"):
+    if path.endswith("/auth/token") or path.endswith(".pdf") or path.startswith("/api/v1/reports/"):
         codes.add("429")
     if "/photos/" in path and method == "put":
         codes.add("415")

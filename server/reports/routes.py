@@ -24,7 +24,9 @@ def list_stored_reports(admin: AdminUser, session: SessionDep, period: str | Non
     return StoredReportPage(items=service.stored_reports(session=session, period=period))
 
 
-@router.get("/reports/archive/{report_id}", response_model=None, responses={200: {"content": {XLSX: {}}}})
+@router.get(
+    "/reports/archive/{report_id}", response_model=None, responses={200: {"content": {XLSX: {}, "application/pdf": {}}}}
+)
 def download_stored_report(report_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> Response:
     stored = service.stored_report(session=session, report_id=report_id)
     name = f"saferound-{stored.period}-{stored.scope.replace(':', '-')}.{stored.format}"
@@ -35,7 +37,11 @@ def download_stored_report(report_id: uuid.UUID, admin: AdminUser, session: Sess
     )
 
 
-@router.get("/reports/{period}", response_model=None)
+@router.get(
+    "/reports/{period}",
+    response_model=None,
+    responses={200: {"content": {"application/json": {}, XLSX: {}, "application/pdf": {}}}},
+)
 def get_report(
     request: Request,
     period: str,

@@ -43,7 +43,7 @@ def get_board(
     )
 
 
-@router.get("/map.geojson")
+@router.get("/map.geojson", responses={200: {"content": {"application/geo+json": {}}}})
 def get_map(
     user: CurrentUser,
     session: SessionDep,
@@ -66,7 +66,10 @@ def _rows(request: Request, user, f):  # type: ignore[no-untyped-def]
         yield from ledger.iter_rows(session=session, settings=request.app.state.settings, user=user, f=f)
 
 
-@router.get("/hazards/export.xlsx")
+@router.get(
+    "/hazards/export.xlsx",
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+)
 def export_xlsx(request: Request, user: CurrentUser) -> StreamingResponse:
     """The ledger's rows for the filters (same names as the console's ledger), as an Excel sheet."""
     f = parse_filter(request.query_params)
@@ -86,7 +89,7 @@ def export_xlsx(request: Request, user: CurrentUser) -> StreamingResponse:
     )
 
 
-@router.get("/hazards/export.csv")
+@router.get("/hazards/export.csv", responses={200: {"content": {"text/csv": {}}}})
 def export_csv(request: Request, user: CurrentUser) -> StreamingResponse:
     f = parse_filter(request.query_params)
     lang = language(request.headers.get("accept-language"))

@@ -15,7 +15,14 @@ from tests.factories import PASSWORD
 from tests.server.test_remediation import raise_hazard
 
 API = "/api/v1"
-PUBLIC = {("post", "/api/v1/auth/token"), ("post", "/api/v1/auth/refresh"), ("get", "/api/v1/health")}
+# Not behind a bearer token: sign-in, refresh, health, and the hotline intake (signed per integration,
+# tests/server/test_intake_external.py).
+PUBLIC = {
+    ("post", "/api/v1/auth/token"),
+    ("post", "/api/v1/auth/refresh"),
+    ("get", "/api/v1/health"),
+    ("post", "/api/v1/intake/external"),
+}
 BROKEN = ("anonymous", "deactivated", "before_password_change", "refresh_as_access", "expired", "alg_none")
 VALID = ("admin", "officer_in", "officer_out", "property_a", "property_b")
 # Records of site A: who sees them (200); everyone else valid gets 404, as if they did not exist.
