@@ -100,7 +100,8 @@ def test_a_bad_or_stale_signature_is_refused_and_writes_nothing(world, client, h
     order = {"order_id": f"GD-{tamper}", "site_id": str(site.id), "category": "fire", "description": "消防通道堵塞"}
     raw, headers = signed(hotline, order)
     if tamper == "bad_signature":
-        headers["X-SafeRound-Signature"] = headers["X-SafeRound-Signature"][:-1] + "0"
+        good = headers["X-SafeRound-Signature"]
+        headers["X-SafeRound-Signature"] = good[:-1] + ("1" if good[-1] == "0" else "0")  # always a change
     elif tamper == "other_secret":
         raw, headers = signed("not-the-secret-at-all", order)
     elif tamper == "stale":
