@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import select
 
@@ -51,7 +51,9 @@ def test_each_failed_item_raises_one_hazard_with_template_severity_and_deadline(
     for item in template.items_for(site.profile):
         by_severity.setdefault(item.severity_on_fail.value, item)
     failing = tuple(item.id for item in by_severity.values())
-    finished = datetime.fromisoformat("2026-11-23T08:30:00+08:00")  # a Monday morning in Shenyang
+    # An hour ago in Shenyang: recent enough that no deadline (the nearest is 3 days on) has passed.
+    shenyang = timezone(timedelta(hours=8))
+    finished = (datetime.now(shenyang) - timedelta(hours=1)).replace(microsecond=0)
     body = world.inspection_body(site, "fire", fail=failing, finished_at=finished)
     inspection_id = uuid.uuid4()
     response = put(client, world, officer, body, inspection_id)
