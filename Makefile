@@ -68,7 +68,10 @@ deps-test: deps-system $(VENV)/.test-installed
 # nothing in one part (exit 5, e.g. with PYTEST_ARGS="-k hazards") is fine; a hang fails, bounded.
 test: deps-test lint
 	@timeout 1500 $(PY) -m pytest --ignore=tests/ui --ignore=tests/web $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
-	@timeout 900 $(PY) -m pytest tests/ui $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
+	@# Each phone-UI module gets a process of its own: Kivy's window is one per process.
+	@for module in tests/ui/test_*.py; do \
+	  timeout 900 $(PY) -m pytest $$module $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s; \
+	done
 	@# The console in Debian's chromium (apt), driven by Playwright; screenshots go to test-artifacts/console/.
 	@timeout 600 $(PY) -m pytest tests/web $(PYTEST_ARGS); s=$$?; [ $$s = 0 ] || [ $$s = 5 ] || exit $$s
 
