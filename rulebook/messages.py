@@ -394,6 +394,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "文件中有 {count} 处问题，未写入任何数据；请修改后重新上传。",
         "en": "The file has {count} problems; nothing was written. Fix them and upload it again.",
     },
+    # Operations: readiness (/readyz) and the metrics endpoint.
+    "ready_database_down": {
+        "zh": "数据库无法访问（{reason}）；请检查数据库服务与 SAFEROUND_DATABASE_URL。",
+        "en": "The database cannot be reached ({reason}); check the database server and SAFEROUND_DATABASE_URL.",
+    },
+    "ready_migrations_behind": {
+        "zh": "数据库结构版本为 {version}，本程序需要 {head}；请先运行 saferound init-db。",
+        "en": "The database schema is at version {version} but this release needs {head}; run saferound init-db.",
+    },
+    "ready_photo_store_down": {
+        "zh": "照片存储无法写入或访问（{reason}）；请检查数据目录权限或对象存储设置。",
+        "en": "The photo store cannot be written or reached ({reason}); check the data dir's permissions or the "
+        "object-store settings.",
+    },
+    "ready_check_timeout": {
+        "zh": "检查“{check}”在 {seconds} 秒内没有完成。",
+        "en": "The {check} check did not finish within {seconds} s.",
+    },
+    "ready": {
+        "zh": "一切就绪：数据库、照片存储和数据库结构均正常。",
+        "en": "Ready: the database, the photo store and the schema are all fine.",
+    },
+    "metrics_token_required": {
+        "zh": "查看运行指标需要正确的令牌（Authorization: Bearer，对应 SAFEROUND_METRICS_TOKEN）。",
+        "en": "Metrics need the right token (Authorization: Bearer, the value of SAFEROUND_METRICS_TOKEN).",
+    },
+    "metrics_loopback_only": {
+        "zh": "未设置 SAFEROUND_METRICS_TOKEN 时，运行指标只对本机（127.0.0.1）开放。",
+        "en": "Without SAFEROUND_METRICS_TOKEN, metrics are served to this machine (127.0.0.1) only.",
+    },
 }
 
 # Names for `{x:record}`: the kinds of record a message can be about.

@@ -190,19 +190,31 @@ def serve(
     except ChecklistFileError as exc:
         typer.echo(f"Not started: {exc}", err=True)
         raise typer.Exit(2) from None
+    settings = get_settings()
+    _fresh_metrics_dir(settings.data_dir / "metrics")
     typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
-    uvicorn.run("server.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=_log_config())
+    from server.ops.logs import log_config
+
+    uvicorn.run(
+        "server.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(settings.log_format),
+        access_log=False,  # server/ops/observe.py writes the access lines, with the request id
+    )
 
 
-def _log_config() -> dict:
-    """uvicorn's logging, plus SafeRound's own messages (which process runs the background jobs, …)."""
-    import copy
+def _fresh_metrics_dir(path) -> None:  # type: ignore[no-untyped-def]
+    """prometheus-client's multiprocess folder: emptied at every start (old workers' counters would add up),
+    named before any worker imports prometheus_client, so /metrics from any worker reports them all."""
+    import os
+    import shutil
 
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["loggers"]["saferound"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path.resolve())
 
 
 def _safe_url(url: str) -> str:

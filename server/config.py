@@ -97,6 +97,15 @@ class Settings(BaseSettings):
     # ("https://tiles.example/{z}/{x}/{y}.png|© City GIS"). Empty: points over a plain background.
     map_tiles: str = ""
 
+    # Operations. /readyz fails a check that takes longer than this.
+    readiness_timeout_seconds: float = 2.0
+    # /metrics wants "Authorization: Bearer <token>" when set; without it, only loopback clients are answered.
+    metrics_token: str | None = Field(default=None, repr=False)
+    # Photo bytes stored is a sum over the photo table, recomputed at most this often (seconds).
+    metrics_photo_bytes_cache_seconds: float = 60.0
+    # Logs: "text" (readable, make run) or "json" (one object a line, for a log collector).
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from server.config import Settings
 from server.hazards.escalation import refresh_escalations
 from server.notify.delivery import deliver_due, warn_deadlines_soon
+from server.ops.metrics import record_job_success
 from server.reports.weekly import make_weekly_reports
 
 log = logging.getLogger("saferound.jobs")
@@ -182,6 +183,7 @@ class JobRunner:
         except Exception:  # a failed round is logged and tried again at the next interval
             log.exception("Background job %s failed; it runs again in the next interval.", job.name)
             return
+        record_job_success(job.name)  # /metrics: saferound_job_lag_seconds
         if result:
             log.info("Background job %s: %s changed.", job.name, result)
 

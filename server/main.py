@@ -25,6 +25,9 @@ from server.jobs import background_jobs
 from server.notices.printing import PdfCache, RenderLimiter
 from server.notices.routes import router as notices_router
 from server.notify.routes import router as notify_router
+from server.ops.metrics import MetricsExporter
+from server.ops.observe import ObserveRequestsMiddleware
+from server.ops.routes import router as ops_router
 from server.photos.imaging import DecodeGate
 from server.photos.routes import router as photos_router
 from server.reports.routes import router as reports_router
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checklists.store_current_versions(session=session, registry=registry)
         app.state.settings = settings
         app.state.engine = engine
+        app.state.metrics = MetricsExporter(engine, photo_cache_seconds=settings.metrics_photo_bytes_cache_seconds)
         app.state.checklists = registry
         app.state.hasher = security.make_password_hasher(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyLimitMiddleware, json_max_bytes=settings.json_max_bytes, upload_max_bytes=settings.photo_max_bytes
     )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(ObserveRequestsMiddleware)  # inside RequestIdMiddleware: its access line has the id
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (
@@ -107,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         intake_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+
+    app.include_router(ops_router)  # /healthz, /readyz, /metrics
 
     @app.get(f"{API_PREFIX}/health", tags=["meta"])
     def health() -> dict[str, str]:
