@@ -192,7 +192,8 @@ def serve(
         raise typer.Exit(2) from None
     settings = get_settings()
     _fresh_metrics_dir(settings.data_dir / "metrics")
-    typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
+    if settings.log_format == "text":  # JSON logs stay one object a line; uvicorn logs where it listens
+        typer.echo(f"SafeRound API on http://{host}:{port}/api/v1 — interactive docs at http://{host}:{port}/docs")
     from server.ops.logs import log_config
 
     uvicorn.run(
