@@ -31,13 +31,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """Reads the user on a short session of its own, closed before the route runs. A token counts while its
-    user is active, its generation is the user's, and its session has not ended."""
+def get_current_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)], session: SessionDep
+) -> User:
+    """Reads the user in the request's own session (one connection per request, one query); the route's reads
+    continue that read (a route that then waits on something slow ends it first, as put_photo does before the
+    body arrives). A token counts while its user is active, its generation is the user's, and its session has
+    not ended — checked on every request, so a password change or a deactivation ends access at once, on
+    every worker."""
     if not token:
         raise Unauthorized("not_authenticated")
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        found = user_for_access_token(session=session, secret=request.app.state.token_secret, token=token)
+    found = user_for_access_token(session=session, secret=request.app.state.token_secret, token=token)
     if found is None:
         raise Unauthorized("invalid_token")
     user, session_id = found

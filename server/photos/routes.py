@@ -76,6 +76,7 @@ async def put_photo(
     settings: SettingsDep,
     store: StoreDep,
 ) -> PhotoPublic:
+    end_read(session)  # the body may take a minute over a phone's network: hold no transaction while it arrives
     upload = await read_photo_upload(request, max_file_bytes=settings.photo_max_bytes)
     photo, created = await run_in_threadpool(
         service.upload_photo,

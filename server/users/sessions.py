@@ -194,11 +194,19 @@ def user_for_access_token(*, session: Session, secret: str, token: str) -> tuple
 def _user_for(*, session: Session, claims: security.TokenClaims | None) -> tuple[User, uuid.UUID | None] | None:
     if claims is None:
         return None
-    user = session.get(User, claims.user_id)
+    if claims.session_id is None:
+        user, auth = session.get(User, claims.user_id), None
+    else:  # the user and the session in one query: this runs on every request
+        row = session.exec(
+            select(User, AuthSession)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+        ).first()
+        if row is None:
+            return None
+        user, auth = row
     if user is None or not user.is_active or user.token_generation != claims.generation:
         return None
-    if claims.session_id is not None:
-        auth = session.get(AuthSession, claims.session_id)
-        if auth is None or auth.user_id != user.id or auth.revoked_at is not None:
-            return None
+    if auth is not None and auth.revoked_at is not None:
+        return None
     return user, claims.session_id
