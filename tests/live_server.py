@@ -57,14 +57,13 @@ class LiveServer:
         """Migrate a fresh database and create the admin, without serving yet."""
         data_dir.mkdir(parents=True, exist_ok=True)
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "SAFEROUND_DATABASE_URL"},  # SQLite unless given
             "SAFEROUND_DATA_DIR": str(data_dir),
             "SAFEROUND_SECRET_KEY": "live-" + uuid.uuid4().hex,
             "SAFEROUND_ARGON2_TIME_COST": "1",
             "SAFEROUND_ARGON2_MEMORY_KIB": "1024",
             **{f"SAFEROUND_{k.upper()}": str(v) for k, v in settings.items()},
         }
-        env.pop("SAFEROUND_DATABASE_URL", None)
         subprocess.run([str(SAFEROUND), "init-db"], env=env, check=True, capture_output=True, cwd=ROOT)
         subprocess.run(
             [str(SAFEROUND), "create-user", "--username", "admin", "--password", ADMIN_PASSWORD, "--role", "admin"],
