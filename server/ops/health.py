@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import threading
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,9 +78,20 @@ def _first_line(exc: BaseException) -> str:
     return (lines[0] if lines else type(exc).__name__)[:200]
 
 
-async def _run(name: str, check, timeout: float) -> CheckResult:  # type: ignore[no-untyped-def]
+# Checks run on threads of their own: a database that hangs (a dropped route, not a refusal) leaves at most
+# one stuck thread per check here, never the event loop's default executor, which the background jobs use.
+_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readiness")
+_in_flight: dict[str, Future] = {}
+_in_flight_lock = threading.Lock()
+
+
+async def _run(name: str, key: str, check, timeout: float) -> CheckResult:  # type: ignore[no-untyped-def]
+    with _in_flight_lock:
+        future = _in_flight.get(key)
+        if future is None or future.done():  # one at a time: a hung check is waited on, not started again
+            future = _in_flight[key] = _CHECKS.submit(check)
     try:
-        await asyncio.wait_for(asyncio.to_thread(check), timeout)
+        await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
     except NotReady as failed:
         return CheckResult(name, failed.code, failed.params)
     except TimeoutError:
@@ -91,7 +104,12 @@ async def readiness(engine: Engine, settings: Settings) -> list[CheckResult]:
     timeout = settings.readiness_timeout_seconds
     return list(
         await asyncio.gather(
-            _run("database", functools.partial(check_database, engine), timeout),
-            _run("photo_store", functools.partial(check_photo_store, settings), timeout),
+            _run("database", f"database {engine.url!r}", functools.partial(check_database, engine), timeout),
+            _run(
+                "photo_store",
+                f"photo_store {settings.photo_store or settings.photos_dir.resolve()} {settings.s3_endpoint_url}",
+                functools.partial(check_photo_store, settings),
+                timeout,
+            ),
         )
     )

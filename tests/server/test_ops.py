@@ -198,3 +198,28 @@ def test_metrics_say_how_long_since_each_background_job_succeeded(settings):
         assert 0 <= value(found, "saferound_job_lag_seconds", job="escalation") < 20
         assert value(found, "saferound_job_last_success_timestamp_seconds", job="escalation") > time.time() - 20
         assert ("saferound_job_lag_seconds", (("job", "weekly reports"),)) not in found  # off in these settings
+
+
+def test_a_database_that_hangs_fails_readiness_within_the_time_limit(settings):
+    """A listener that never answers (a dropped route looks like this): the probe answers in time, once."""
+    import asyncio
+    import socket
+
+    from server.db import make_engine
+    from server.ops.health import readiness
+
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        engine = make_engine(f"postgresql+psycopg://saferound@127.0.0.1:{hole.getsockname()[1]}/saferound")
+        quick = settings.model_copy(update={"readiness_timeout_seconds": 0.5})
+        try:
+            for _ in range(2):  # the second probe waits on the first's stuck check instead of starting another
+                started = time.monotonic()
+                results = {r.name: r for r in asyncio.run(readiness(engine, quick))}
+                assert time.monotonic() - started < 1.5
+                assert results["database"].code == "ready_check_timeout"
+                assert results["photo_store"].code is None
+        finally:
+            hole.close()  # the stuck connection attempt is refused and its thread ends
+            engine.dispose()
