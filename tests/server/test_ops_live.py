@@ -23,7 +23,7 @@ def healthz_count(url: str) -> float:
 
 def test_two_workers_report_together_and_log_json_lines_with_the_request_id(tmp_path):
     server = LiveServer.prepare(tmp_path / "data", log_format="json", escalation_interval_seconds="0")
-    server.serve(workers=2)
+    server.serve(workers=2, timeout=120)  # two workers start slowly on a busy machine
     try:
         request_ids = []
         for _ in range(40):  # a new connection each time: the kernel spreads them over the workers
