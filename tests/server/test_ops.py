@@ -114,7 +114,7 @@ def test_ready_on_a_bucket_that_answers_and_not_when_the_endpoint_is_down(settin
     with TestClient(create_app(down), headers=ENGLISH) as client:
         started = time.monotonic()
         ready = client.get("/readyz")
-        assert time.monotonic() - started < down.readiness_timeout_seconds + 1.5
+        assert time.monotonic() - started < down.readiness_timeout_seconds + 5  # bounded, even on a busy machine
     assert ready.status_code == 503 and ready.json()["failed"] == ["photo_store"]
     assert ready.json()["checks"]["database"] == "ok"
 
@@ -217,7 +217,7 @@ def test_a_database_that_hangs_fails_readiness_within_the_time_limit(settings):
             for _ in range(2):  # the second probe waits on the first's stuck check instead of starting another
                 started = time.monotonic()
                 results = {r.name: r for r in asyncio.run(readiness(engine, quick))}
-                assert time.monotonic() - started < 1.5
+                assert time.monotonic() - started < 0.5 + 3  # the limit, plus a busy machine's slack
                 assert results["database"].code == "ready_check_timeout"
                 assert results["photo_store"].code is None
         finally:
