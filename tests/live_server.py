@@ -80,7 +80,7 @@ class LiveServer:
         server.serve()
         return server
 
-    def serve(self, timeout: float = 30.0, workers: int = 1) -> None:
+    def serve(self, timeout: float = 120.0, workers: int = 1) -> None:  # several workers on a busy machine: slow
         self.log_path = self.data_dir / "server.log"
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
