@@ -208,6 +208,9 @@ def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     return hazard
 
 
+MAX_BRANCHES = 60  # seeks merged into one page; beyond, one query over the scope condition
+
+
 def list_hazards(
     *,
     session: Session,
@@ -242,7 +245,7 @@ def list_hazards(
     # each an index seek of one page (server/paging.py); the scope condition stays on every branch.
     branches = [query.where(Hazard.status == s) for s in dict.fromkeys(status)] if status else [query]
     sites = None if site_id else officer_site_ids(session, user)
-    if sites is not None:
+    if sites is not None and len(sites) * len(branches) <= MAX_BRANCHES:
         branches = [b.where(Hazard.site_id == s) for b in branches for s in sites] or [query.where(false())]
     page = newest_first_of_any(branches, Hazard, cursor=cursor, limit=limit)
     rows, next_cursor = split_page(session.exec(page).all(), limit)

@@ -13,12 +13,13 @@ API = "/api/v1"
 STATUSES = ["open", "notified", "closed", "rectifying"]
 
 
-def many_hazards(world, site, officer, count=23):
-    """`count` hazards in several states; groups of three share one created_at (ties broken by id)."""
+def many_hazards(world, sites, officer, count=23):
+    """`count` hazards in several states over `sites`; groups of three share one created_at (ties by id)."""
     base = utcnow() - timedelta(days=40)
     rows = []
     with world.session() as s:
         for n in range(count):
+            site = sites[n % len(sites)]
             at = base + timedelta(hours=n // 3)
             rows.append(
                 Hazard(
@@ -60,9 +61,9 @@ def walk(client, headers, limit, **params):
 
 def test_hazard_pages_follow_newest_first_through_ties_and_every_filter(world, client):
     company = world.org()
-    site = world.site(company)
-    officer = world.officer(site)
-    expected = many_hazards(world, site, officer)
+    sites = [world.site(company) for _ in range(4)]
+    officer = world.officer(*sites[:3])  # one seek per site of theirs; the fourth is not theirs
+    everything = many_hazards(world, sites, officer, count=31)
     now = utcnow()
     cases = [
         ({}, lambda h: True),
@@ -76,6 +77,7 @@ def test_hazard_pages_follow_newest_first_through_ties_and_every_filter(world, c
         ),
     ]
     for who in (officer, world.user("property", company), world.admin()):
+        expected = [h for h in everything if who is not officer or h.site_id != sites[3].id]
         for params, wanted in cases:
             want = [str(h.id) for h in expected if wanted(h)]
             assert want, params
@@ -91,10 +93,50 @@ def test_a_hazard_list_cursor_from_another_list_still_pages_newest_first(world, 
     company = world.org()
     site = world.site(company)
     officer = world.officer(site)
-    expected = many_hazards(world, site, officer, count=9)
+    expected = many_hazards(world, [site], officer, count=9)
     first = client.get(f"{API}/hazards", params={"limit": 4}, headers=world.headers(officer)).json()
     rest = client.get(
         f"{API}/hazards", params={"limit": 10, "cursor": first["next_cursor"]}, headers=world.headers(officer)
     ).json()
     assert [h["id"] for h in first["items"] + rest["items"]] == [str(h.id) for h in expected]
     assert rest["next_cursor"] is None
+
+
+def test_an_officers_inspections_page_newest_first_over_their_sites_only(world, client):
+    from server.inspections.models import Inspection
+
+    company = world.org()
+    sites = [world.site(company) for _ in range(3)]
+    officer = world.officer(*sites[:2])
+    base = utcnow() - timedelta(days=3)
+    rows = []
+    with world.session() as s:
+        for n in range(13):
+            at = base + timedelta(hours=n // 2)  # pairs share created_at
+            rows.append(
+                Inspection(
+                    id=uuid.uuid4(),
+                    site_id=sites[n % 3].id,
+                    category="gas",
+                    template_version=1,
+                    inspector_id=officer.id,
+                    started_at=at,
+                    finished_at=at,
+                    answers=[],
+                    request_hash="x",
+                    created_at=at,
+                )
+            )
+        s.add_all(rows)
+        s.commit()
+    newest = sorted(rows, key=lambda r: (r.created_at, str(r.id)), reverse=True)
+    for who, seen in ((officer, {sites[0].id, sites[1].id}), (world.admin(), {s.id for s in sites})):
+        got, cursor = [], None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            body = client.get(f"{API}/inspections", params=params, headers=world.headers(who)).json()
+            got += [i["id"] for i in body["items"]]
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        assert got == [str(r.id) for r in newest if r.site_id in seen], who.role
