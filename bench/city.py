@@ -11,7 +11,7 @@ Targets judged on the last lines: a middle page within 2× page 1; API ÷ SQL �
 read's p95 under 100 ms; escalation with nothing to do under 50 ms; the admin's whole changes feed in
 under 10 s.
 
-    .venv/bin/python bench/city.py            # the full quarter (~241,000 inspections)
+    .venv/bin/python bench/city.py            # the full quarter (247,000 inspections; ~12 min on 2 busy cores)
     .venv/bin/python bench/city.py --quick    # a tenth of it, for a smoke run
 """
 

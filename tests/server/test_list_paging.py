@@ -81,7 +81,7 @@ def test_hazard_pages_follow_newest_first_through_ties_and_every_filter(world, c
         for params, wanted in cases:
             want = [str(h.id) for h in expected if wanted(h)]
             assert want, params
-            for limit in (2, 3, 500):
+            for limit in (4, 500):  # 4: cursors fall inside groups of tied created_at
                 got = walk(client, world.headers(who), limit, **params)
                 assert [h["id"] for h in got] == want, (who.role, params, limit)
     overdue = walk(client, world.headers(officer), 4, overdue="true")
