@@ -1,4 +1,9 @@
-"""Keyset paging shared by the lists: newest first by (created_at, id), an opaque cursor for the next page."""
+"""Keyset paging shared by the lists: newest first by (created_at, id), an opaque cursor for the next page.
+
+The position is a row-value comparison, `(created_at, id) < (:at, :id)`, never the equivalent OR: PostgreSQL
+and SQLite (3.15+) both seek an index on (…, created_at, id) to it, so a page deep in the history costs what
+page 1 costs. Each list has an index whose leading columns are its equality filter and whose last two are its
+order (migration 0012; tests/server/test_query_plans.py keeps them used)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,9 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import DateTime, and_, or_
+from sqlalchemy import DateTime, tuple_, union_all
+from sqlalchemy.orm import aliased
+from sqlmodel import select
 
 from server.errors import Invalid
 
@@ -33,8 +40,19 @@ def newest_first(query: Any, model: Any, *, cursor: str | None, limit: int) -> A
     """`query` ordered newest first, starting after `cursor`, one row more than a page (to see if more follow)."""
     if cursor:
         at, last_id = decode_cursor(cursor)
-        query = query.where(or_(model.created_at < at, and_(model.created_at == at, model.id < last_id)))
+        query = query.where(tuple_(model.created_at, model.id) < tuple_(at, last_id))
     return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
+
+
+def newest_first_of_any(queries: Sequence[Any], model: Any, *, cursor: str | None, limit: int) -> Any:
+    """Like `newest_first` over the union of `queries` (one per value of a multi-value filter, e.g. several
+    statuses): each branch seeks its own index for one page, the merge sorts at most branches × page rows."""
+    if len(queries) == 1:
+        return newest_first(queries[0], model, cursor=cursor, limit=limit)
+    branches = [select(newest_first(q, model, cursor=cursor, limit=limit).subquery()) for q in queries]
+    merged = union_all(*branches).subquery()
+    rows = aliased(model, merged)
+    return select(rows).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit + 1)
 
 
 def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:
@@ -82,10 +100,8 @@ def keyset(query: Any, key: Any, id_column: Any, *, cursor: str | None, limit: i
             value: Any = datetime.fromisoformat(text) if _is_time(key) else text
         except (ValueError, UnicodeDecodeError, NotImplementedError):
             raise Invalid("bad_cursor") from None
-        if descending:
-            query = query.where(or_(key < value, and_(key == value, id_column < last_id)))
-        else:
-            query = query.where(or_(key > value, and_(key == value, id_column > last_id)))
+        position, after = tuple_(key, id_column), tuple_(value, last_id)
+        query = query.where(position < after if descending else position > after)
     order = (key.desc(), id_column.desc()) if descending else (key.asc(), id_column.asc())
     return query.order_by(*order).limit(limit + 1)
 

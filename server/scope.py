@@ -16,6 +16,19 @@ def assigned_site_ids(user: User):  # type: ignore[no-untyped-def]
     return select(Assignment.site_id).where(Assignment.officer_id == user.id)
 
 
+# Above this many sites an officer's list is one query over the scope condition, not one seek per site.
+SEEKS_PER_SITE_UP_TO = 50
+
+
+def officer_site_ids(session, user: User) -> list | None:  # type: ignore[no-untyped-def]
+    """An officer's assigned sites, for lists that seek one index range per site (server/paging.py);
+    None for everyone else, or for an officer with more sites than it is worth seeking one by one."""
+    if user.role != Role.officer:
+        return None
+    ids = list(session.execute(assigned_site_ids(user).limit(SEEKS_PER_SITE_UP_TO + 1)).scalars())
+    return ids if len(ids) <= SEEKS_PER_SITE_UP_TO else None
+
+
 def site_condition(user: User, site_id_column=Site.id) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     """Sites a user works with: all (admin), assigned (officer), managed by their company (property)."""
     if user.role == Role.admin:

@@ -9,16 +9,21 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, BigInteger, Index
+from sqlalchemy import JSON, BigInteger, Index, literal_column, text
 from sqlmodel import Field, SQLModel
 
-from rulebook.lifecycle import STATUSES
+from rulebook.lifecycle import FINISHED_STATUSES, STATUSES
 from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
 from server.inputs import InputModel
 
 # Str enum of the statuses, for pydantic models and query parameters; the lifecycle lives in the rulebook.
 HazardStatus = Enum("HazardStatus", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
+
+# "Not finished", written with literals (not bound parameters) so both databases see that a query holding
+# it matches the partial index below, whose predicate is the same text.
+_FINISHED_SQL = ", ".join(f"'{s}'" for s in FINISHED_STATUSES)
+NOT_FINISHED_SQL = f"status NOT IN ({_FINISHED_SQL})"
 
 
 class Hazard(SQLModel, table=True):
@@ -28,6 +33,18 @@ class Hazard(SQLModel, table=True):
         Index("ix_hazard_created", "created_at", "id"),
         Index("ix_hazard_found", "found_at", "id"),  # the console's ledger: newest found first
         Index("ix_hazard_change_seq", "change_seq"),
+        # The lists' seeks (server/paging.py): equality filter first, then the order (created_at, id).
+        Index("ix_hazard_status_created", "status", "created_at", "id"),
+        Index("ix_hazard_severity_created", "severity", "created_at", "id"),
+        Index("ix_hazard_site_created", "site_id", "created_at", "id"),  # an officer's sites
+        Index("ix_hazard_org_created", "organization_id", "created_at", "id"),  # a company's hazards
+        # Overdue: the hazards not finished, by deadline (a small part of the history once most are closed).
+        Index(
+            "ix_hazard_open_deadline",
+            "deadline",
+            postgresql_where=text(NOT_FINISHED_SQL),
+            sqlite_where=text(NOT_FINISHED_SQL),
+        ),
     )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
@@ -50,6 +67,11 @@ class Hazard(SQLModel, table=True):
     # Position in the changes feed; stamped by every unit of work that writes it (server/sync/changes.py).
     # Photos: PhotoLink rows (server/photos/models.py). History: HazardTransition rows.
     change_seq: int = Field(default=0, sa_type=BigInteger)
+
+
+def not_finished():  # type: ignore[no-untyped-def]
+    """`status NOT IN ('closed', 'cancelled')` as literals: the predicate of ix_hazard_open_deadline."""
+    return Hazard.status.not_in([literal_column(f"'{s}'") for s in FINISHED_STATUSES])
 
 
 class HazardTransition(SQLModel, table=True):

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import and_, false
 from sqlmodel import Session, select
 
 from rulebook import hazards as hazard_rules
@@ -17,15 +17,15 @@ from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
-from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus
+from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus, not_finished
 from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import Inspection
 from server.inspections.presence import has_flag
 from server.notices.models import Notice, NoticeHazard
-from server.paging import newest_first, split_page
+from server.paging import newest_first_of_any, split_page
 from server.photos.models import Photo, PhotoLink
 from server.photos.service import attach_photos, require_photos
-from server.scope import hazard_condition, site_condition
+from server.scope import hazard_condition, officer_site_ids, site_condition
 from server.sites.models import Site
 from server.sync.changes import stamp_change
 from server.users.models import User
@@ -208,6 +208,9 @@ def get_hazard(*, session: Session, user: User, hazard_id: uuid.UUID) -> Hazard:
     return hazard
 
 
+MAX_BRANCHES = 60  # seeks merged into one page; beyond, one query over the scope condition
+
+
 def list_hazards(
     *,
     session: Session,
@@ -227,8 +230,6 @@ def list_hazards(
     if presence_flag:  # hazards raised by an inspection that carries the flag
         flagged = select(Inspection.id).where(has_flag(Inspection.presence_flags, presence_flag))
         query = query.where(Hazard.inspection_id.in_(flagged))
-    if status:
-        query = query.where(Hazard.status.in_(status))
     if site_id:
         query = query.where(Hazard.site_id == site_id)
     if category:
@@ -238,7 +239,14 @@ def list_hazards(
     if organization_id:
         query = query.where(Hazard.organization_id == organization_id)
     if overdue is not None:
-        late = and_(Hazard.status.not_in(FINISHED_STATUSES), Hazard.deadline < now)
+        late = and_(not_finished(), Hazard.deadline < now)
         query = query.where(late if overdue else ~late)
-    rows, next_cursor = split_page(session.exec(newest_first(query, Hazard, cursor=cursor, limit=limit)).all(), limit)
+    # One branch per status asked for (ix_hazard_status_created) and per officer's site (ix_hazard_site_created),
+    # each an index seek of one page (server/paging.py); the scope condition stays on every branch.
+    branches = [query.where(Hazard.status == s) for s in dict.fromkeys(status)] if status else [query]
+    sites = None if site_id else officer_site_ids(session, user)
+    if sites is not None and len(sites) * len(branches) <= MAX_BRANCHES:
+        branches = [b.where(Hazard.site_id == s) for b in branches for s in sites] or [query.where(false())]
+    page = newest_first_of_any(branches, Hazard, cursor=cursor, limit=limit)
+    rows, next_cursor = split_page(session.exec(page).all(), limit)
     return HazardPage(items=to_public_many(session, rows, now), next_cursor=next_cursor)

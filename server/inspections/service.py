@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import false
 from sqlmodel import Session, select
 
 from rulebook.checklists import unmet_answers
@@ -27,9 +28,9 @@ from server.inspections.models import (
     OfficerPresence,
 )
 from server.inspections.presence import PRESENCE_FLAGS, has_flag, presence
-from server.paging import newest_first, split_page
+from server.paging import newest_first_of_any, split_page
 from server.photos.service import attach_photos, require_photos
-from server.scope import fieldwork_condition, site_condition
+from server.scope import fieldwork_condition, officer_site_ids, site_condition
 from server.sites.models import Site
 from server.users.models import User
 
@@ -218,9 +219,11 @@ def list_inspections(
         query = query.where(Inspection.inspector_id == inspector_id)
     if since:
         query = query.where(Inspection.finished_at >= since)
-    rows, next_cursor = split_page(
-        session.exec(newest_first(query, Inspection, cursor=cursor, limit=limit)).all(), limit
-    )
+    # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py).
+    sites = None if site_id else officer_site_ids(session, user)
+    branches = [query] if sites is None else [query.where(Inspection.site_id == s) for s in sites]
+    page = newest_first_of_any(branches or [query.where(false())], Inspection, cursor=cursor, limit=limit)
+    rows, next_cursor = split_page(session.exec(page).all(), limit)
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
 
 

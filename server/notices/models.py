@@ -15,10 +15,15 @@ from server.inputs import InputModel
 
 
 class Notice(SQLModel, table=True):
-    __table_args__ = (Index("ix_notice_change_seq", "change_seq"),)
+    __table_args__ = (
+        Index("ix_notice_change_seq", "change_seq"),
+        # The list's seeks (server/paging.py): newest issued first over all, or one company's.
+        Index("ix_notice_issued", "issued_at", "id"),
+        Index("ix_notice_org_issued", "organization_id", "issued_at", "id"),
+    )
     id: uuid.UUID = Field(primary_key=True)
     number: str = Field(max_length=32, unique=True)
-    organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
+    organization_id: uuid.UUID = Field(foreign_key="organization.id")
     deadline: datetime = Field(sa_type=UTCDateTime)
     basis: str = Field(default="", max_length=2000)
     note: str | None = Field(default=None, max_length=2000)

@@ -44,8 +44,15 @@ def notice_condition(user: User):  # type: ignore[no-untyped-def]
     at_my_sites = linked.where(Hazard.site_id.in_(assigned_site_ids(user)))
     # A notice names one site (issue_notice); one from before that rule shows an officer only if every
     # hazard on it lies at their sites, so no path (API, feed, PDF) shows another site's hazard.
-    elsewhere = linked.where(Hazard.site_id.not_in(assigned_site_ids(user)))
-    return Notice.id.in_(at_my_sites) & Notice.id.not_in(elsewhere)
+    # Asked per notice (NOT EXISTS on notice_hazard's key): the officer's few notices are checked, not
+    # every notice of the city linked elsewhere (issue 11: 425 ms on a city quarter as a NOT IN).
+    elsewhere = (
+        sa_select(NoticeHazard.notice_id)
+        .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
+        .where(NoticeHazard.notice_id == Notice.id, Hazard.site_id.not_in(assigned_site_ids(user)))
+        .exists()
+    )
+    return Notice.id.in_(at_my_sites) & ~elsewhere
 
 
 def next_notice_number(session: Session, year: int) -> str:

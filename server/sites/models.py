@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, utcnow
@@ -31,6 +31,7 @@ class SiteProfile(InputModel):
 
 
 class Site(SQLModel, table=True):
+    __table_args__ = (Index("ix_site_name", "name", "id"),)  # GET /sites pages by (name, id)
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=20)
@@ -46,7 +47,10 @@ class Site(SQLModel, table=True):
 
 
 class Assignment(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("officer_id", "site_id", name="uq_assignment_officer_site"),)
+    __table_args__ = (
+        UniqueConstraint("officer_id", "site_id", name="uq_assignment_officer_site"),
+        Index("ix_assignment_created", "created_at", "id"),  # GET /assignments pages by (created_at, id)
+    )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     officer_id: uuid.UUID = Field(foreign_key="user.id", index=True)
     site_id: uuid.UUID = Field(foreign_key="site.id", index=True)

@@ -88,3 +88,17 @@ def test_upgrading_from_0003_keeps_every_hazards_photos_and_history(world, clien
     migrate(url)
 
     assert seen(client, world, officer, hazard_id) == before
+
+
+def test_the_migrated_lists_indexes_are_the_models_indexes(client):
+    """Migration 0012 and the models name the same indexes on the listed tables, column for column (a list
+    whose index exists only in the model would scan on a migrated database)."""
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    engine = client.app.state.engine
+    found = inspect(engine)
+    for table in ("hazard", "inspection", "notice", "site", "assignment"):
+        model = {i.name: [c.name for c in i.columns] for i in SQLModel.metadata.tables[table].indexes}
+        migrated = {i["name"]: i["column_names"] for i in found.get_indexes(table) if not i.get("unique")}
+        assert migrated == model, table
