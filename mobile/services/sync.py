@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mobile.services.api import ApiClient, ApiError, SessionExpired
+from mobile.services.intake import INTAKE_KINDS
 from mobile.services.outbox import NEEDS_ATTENTION, Outbox, OutboxRow
 from mobile.services.store import Store, dumps, now_iso
 from rulebook import weeks
@@ -29,6 +30,8 @@ log = logging.getLogger("saferound.sync")
 REFERENCE_REFRESH_SECONDS = 15 * 60
 # Statuses that mean "the server as a whole is not able to take work now": stop the run.
 STOP_STATUSES = frozenset({429, 502, 503, 504})
+# Roles that report problems or decide on them: their phones keep the intake reports they see.
+INTAKE_ROLES = frozenset({"gridworker", "officer", "admin"})
 
 
 class PhotoFileMissing(Exception):
@@ -94,6 +97,7 @@ class SyncEngine:
                     progress.phase = "pull"
                     self._emit(progress)
                     self.pull_changes()
+                    self.pull_intake()
                     if refresh_reference or self._reference_stale():
                         self.refresh_reference_data()
                     self._record(last_success_at=now_iso(), last_error=None)
@@ -198,6 +202,11 @@ class SyncEngine:
             self.store.upsert_hazards([body], tx)
         elif row.kind in ("notice", "acknowledge") and "number" in body:
             self.store.upsert_notices([body], tx)
+        elif row.kind in INTAKE_KINDS:
+            if "tracking_code" in body or body.get("kind") in ("report", "reopen_request"):
+                self.store.upsert_intake([body], tx)
+            elif "version" in body and "severity" in body:  # an accept may answer with the hazard it raised
+                self.store.upsert_hazards([body], tx)
 
     def _backoff(self, attempts: int) -> float:
         """Exponential with jitter: half the step fixed, half random, so phones do not retry in lockstep."""
@@ -298,6 +307,21 @@ class SyncEngine:
             if not page.get("has_more") or page.get("cursor") in (None, cursor):
                 break
         return received
+
+    def pull_intake(self) -> int:
+        """The intake reports this user sees (a grid worker's own, an officer's sites'), replacing the cached
+        ones. A server without intake (404) or a role without it (403) has none. Returns how many."""
+        role = ((self.store.get("session") or {}).get("me") or {}).get("role")
+        if role not in INTAKE_ROLES:
+            return 0
+        try:
+            reports = self.api.get_all("/intake/reports")
+        except ApiError as exc:
+            if exc.status in (403, 404) and exc.code != "session_expired":
+                return 0
+            raise
+        self.store.replace_intake(reports)
+        return len(reports)
 
     def refresh_reference_data(self) -> None:
         """Me, sites, current checklists (each version fetched once and kept), this week's rounds."""
