@@ -9,7 +9,6 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivymd.uix.boxlayout import MDBoxLayout
-from kivymd.uix.card import MDCard
 
 from mobile.screens.base import BaseScreen, PhotoFormMixin
 from mobile.screens.format import hazard_title, short_time
@@ -19,7 +18,7 @@ MAX_PHOTOS = 3
 STATUS_TONES = {"pending": "waiting", "accepted": "done", "merged": "done", "declined": "refused"}
 
 
-class IntakeCard(MDCard):
+class IntakeCard(ButtonBehavior, MDBoxLayout):
     """One report: what, where, when, where it stands; the reporter's fixed / not fixed when asked."""
 
     report_id = StringProperty("")
@@ -67,13 +66,15 @@ def report_card(report: dict[str, Any], app: Any) -> IntakeCard:
     ]
     if source and app.role != "gridworker":
         parts.append(tr(f"intake.source.{source}"))
+    overdue = bool(report.get("overdue")) and report.get("status") == "pending"
+    status = report_status_text(report, tr)
     return Factory.IntakeCard(
         report_id=str(report["id"]),
         title=report.get("description", ""),
         subtitle=" · ".join(p for p in parts if p),
-        status_text=report_status_text(report, tr),
+        status_text=f"{status} · {tr('intake.overdue')}" if overdue else status,
         tone=STATUS_TONES.get(report.get("status", "pending"), "waiting"),
-        overdue=bool(report.get("overdue")) and report.get("status") == "pending",
+        overdue=overdue,
         can_revisit=bool(report.get("can_revisit")),
     )
 
