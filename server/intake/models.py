@@ -17,6 +17,9 @@ from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
 from server.inputs import InputModel
 
+# The inactive account residents' (QR-code) photos are filed under; made by migration 0010, nobody signs in as it.
+PUBLIC_REPORTER_ID = uuid.UUID("5afe0000-0000-4000-8000-00000000c0de")
+
 
 class IntakeStatus(str, Enum):
     pending = "pending"
@@ -199,3 +202,8 @@ class IntakeReportPublic(BaseModel):
 class IntakeReportPage(BaseModel):
     items: list[IntakeReportPublic]
     next_cursor: str | None
+
+
+class PublicCode(BaseModel):
+    public_code: str
+    url: str  # the public report page the poster's QR code holds

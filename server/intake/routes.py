@@ -24,6 +24,7 @@ from server.intake.models import (
     IntegrationCreated,
     IntegrationIn,
     MergeIn,
+    PublicCode,
     RevisitIn,
 )
 from server.paging import Cursor
@@ -161,3 +162,9 @@ def assign_gridworker(site_id: uuid.UUID, user_id: uuid.UUID, admin: AdminUser, 
 @router.delete("/sites/{site_id}/gridworkers/{user_id}", status_code=204, tags=["admin"])
 def unassign_gridworker(site_id: uuid.UUID, user_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> None:
     service.unassign_gridworker(session=session, site_id=site_id, user_id=user_id, actor_id=admin.id)
+
+
+@router.post("/sites/{site_id}/public-code", response_model=PublicCode, tags=["admin"])
+def renew_public_code(site_id: uuid.UUID, admin: AdminUser, session: SessionDep, settings: SettingsDep) -> PublicCode:
+    code = service.renew_public_code(session=session, site_id=site_id, actor_id=admin.id)
+    return PublicCode(public_code=code, url=service.public_url(settings, code))

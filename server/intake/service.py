@@ -41,7 +41,7 @@ from server.notify import events
 from server.paging import newest_first, split_page
 from server.photos.service import attach_photos, require_photos
 from server.scope import assigned_site_ids, hazard_condition, site_condition
-from server.sites.models import Assignment, Site
+from server.sites.models import Assignment, Site, new_public_code
 from server.sync.changes import stamp_change
 from server.users.models import Role, User
 
@@ -432,3 +432,21 @@ def unassign_gridworker(*, session: Session, site_id: uuid.UUID, user_id: uuid.U
             raise not_found("assignment")
         session.delete(row)
         audit.record(session=session, actor_id=actor_id, action="unassign", target_type="site", target_id=site_id)
+
+
+def renew_public_code(*, session: Session, site_id: uuid.UUID, actor_id: uuid.UUID) -> str:
+    """Retire the site's public report code (its old posters' QR codes answer 404 from now on); a new one."""
+    with write_unit(session):
+        site = session.get(Site, site_id, with_for_update=True)
+        if site is None:
+            raise not_found("site")
+        site.public_code = new_public_code()
+        site.updated_at = utcnow()
+        session.add(site)
+        audit.record(session=session, actor_id=actor_id, action="renew_code", target_type="site", target_id=site_id)
+        return site.public_code
+
+
+def public_url(settings: Settings, code: str) -> str:
+    """The address a site's poster QR code holds."""
+    return (settings.public_base_url or settings.console_base_url).rstrip("/") + f"/r/{code}"
