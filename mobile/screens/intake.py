@@ -13,8 +13,8 @@ from kivymd.uix.boxlayout import MDBoxLayout
 from mobile.screens.base import BaseScreen, PhotoFormMixin
 from mobile.screens.format import hazard_title, short_time
 from rulebook.categories import CATEGORIES, SEVERITIES
+from rulebook.intake import MAX_REPORT_PHOTOS
 
-MAX_PHOTOS = 3
 STATUS_TONES = {"pending": "waiting", "accepted": "done", "merged": "done", "declined": "refused"}
 
 
@@ -65,7 +65,7 @@ def report_card(report: dict[str, Any], app: Any) -> IntakeCard:
         tr("intake.reported", when=short_time(report.get("reported_at") or report.get("created_at"))),
     ]
     if source and app.role != "gridworker":
-        parts.append(tr(f"intake.source.{source}"))
+        parts.append(tr(f"source.{source}"))
     overdue = bool(report.get("overdue")) and report.get("status") == "pending"
     status = report_status_text(report, tr)
     return Factory.IntakeCard(
@@ -170,7 +170,7 @@ class ReportScreen(PhotoFormMixin, BaseScreen):
         )
 
     def add_photo(self) -> None:
-        if len(self.photos) >= MAX_PHOTOS:
+        if len(self.photos) >= MAX_REPORT_PHOTOS:
             self.error = self.app.tr("report.photo_limit")
             return
         self.error = ""
@@ -257,7 +257,7 @@ class IntakeReportScreen(BaseScreen):
             (tr("intake.when"), short_time(report.get("reported_at") or report.get("created_at"))),
         ]
         if report.get("source"):
-            rows.append((tr("intake.from"), tr(f"intake.source.{report['source']}")))
+            rows.append((tr("intake.from"), tr(f"source.{report['source']}")))
         for label, value in rows:
             if value:
                 info.add_widget(Factory.InfoLine(label=label, value=value))

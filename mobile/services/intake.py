@@ -18,6 +18,7 @@ from mobile.services.outbox import Outbox
 from mobile.services.records import Recorder, iso, label, local_now
 from mobile.services.store import Store, dumps
 from rulebook.categories import CATEGORIES, SEVERITIES
+from rulebook.intake import MAX_DESCRIPTION, MAX_REPORT_PHOTOS
 from rulebook.messages import RuleViolation
 
 REPORT = "intake_report"
@@ -25,7 +26,6 @@ DECISIONS = {"accept": "accepted", "merge": "merged", "decline": "declined"}  # 
 DECISION_KINDS = {f"intake_{action}" for action in DECISIONS}
 REVISIT = "intake_revisit"
 INTAKE_KINDS = frozenset({REPORT, REVISIT, *DECISION_KINDS})
-MAX_PHOTOS = 3
 
 
 def decision_row_id(report_id: str) -> str:
@@ -58,9 +58,11 @@ class IntakeRecorder:
     ) -> str:
         if category not in CATEGORIES:
             raise RuleViolation("unknown_category", category=category, allowed=list(CATEGORIES))
-        if not description.strip():
-            raise RuleViolation("description_required")
-        photo_ids = [str(p) for p in photo_ids][:MAX_PHOTOS]
+        if not description.strip() or len(description.strip()) > MAX_DESCRIPTION:
+            raise RuleViolation("description_required", max=MAX_DESCRIPTION)
+        if len(photo_ids) > MAX_REPORT_PHOTOS:
+            raise RuleViolation("too_many_report_photos", max=MAX_REPORT_PHOTOS)
+        photo_ids = [str(p) for p in photo_ids]
         report_id = str(report_id or uuid.uuid4())
         body: dict[str, Any] = {
             "site_id": str(site_id),

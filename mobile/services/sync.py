@@ -32,6 +32,7 @@ REFERENCE_REFRESH_SECONDS = 15 * 60
 STOP_STATUSES = frozenset({429, 502, 503, 504})
 # Roles that report problems or decide on them: their phones keep the intake reports they see.
 INTAKE_ROLES = frozenset({"gridworker", "officer", "admin"})
+INTAKE_PAGE = 200  # the intake list's largest page
 
 
 class PhotoFileMissing(Exception):
@@ -315,7 +316,7 @@ class SyncEngine:
         if role not in INTAKE_ROLES:
             return 0
         try:
-            reports = self.api.get_all("/intake/reports")
+            reports = self.api.get_all("/intake/reports", page_size=INTAKE_PAGE)
         except ApiError as exc:
             if exc.status in (403, 404) and exc.code != "session_expired":
                 return 0

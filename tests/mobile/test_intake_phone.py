@@ -24,6 +24,11 @@ def test_a_report_saved_offline_waits_for_its_photos_and_shows_as_pending(tmp_pa
     phone = offline_phone(tmp_path)
     try:
         photos = [camera_jpeg(tmp_path / f"cam-{i}.jpg", (2400, 1800), seed=i) for i in range(4)]
+        with pytest.raises(RuleViolation) as four:
+            phone.report_problem(site_id="s", category="fire", description="消防通道堆放杂物", photo_paths=photos)
+        assert four.value.code == "too_many_report_photos" and "最多 3 张" in four.value.sentence("zh")
+        assert phone.outbox.rows() == []  # refused before any photo was kept
+        photos = photos[:3]
         report_id = phone.report_problem(
             site_id="7d7c4c3a-0000-4000-8000-000000000001",
             category="fire",
@@ -32,7 +37,7 @@ def test_a_report_saved_offline_waits_for_its_photos_and_shows_as_pending(tmp_pa
             fix=AT_THE_SITE,
         )
         rows = phone.outbox.rows("pending")
-        # Three photos at most, downscaled on the phone, each queued before the report that names them.
+        # Photos downscaled on the phone, each queued before the report that names them.
         assert [r.kind for r in rows] == ["photo", "photo", "photo", "intake_report"]
         report_row = rows[-1]
         assert report_row.path == f"/intake/reports/{report_id}" and report_row.method == "PUT"
@@ -47,7 +52,7 @@ def test_a_report_saved_offline_waits_for_its_photos_and_shows_as_pending(tmp_pa
         assert [(r["id"], r["status"], r["pending"], r["can_revisit"]) for r in shown] == [
             (report_id, "pending", True, False)
         ]
-        assert phone.pending_count() == 4
+        assert phone.pending_count() == 4 and phone.store.scalar("SELECT COUNT(*) FROM photo") == 3
     finally:
         phone.close()
 
@@ -78,7 +83,8 @@ def intake_world(live_server, admin, tmp_path):
     site = admin.site(org, name="富民社区")
     officer = admin.officer([site])
     gridworker = admin.user("gridworker")
-    admin.assign(gridworker, site)
+    assigned = admin.client.put(f"/sites/{site['id']}/gridworkers/{gridworker.id}")
+    assert assigned.status_code == 204, assigned.text
     phones: list[Phone] = []
 
     def phone(user: Officer, name: str, url: str | None = None) -> Phone:

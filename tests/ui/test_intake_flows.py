@@ -37,10 +37,8 @@ def server(tmp_path_factory):
             json={"username": WORKER, "password": "saferound-demo", "role": "gridworker", "display_name": "王网格"},
         )
         assert worker.status_code == 201, worker.text
-        assigned = admin.post(
-            "/assignments", json={"officer_id": worker.json()["id"], "site_id": site["id"], "visits_per_week": 1}
-        )
-        assert assigned.status_code == 201, assigned.text
+        assigned = admin.put(f"/sites/{site['id']}/gridworkers/{worker.json()['id']}")
+        assert assigned.status_code == 204, assigned.text
     yield process
     process.stop()
 
@@ -147,7 +145,7 @@ def sync(app) -> None:
 def server_report(server, report_id: str) -> dict:
     with server.client("zhangwei") as client:
         return next(
-            r for r in client.get("/intake/reports", params={"limit": 500}).json()["items"] if r["id"] == report_id
+            r for r in client.get("/intake/reports", params={"limit": 200}).json()["items"] if r["id"] == report_id
         )
 
 
@@ -208,7 +206,7 @@ def test_the_officer_accepts_it_from_the_intake_queue_with_a_severity(app, serve
     sign_in(app, "zhangwei", "week")
     go_tab(app, "intake")
     card = next(c for c in cards(app) if c.report_id == story["report_id"])
-    assert card.status_text == "待受理" and SITE in card.subtitle and "网格员" in card.subtitle
+    assert card.status_text == "待受理" and SITE in card.subtitle and "网格员上报" in card.subtitle
     shoot(app, "intake-04-queue")
     d.tap(card)
     d.wait_until(lambda: app.screens.current == "intake_report", 5, "the report")

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mobile.services.intake import DECISIONS, MAX_PHOTOS, IntakeRecorder
+from mobile.services.intake import DECISIONS, IntakeRecorder
 from mobile.services.phone.presentation import parse_time
 from mobile.services.store import Store
+from rulebook.intake import MAX_REPORT_PHOTOS
 from rulebook.lifecycle import OPEN_STATUSES
 from rulebook.messages import RuleViolation
 
@@ -40,7 +41,9 @@ class IntakeReports:
         if fix and fix.get("lat") is not None and fix.get("lon") is not None:
             lat, lon = float(fix["lat"]), float(fix["lon"])
         ids = list(photo_ids)
-        for path in list(photo_paths)[: max(0, MAX_PHOTOS - len(ids))]:
+        if len(ids) + len(photo_paths) > MAX_REPORT_PHOTOS:  # before any photo is saved
+            raise RuleViolation("too_many_report_photos", max=MAX_REPORT_PHOTOS)
+        for path in photo_paths:
             ids.append(self.add_photo(path, "problem", lat=lat, lon=lon))  # type: ignore[attr-defined]
         report_id = self.intake_recorder.report_problem(
             site_id=site_id,
