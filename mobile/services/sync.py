@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mobile.services.api import ApiClient, ApiError, SessionExpired
-from mobile.services.intake import INTAKE_KINDS
+from mobile.services.intake import DECISION_KINDS, DECISIONS, INTAKE_KINDS, REVISIT
 from mobile.services.outbox import NEEDS_ATTENTION, Outbox, OutboxRow
 from mobile.services.store import Store, dumps, now_iso
 from rulebook import weeks
@@ -33,6 +33,7 @@ STOP_STATUSES = frozenset({429, 502, 503, 504})
 # Roles that report problems or decide on them: their phones keep the intake reports they see.
 INTAKE_ROLES = frozenset({"gridworker", "officer", "admin"})
 INTAKE_PAGE = 200  # the intake list's largest page
+INTAKE_FOLLOWUPS = DECISION_KINDS | {REVISIT}
 
 
 class PhotoFileMissing(Exception):
@@ -160,6 +161,10 @@ class SyncEngine:
                         self._record(last_error=exc.message)
                         return "offline"
                     skip.add(row.id)  # a 500 on this row: others may still go
+                elif (done := self._already_on_server(row, exc)) is not None:
+                    with self.store.write() as tx:
+                        self.outbox.mark_done(tx, row.id, status=200, response=done)
+                        self.store.upsert_intake([done], tx)
                 else:
                     self.outbox.mark_needs_attention(
                         row.id, status=exc.status, code=exc.code, message=exc.message, params=exc.params
@@ -208,6 +213,29 @@ class SyncEngine:
                 self.store.upsert_intake([body], tx)
             elif "version" in body and "severity" in body:  # an accept may answer with the hazard it raised
                 self.store.upsert_hazards([body], tx)
+
+    def _already_on_server(self, row: OutboxRow, exc: ApiError) -> dict[str, Any] | None:
+        """A decision or an answer on a report is a POST: sent again after its answer was lost, the server
+        refuses it (409) because it is done. When the report shows exactly what this row asked for, the row
+        is done (the report as the server has it); otherwise None (someone else decided: the refusal stands)."""
+        if exc.status != 409 or row.kind not in INTAKE_FOLLOWUPS or not row.body:
+            return None
+        report_id = row.path.split("/")[3]
+        try:
+            report = self.api.get_json(f"/intake/reports/{report_id}")
+        except ApiError:
+            return None
+        asked = json.loads(row.body)
+        if row.kind == REVISIT:
+            wanted = {"revisit_answer": "fixed" if asked.get("fixed") else "not_fixed"}
+        else:
+            action = row.kind.removeprefix("intake_")
+            wanted = {"status": DECISIONS[action]}
+            if action == "merge":
+                wanted["hazard_id"] = asked.get("hazard_id")
+            if action == "decline":
+                wanted["decline_reason"] = asked.get("reason")
+        return report if all(str(report.get(k)) == str(v) for k, v in wanted.items()) else None
 
     def _backoff(self, attempts: int) -> float:
         """Exponential with jitter: half the step fixed, half random, so phones do not retry in lockstep."""

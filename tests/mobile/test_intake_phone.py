@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mobile.services import Phone, RuleViolation
-from tests.live_server import Officer
+from tests.live_server import Admin, Officer
 from tests.mobile.helpers import camera_jpeg
 
 AT_THE_SITE = {"lat": 41.7452, "lon": 123.4489, "accuracy": 8.0}
@@ -214,3 +214,43 @@ def test_the_reporter_answers_fixed_after_the_hazard_is_closed(intake_world, adm
     assert worker.sync_now()["needs_attention"] == 0
     assert report_on_server(admin, report_id)["revisit_answer"] == "fixed"
     assert worker.my_reports()[0]["revisit_answer"] == "fixed"
+
+
+def test_a_decision_whose_answer_was_lost_is_done_when_sent_again(intake_world, admin, proxy):
+    """The server declined the report but its answer never reached the phone; the phone sends the decline
+    again, the server refuses it as already handled, and the phone sees that it was its own decision."""
+    w = intake_world
+    worker = w["phone"](w["gridworker"], "worker")
+    report_id = worker.report_problem(site_id=w["site"]["id"], category="elevator", description="2号楼电梯异响")
+    worker.sync_now()
+    officer = w["phone"](w["officer"], "officer", proxy.url)
+    officer.decline_report(report_id, "电梯已由维保单位检修")
+    proxy.fault_next("lose_response", match="POST /api/v1/intake/reports")
+    assert officer.sync_now()["pending"] == 1 and proxy.injected["lose_response"] == 1
+    assert report_on_server(admin, report_id)["status"] == "declined"  # done on the server meanwhile
+
+    status = officer.sync_now()
+    assert (status["pending"], status["needs_attention"]) == (0, 0), officer.needs_attention()
+    assert [(r["status"], r["decline_reason"], r["pending"]) for r in officer.decided_reports()] == [
+        ("declined", "电梯已由维保单位检修", False)
+    ]
+
+
+def test_a_decision_someone_else_made_first_needs_attention(intake_world, admin, live_server):
+    w = intake_world
+    worker = w["phone"](w["gridworker"], "worker")
+    report_id = worker.report_problem(site_id=w["site"]["id"], category="gas", description="燃气表箱门损坏")
+    worker.sync_now()
+    officer = w["phone"](w["officer"], "officer")
+    officer.accept_report(report_id, "yellow")
+    # Meanwhile the site's other officer declined it.
+    colleague = admin.officer([w["site"]])
+    other = Admin.sign_in(live_server.url, colleague.username, colleague.password)
+    declined = other.client.post(f"/intake/reports/{report_id}/decline", json={"reason": "重复上报"})
+    other.close()
+    assert declined.status_code == 200, declined.text
+    status = officer.sync_now()
+    assert status["needs_attention"] == 1
+    refused = officer.needs_attention()[0]
+    assert refused["code"] == "intake_not_pending" and refused["status"] == 409
+    assert officer.decided_reports()[0]["status"] == "declined"  # the server's decision, after the pull
