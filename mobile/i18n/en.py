@@ -281,4 +281,7 @@ MESSAGES: dict[str, str] = {
     "kind.intake_revisit": "Answer on the repair",
     "intake.when": "Reported",
     "intake.from": "From",
+    "intake.kind": "Kind",
+    "intake.reopen_request": "The reporter says it is not fixed: accept to reopen the hazard",
+    "intake.reopen_short": "Not fixed",
 }

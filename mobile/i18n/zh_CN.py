@@ -292,4 +292,7 @@ MESSAGES: dict[str, str] = {
     "kind.intake_revisit": "整改答复",
     "intake.when": "上报时间",
     "intake.from": "来源",
+    "intake.kind": "类型",
+    "intake.reopen_request": "上报人答复未整改到位；受理即重新打开该隐患",
+    "intake.reopen_short": "未整改",
 }

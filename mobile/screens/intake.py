@@ -66,6 +66,8 @@ def report_card(report: dict[str, Any], app: Any) -> IntakeCard:
     ]
     if source and app.role != "gridworker":
         parts.append(tr(f"source.{source}"))
+    if report.get("kind") == "reopen_request":
+        parts.insert(0, tr("intake.reopen_short"))
     overdue = bool(report.get("overdue")) and report.get("status") == "pending"
     status = report_status_text(report, tr)
     return Factory.IntakeCard(
@@ -229,6 +231,7 @@ class IntakeReportScreen(BaseScreen):
     severity = StringProperty("")
     hazard_id = StringProperty("")
     can_decide = BooleanProperty(False)
+    reopen = BooleanProperty(False)  # the reporter said "not fixed": accept reopens the hazard, nothing to merge
 
     def refresh(self) -> None:
         self.can_decide = False
@@ -258,6 +261,9 @@ class IntakeReportScreen(BaseScreen):
         ]
         if report.get("source"):
             rows.append((tr("intake.from"), tr(f"source.{report['source']}")))
+        self.reopen = report.get("kind") == "reopen_request"
+        if self.reopen:
+            rows.insert(0, (tr("intake.kind"), tr("intake.reopen_request")))
         for label, value in rows:
             if value:
                 info.add_widget(Factory.InfoLine(label=label, value=value))
@@ -295,8 +301,8 @@ class IntakeReportScreen(BaseScreen):
     def save(self) -> None:
         tr, backend, report_id = self.app.tr, self.app.backend, self.params["report_id"]
         reason = self.ids.reason.text.strip()
-        if self.choice == "accept" and self.severity:
-            call, args = backend.accept_report, (report_id, self.severity)
+        if self.choice == "accept" and (self.severity or self.reopen):
+            call, args = backend.accept_report, (report_id, self.severity or None)
         elif self.choice == "merge" and self.hazard_id:
             call, args = backend.merge_report, (report_id, self.hazard_id)
         elif self.choice == "decline" and reason:

@@ -338,13 +338,20 @@ class SyncEngine:
         return received
 
     def pull_intake(self) -> int:
-        """The intake reports this user sees (a grid worker's own, an officer's sites'), replacing the cached
-        ones. A server without intake (404) or a role without it (403) has none. Returns how many."""
+        """The intake reports this user sees, replacing the cached ones: a grid worker's own; of an officer's
+        sites, those waiting and the latest 200. A server without intake (404) or a role without it (403)
+        has none. Returns how many."""
         role = ((self.store.get("session") or {}).get("me") or {}).get("role")
         if role not in INTAKE_ROLES:
             return 0
         try:
-            reports = self.api.get_all("/intake/reports", page_size=INTAKE_PAGE)
+            if role == "gridworker":  # their own reports, all of them
+                reports = self.api.get_all("/intake/reports", page_size=INTAKE_PAGE)
+            else:  # the whole queue, and the latest page of everything (what was decided lately)
+                reports = self.api.get_all("/intake/reports", page_size=INTAKE_PAGE, status="pending")
+                latest = self.api.get_json("/intake/reports", limit=INTAKE_PAGE)["items"]
+                waiting = {r["id"] for r in reports}
+                reports += [r for r in latest if r["id"] not in waiting]
         except ApiError as exc:
             if exc.status in (403, 404) and exc.code != "session_expired":
                 return 0

@@ -254,3 +254,32 @@ def test_a_decision_someone_else_made_first_needs_attention(intake_world, admin,
     refused = officer.needs_attention()[0]
     assert refused["code"] == "intake_not_pending" and refused["status"] == 409
     assert officer.decided_reports()[0]["status"] == "declined"  # the server's decision, after the pull
+
+
+def test_not_fixed_comes_back_to_the_officer_who_reopens_the_hazard(intake_world, admin):
+    w = intake_world
+    worker = w["phone"](w["gridworker"], "worker")
+    report_id = worker.report_problem(site_id=w["site"]["id"], category="fire", description="灭火器过期未更换")
+    worker.sync_now()
+    officer = w["phone"](w["officer"], "officer")
+    officer.accept_report(report_id, "yellow")
+    officer.sync_now()
+    hazard_id = report_on_server(admin, report_id)["hazard_id"]
+    photo = camera_jpeg(w["tmp"] / "fixed.jpg", seed=11)
+    officer.record_transition(hazard_id, "fix_on_spot", photo_ids=[officer.add_photo(photo, "verification")])
+    officer.sync_now()
+
+    worker.sync_now()
+    worker.answer_revisit(report_id, fixed=False, note="灭火器还是过期的")
+    assert worker.sync_now()["needs_attention"] == 0
+    assert report_on_server(admin, report_id)["revisit_answer"] == "not_fixed"
+
+    officer.sync_now()
+    queue = officer.intake_queue()
+    assert [(r["kind"], r["hazard_id"], r["description"]) for r in queue] == [
+        ("reopen_request", hazard_id, "灭火器还是过期的")
+    ]
+    officer.accept_report(queue[0]["id"])  # reopening keeps the hazard's severity: none to choose
+    assert officer.sync_now()["needs_attention"] == 0
+    hazard = admin.get(f"/hazards/{hazard_id}")
+    assert hazard["status"] not in ("closed", "cancelled") and hazard["severity"] == "yellow"

@@ -106,8 +106,12 @@ class IntakeReports:
         hazards = self.hazards({"status": list(OPEN_STATUSES), "site_id": site_id})  # type: ignore[attr-defined]
         return self._decorate(hazards)  # type: ignore[attr-defined]
 
-    def accept_report(self, report_id: str, severity: str) -> str:
-        """Accept a report as a hazard of this severity (the server raises it); queued."""
+    def accept_report(self, report_id: str, severity: str | None = None) -> str:
+        """Accept a report as a hazard of this severity (the server raises it); queued. A reopen request
+        (the reporter said "not fixed") reopens its hazard, whose severity stays: none need be given."""
+        report = self.store.intake_report(report_id) or {}
+        if severity is None and report.get("kind") == "reopen_request":
+            severity = (self.store.hazard(report.get("hazard_id") or "") or {}).get("severity") or "yellow"
         return self._decide(report_id, "accept", severity=severity)
 
     def merge_report(self, report_id: str, hazard_id: str) -> str:
