@@ -21,9 +21,10 @@ from tests.ui.test_app_flows import go_tab, latin_words, screen, settle  # isort
 
 pytestmark = pytest.mark.ui
 
-SITE = "富民社区"  # zhangwei's site in server/demo.py
+SITE = "富民社区"  # a site of server/demo.py
 SITE_LAT, SITE_LON = 41.7452, 123.4489
 WORKER = "wanggw"
+OFFICER = "zhaoaq"
 DESCRIPTION = "3号楼地下车库消火栓箱被杂物遮挡"
 
 
@@ -39,6 +40,16 @@ def server(tmp_path_factory):
         assert worker.status_code == 201, worker.text
         assigned = admin.put(f"/sites/{site['id']}/gridworkers/{worker.json()['id']}")
         assert assigned.status_code == 204, assigned.text
+        # The site's officer for this story has this one site (zhangwei's three would make signing in slower).
+        officer = admin.post(
+            "/users",
+            json={"username": OFFICER, "password": "saferound-demo", "role": "officer", "display_name": "赵安全"},
+        )
+        assert officer.status_code == 201, officer.text
+        assigned = admin.post(
+            "/assignments", json={"officer_id": officer.json()["id"], "site_id": site["id"], "visits_per_week": 1}
+        )
+        assert assigned.status_code == 201, assigned.text
     yield process
     process.stop()
 
@@ -143,7 +154,7 @@ def sync(app) -> None:
 
 
 def server_report(server, report_id: str) -> dict:
-    with server.client("zhangwei") as client:
+    with server.client(OFFICER) as client:
         return next(
             r for r in client.get("/intake/reports", params={"limit": 200}).json()["items"] if r["id"] == report_id
         )
@@ -203,7 +214,7 @@ def test_the_report_reaches_the_server_once_it_can_be_reached(app, proxy, server
 
 def test_the_officer_accepts_it_from_the_intake_queue_with_a_severity(app, server):
     sign_out(app)
-    sign_in(app, "zhangwei", "week")
+    sign_in(app, OFFICER, "week")
     go_tab(app, "intake")
     card = next(c for c in cards(app) if c.report_id == story["report_id"])
     assert card.status_text == "待受理" and SITE in card.subtitle and "网格员上报" in card.subtitle
@@ -227,7 +238,7 @@ def test_the_officer_accepts_it_from_the_intake_queue_with_a_severity(app, serve
     assert app.pending_count == 0 and not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "accepted" and stored["hazard_id"]
-    with server.client("zhangwei") as client:
+    with server.client(OFFICER) as client:
         hazard = client.get(f"/hazards/{stored['hazard_id']}")
     assert hazard.status_code == 200, hazard.text
     assert hazard.json()["severity"] == "red" and hazard.json()["category"] == "fire"
