@@ -284,4 +284,5 @@ MESSAGES: dict[str, str] = {
     "intake.kind": "Kind",
     "intake.reopen_request": "The reporter says it is not fixed: accept to reopen the hazard",
     "intake.reopen_short": "Not fixed",
+    "reports.hazard_is": "hazard: {status}",
 }

@@ -295,4 +295,5 @@ MESSAGES: dict[str, str] = {
     "intake.kind": "类型",
     "intake.reopen_request": "上报人答复未整改到位；受理即重新打开该隐患",
     "intake.reopen_short": "未整改",
+    "reports.hazard_is": "隐患：{status}",
 }

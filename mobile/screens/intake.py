@@ -49,6 +49,8 @@ def report_status_text(report: dict[str, Any], tr: Any) -> str:
     text = tr(f"intake_status.{status}")
     if status == "declined" and report.get("decline_reason"):
         text = tr("reports.declined_because", reason=report["decline_reason"])
+    elif report.get("hazard_status") and status in ("accepted", "merged"):  # follow the hazard it became
+        text += " · " + tr("reports.hazard_is", status=tr(f"status.{report['hazard_status']}"))
     if report.get("revisit_answer"):
         text += " · " + tr(f"reports.answered_{report['revisit_answer']}")
     if report.get("pending"):

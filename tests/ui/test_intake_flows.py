@@ -251,5 +251,6 @@ def test_the_grid_worker_sees_it_accepted_after_sync(app):
     sign_in(app, WORKER, "reports")
     sync(app)
     shown = cards(app)
-    assert [(c.report_id, c.status_text) for c in shown] == [(story["report_id"], "已受理")]
+    # Accepted, and the hazard it became, to follow.
+    assert [(c.report_id, c.status_text) for c in shown] == [(story["report_id"], "已受理 · 隐患：待处理")]
     shoot(app, "intake-07-reports-accepted")
