@@ -14,9 +14,10 @@ from sqlmodel import select
 from rulebook.categories import SEVERITIES
 from rulebook.intake import INTAKE_STATUSES
 from rulebook.lifecycle import OPEN_STATUSES
+from rulebook.messages import RuleViolation
 from rulebook.messages import render as render_message
 from server.db import end_read
-from server.errors import DomainError, Invalid, NotFound
+from server.errors import DomainError, Invalid, NotFound, from_rule
 from server.hazards.models import Hazard
 from server.intake import poster
 from server.intake import service as intake
@@ -93,7 +94,10 @@ def _act(request: Request, user, session, report_id: uuid.UUID, action) -> Respo
     if user.role != "officer":
         return not_found_page(request, user)
     try:
-        action()
+        try:
+            action()
+        except RuleViolation as violation:  # the lifecycle refused the reopen (say the hazard is open again)
+            raise from_rule(violation) from None
     except DomainError as exc:
         lang = web_session.language_of(request)
         try:
