@@ -417,6 +417,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The phone number is not valid: give an 11-digit mobile or a landline with its area code, or leave "
         "it empty.",
     },
+    "decline_reason_required": {
+        "zh": "请写明不予受理的原因，上报人会看到它。",
+        "en": "Give the reason for declining; the reporter will see it.",
+    },
     "report_description_required": {
         "zh": "请写一句问题描述（最多 {max} 字）。",
         "en": "Describe the problem in a sentence (at most {max} characters).",

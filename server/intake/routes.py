@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from server.db import end_read
 from server.deps import AdminUser, OfficerUser, SessionDep, SettingsDep, require_role
-from server.intake import external, service
+from server.intake import external, poster, service
 from server.intake.models import (
     AcceptIn,
     DeclineIn,
@@ -79,6 +80,7 @@ def create_integration(body: IntegrationIn, user: AdminUser, session: SessionDep
 
 Reporter = Annotated[User, Depends(require_role(Role.gridworker, Role.officer))]
 QueueReader = Annotated[User, Depends(require_role(Role.gridworker, Role.officer, Role.admin))]
+PosterReader = Annotated[User, Depends(require_role(Role.officer, Role.admin))]
 
 
 @router.put(
@@ -168,3 +170,20 @@ def unassign_gridworker(site_id: uuid.UUID, user_id: uuid.UUID, admin: AdminUser
 def renew_public_code(site_id: uuid.UUID, admin: AdminUser, session: SessionDep, settings: SettingsDep) -> PublicCode:
     code = service.renew_public_code(session=session, site_id=site_id, actor_id=admin.id)
     return PublicCode(public_code=code, url=service.public_url(settings, code))
+
+
+@router.get(
+    "/sites/{site_id}/poster.pdf",
+    tags=["sites"],
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The site's A4 public poster (公示牌)"}},
+)
+def site_poster(site_id: uuid.UUID, user: PosterReader, session: SessionDep, settings: SettingsDep) -> Response:
+    doc = poster.poster_document(session=session, settings=settings, user=user, site_id=site_id)
+    end_read(session)
+    content = poster.render_poster_pdf(doc)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''poster-{site_id}.pdf"},
+    )

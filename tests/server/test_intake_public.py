@@ -185,3 +185,34 @@ def test_a_masked_phone_shows_its_first_three_and_last_four_digits():
     assert mask_phone("+86 138-1234-1234") == "861****1234"
     assert mask_phone("024-2378") == "*****78"
     assert mask_phone(None) is None
+
+
+def test_poster_names_the_sites_people_and_shows_contacts_only_where_they_agreed(world, client):
+    from pypdf import PdfReader
+
+    company = world.org("阳光物业")
+    site = world.site(company, name="长青社区")
+    shy, open_ = world.officer(site), world.officer(site)
+    admin = world.admin()
+    client.patch(
+        f"{API}/users/{shy.id}", json={"display_name": "王静", "phone": "13900001111"}, headers=world.headers(admin)
+    )
+    me = client.patch(
+        f"{API}/me",
+        json={"display_name": "赵强", "phone": "13800002222", "duties": "消防巡查", "publish_contact": True},
+        headers=world.headers(open_),
+    )
+    assert me.status_code == 200 and me.json()["publish_contact"] is True and me.json()["duties"] == "消防巡查"
+
+    poster = client.get(f"{API}/sites/{site.id}/poster.pdf", headers=world.headers(shy))
+    assert poster.status_code == 200 and poster.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(poster.content)).pages)
+    assert "长青社区" in text and "阳光物业" in text and "王静" in text and "赵强" in text
+    assert "13800002222" in text and "消防巡查" in text
+    assert "13900001111" not in text  # 王静 did not agree to publish her number
+    assert f"/r/{code_of(world, site)}" in text
+    assert client.get(f"{API}/sites/{site.id}/poster.pdf", headers=world.headers(admin)).status_code == 200
+    stranger = world.officer(world.site(company))
+    assert client.get(f"{API}/sites/{site.id}/poster.pdf", headers=world.headers(stranger)).status_code == 404
+    staff = world.user("property", company)
+    assert client.get(f"{API}/sites/{site.id}/poster.pdf", headers=world.headers(staff)).status_code == 403
