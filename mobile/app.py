@@ -34,6 +34,7 @@ TABS = {
     "officer": (
         ("week", "calendar-week", "nav.week"),
         ("hazards", "alert-octagon-outline", "nav.hazards"),
+        ("intake", "inbox-arrow-down-outline", "nav.intake"),
         ("settings", "cog-outline", "nav.settings"),
     ),
     "property": (
@@ -41,9 +42,14 @@ TABS = {
         ("hazards", "alert-octagon-outline", "nav.hazards"),
         ("settings", "cog-outline", "nav.settings"),
     ),
+    # A grid worker reports problems at their sites and follows their own reports.
+    "gridworker": (
+        ("reports", "clipboard-alert-outline", "nav.reports"),
+        ("settings", "cog-outline", "nav.settings"),
+    ),
 }
 TABS["admin"] = TABS["officer"]
-HOME = {"officer": "week", "admin": "week", "property": "notices"}
+HOME = {"officer": "week", "admin": "week", "property": "notices", "gridworker": "reports"}
 
 ROOT_KV = """
 <AppRoot@MDBoxLayout>:
@@ -54,8 +60,9 @@ ROOT_KV = """
 """
 
 
-# A checklist run (list, item, review) and the forms that take photos (hazard action, training): GPS on.
-LOCATING_SCREENS = frozenset({"checklist", "item", "review", "action", "training"})
+# A checklist run (list, item, review) and the forms that take photos (hazard action, training, a grid
+# worker's report): GPS on.
+LOCATING_SCREENS = frozenset({"checklist", "item", "review", "action", "training", "report"})
 
 
 def default_data_dir() -> Path:

@@ -36,6 +36,7 @@ ROLE_NAMES: dict[str, dict[str, str]] = {
     "officer": {"zh": "安全员", "en": "safety officer"},
     "property": {"zh": "物业", "en": "property company"},
     "admin": {"zh": "管理员", "en": "coordinator"},
+    "gridworker": {"zh": "网格员", "en": "grid worker"},
 }
 ROLES: tuple[str, ...] = tuple(ROLE_NAMES)
 
@@ -70,3 +71,16 @@ def name(names: Mapping[str, Mapping[str, str]], key: str | None, lang: str) -> 
     """The name of a category, severity, role… in `lang` ('zh' or 'en'); the key itself when unknown."""
     entry = names.get(key or "")
     return entry.get(lang) or entry["zh"] if entry else (key or "")
+
+
+# Where a hazard came from: a checklist, an officer's own report, a grid worker's or a resident's report
+# (through the intake queue), a joint inspection, or an external hotline platform.
+HAZARD_SOURCE_NAMES: dict[str, dict[str, str]] = {
+    "checklist": {"zh": "检查表", "en": "checklist"},
+    "officer": {"zh": "安全员上报", "en": "officer"},
+    "gridworker": {"zh": "网格员上报", "en": "grid worker"},
+    "resident": {"zh": "居民扫码上报", "en": "resident"},
+    "joint": {"zh": "联查联检", "en": "joint inspection"},
+    "external": {"zh": "热线工单", "en": "hotline"},
+}
+HAZARD_SOURCES: tuple[str, ...] = tuple(HAZARD_SOURCE_NAMES)

@@ -368,6 +368,63 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "名为“{name}”的对接已经存在；请换一个名称。",
         "en": "An integration named '{name}' exists already; choose another name.",
     },
+    # ---- the intake queue: grid workers' and residents' reports ---------------------------------------------
+    "intake_not_pending": {
+        "zh": "这条上报已经处理（{status:intake_status}），不能再受理、合并或不予受理。",
+        "en": "This report has been handled already ({status:intake_status}); it cannot be accepted, merged or "
+        "declined again.",
+    },
+    "merge_target_invalid": {
+        "zh": "只能合并到同一社区、尚未销号或撤销的隐患；请选择该社区的一条在办隐患。",
+        "en": "A report can be merged only into an unfinished hazard of the same site; choose an open hazard there.",
+    },
+    "too_many_report_photos": {
+        "zh": "一条上报最多 {max} 张照片；请删掉多余的照片。",
+        "en": "A report takes at most {max} photos; remove the extra ones.",
+    },
+    "report_photo_kind": {
+        "zh": "上报的照片应为“问题”类照片；请以问题照片重新上传。",
+        "en": "A report's photos must be of kind 'problem'; upload them again as problem photos.",
+    },
+    "revisit_reporter_only": {
+        "zh": "只有上报人可以答复整改是否到位。",
+        "en": "Only the person who filed the report can answer whether it was fixed.",
+    },
+    "revisit_not_open": {
+        "zh": "现在不能答复：隐患销号后 {days} 天内、且尚未答复时，上报人才可答复整改是否到位。",
+        "en": "No answer can be given now: the reporter answers once, within {days} days of the hazard's closing.",
+    },
+    "gridworker_reports_only": {
+        "zh": "网格员账号只能上报问题、查看自己的上报；其他内容请联系社区安全员。",
+        "en": "A grid worker's account files reports and follows its own reports only; ask the site's safety "
+        "officer for anything else.",
+    },
+    "too_many_public_reports": {
+        "zh": "您提交得太频繁了，请一小时后再试；紧急情况请直接拨打物业或社区电话。",
+        "en": "Too many reports from this address; try again in an hour, or call the property company or the "
+        "community in an emergency.",
+    },
+    "too_many_site_reports": {
+        "zh": "这个社区这一小时收到的上报太多，请稍后再试；紧急情况请直接拨打物业或社区电话。",
+        "en": "This site has received too many reports this hour; try again later, or call in an emergency.",
+    },
+    "public_form_rejected": {
+        "zh": "提交未被接受，请刷新页面后重新填写。",
+        "en": "The form was not accepted; reload the page and fill it in again.",
+    },
+    "bad_phone": {
+        "zh": "手机号格式不对：请填写 11 位手机号或带区号的固定电话，也可以不填。",
+        "en": "The phone number is not valid: give an 11-digit mobile or a landline with its area code, or leave "
+        "it empty.",
+    },
+    "decline_reason_required": {
+        "zh": "请写明不予受理的原因，上报人会看到它。",
+        "en": "Give the reason for declining; the reporter will see it.",
+    },
+    "report_description_required": {
+        "zh": "请写一句问题描述（最多 {max} 字）。",
+        "en": "Describe the problem in a sentence (at most {max} characters).",
+    },
     "delivery_already_sent": {
         "zh": "这条消息已经送达，无需重发。",
         "en": "This message was delivered already; there is nothing to retry.",
@@ -624,6 +681,7 @@ class _Formatter(string.Formatter):
 
     def _name(self, table: str, key: Any) -> str:
         from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
+        from rulebook.intake import INTAKE_STATUS_NAMES
         from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 
         tables = {
@@ -638,6 +696,7 @@ class _Formatter(string.Formatter):
             "form_problem": FORM_PROBLEMS,
             "file_advice": FILE_ADVICE,
             "field": FIELD_NAMES,
+            "intake_status": INTAKE_STATUS_NAMES,
         }
         entry = tables.get(table, {}).get(str(key)) or tables.get(table, {}).get("*")
         return entry[self.lang] if entry else str(key)

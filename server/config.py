@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     deadline_warning_hours: int = 24
     # Signed requests from hotline platforms older (or newer) than this are refused as replays.
     intake_replay_window_seconds: int = 300
+    # Residents' reports from a site's public page (/r/{code}): per sender address and per site, per hour;
+    # each photo at most public_photo_max_bytes. The poster's QR code points at public_base_url (else the
+    # console's address).
+    public_reports_per_ip: int = 10
+    public_reports_per_site: int = 30
+    public_photo_max_bytes: int = 6 * 1024 * 1024
+    public_base_url: str | None = None
 
     # Photos in an S3-compatible object store (MinIO, Alibaba OSS, Tencent COS…) instead of the data dir:
     # s3://bucket/prefix, with the endpoint, region and keys of the service.

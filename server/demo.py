@@ -208,7 +208,15 @@ def _seed(session: Session, settings: Settings, registry: ChecklistRegistry) -> 
         session=session,
         hasher=hasher,
         actor_id=admin.id,
-        data=UserCreate(username="zhangwei", password=DEMO_PASSWORD, role=Role.officer, display_name="张伟"),
+        data=UserCreate(
+            username="zhangwei",
+            password=DEMO_PASSWORD,
+            role=Role.officer,
+            display_name="张伟",
+            phone="138-0240-1234",
+            duties="燃气、用电、消防等安全巡查与隐患督办",
+            publish_contact=True,  # shown on his sites' posters
+        ),
     )
     li = create_user(
         session=session,

@@ -46,7 +46,20 @@ def get_current_user(
         raise Unauthorized("invalid_token")
     user, session_id = found
     request.state.auth_session_id = session_id
+    if user.role == Role.gridworker and not gridworker_may_call(request.method, request.url.path):
+        raise Forbidden("gridworker_reports_only")
     return user
+
+
+# A grid worker files reports and follows their own: these addresses only (each still scoped by its service).
+GRIDWORKER_PATHS = ("/api/v1/me", "/api/v1/auth/", "/api/v1/photos/", "/api/v1/intake/reports")
+GRIDWORKER_READS = ("/api/v1/sites", "/api/v1/hazards", "/api/v1/sync/changes", "/api/v1/checklists")
+
+
+def gridworker_may_call(method: str, path: str) -> bool:
+    if path.startswith(GRIDWORKER_PATHS):
+        return True
+    return method == "GET" and path.startswith(GRIDWORKER_READS) and not path.endswith((".xlsx", ".csv", ".pdf"))
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -30,6 +30,7 @@ from server.ops.observe import ObserveRequestsMiddleware
 from server.ops.routes import router as ops_router
 from server.photos.imaging import DecodeGate
 from server.photos.routes import router as photos_router
+from server.public.routes import router as public_router
 from server.reports.routes import router as reports_router
 from server.request_id import RequestIdMiddleware
 from server.rounds.routes import router as rounds_router
@@ -119,5 +120,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(public_router)  # /r/{code} and /t/{tracking}: residents' pages, no sign-in
     install_console(app)  # last: the console's pages live at /
     return app

@@ -92,6 +92,15 @@ class World:
             self._add(Assignment(officer_id=officer.id, site_id=site.id, visits_per_week=visits_per_week))
         return officer
 
+    def gridworker(self, *sites: Site) -> User:
+        """A grid worker (网格员) who reports at `sites`."""
+        from server.intake.models import GridAssignment
+
+        worker = self.user("gridworker")
+        for site in sites:
+            self._add(GridAssignment(user_id=worker.id, site_id=site.id))
+        return worker
+
     def admin(self) -> User:
         return self.user("admin")
 

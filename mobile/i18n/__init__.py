@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from mobile.i18n import en, zh_CN
-from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
+from rulebook.categories import CATEGORY_NAMES, HAZARD_SOURCE_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
+from rulebook.intake import INTAKE_STATUS_NAMES
 from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 from rulebook.messages import MESSAGES, RuleViolation, render
 
@@ -14,13 +15,16 @@ LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 # The app's languages as the rulebook names them.
 RULEBOOK_LANGUAGE = {"zh_CN": "zh", "en": "en"}
-# Names the app shows that the rulebook owns: categories, severities, statuses, roles, photo kinds.
+# Names the app shows that the rulebook owns: categories, severities, statuses, roles, photo kinds, where a
+# report stands in the intake queue, where a hazard came from.
 NAME_TABLES = {
     "cat": CATEGORY_NAMES,
     "sev": SEVERITY_NAMES,
     "status": STATUS_NAMES,
     "role": ROLE_NAMES,
     "photo_kind": PHOTO_KIND_NAMES,
+    "intake_status": INTAKE_STATUS_NAMES,
+    "source": HAZARD_SOURCE_NAMES,
 }
 
 

@@ -34,6 +34,10 @@ SCREEN_CLASSES = {
     "notice": ("notices", "NoticeScreen"),
     "training": ("training", "TrainingScreen"),
     "settings": ("settings", "SettingsScreen"),
+    "reports": ("intake", "ReportsScreen"),
+    "report": ("intake", "ReportScreen"),
+    "intake": ("intake", "IntakeScreen"),
+    "intake_report": ("intake", "IntakeReportScreen"),
 }
 _modules_loaded: set[str] = set()
 

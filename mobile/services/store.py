@@ -73,6 +73,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN last_params TEXT;
     """,
+    # 3: problems reported into the intake queue (a grid worker's own, an officer's queue), as the server sent
+    # them or, provisional, as saved on the phone before their first sync.
+    """
+    CREATE TABLE intake (
+        id TEXT PRIMARY KEY, site_id TEXT, status TEXT, created_at TEXT,
+        provisional INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL);
+    CREATE INDEX ix_intake_status ON intake (status, created_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -322,6 +330,56 @@ class Store:
         data = self.scalar("SELECT data FROM rounds WHERE week = ?", (week,))
         return json.loads(data) if data else None
 
+    # ---- intake reports ------------------------------------------------------------------------------
+
+    def upsert_intake(
+        self, reports: list[dict[str, Any]], conn: sqlite3.Connection | None = None, *, provisional: bool = False
+    ) -> None:
+        """Keep reports as the server sent them; a phone-made (provisional) one never replaces the server's."""
+
+        def run(tx: sqlite3.Connection) -> None:
+            for r in reports:
+                if (
+                    provisional
+                    and tx.execute("SELECT 1 FROM intake WHERE id = ? AND provisional = 0", (str(r["id"]),)).fetchone()
+                ):
+                    continue
+                tx.execute(
+                    "INSERT OR REPLACE INTO intake (id, site_id, status, created_at, provisional, data) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (
+                        str(r["id"]),
+                        r.get("site_id"),
+                        r.get("status"),
+                        r.get("created_at") or r.get("reported_at"),
+                        int(provisional),
+                        dumps(r),
+                    ),
+                )
+
+        if conn is not None:
+            run(conn)
+        else:
+            with self.write() as tx:
+                run(tx)
+
+    def replace_intake(self, reports: list[dict[str, Any]]) -> None:
+        """The server's whole list for this user: what it no longer lists (and the phone did not make) goes."""
+        with self.write() as tx:
+            tx.execute("DELETE FROM intake WHERE provisional = 0")
+            self.upsert_intake(reports, tx)  # replaces the phone's own copy of each report the server has
+
+    def intake_reports(self) -> list[dict[str, Any]]:
+        """Cached reports, newest first, each with `provisional`."""
+        return [
+            {**json.loads(r["data"]), "provisional": bool(r["provisional"])}
+            for r in self.rows("SELECT data, provisional FROM intake ORDER BY created_at DESC, id")
+        ]
+
+    def intake_report(self, report_id: str) -> dict[str, Any] | None:
+        found = self.row("SELECT data, provisional FROM intake WHERE id = ?", (str(report_id),))
+        return {**json.loads(found["data"]), "provisional": bool(found["provisional"])} if found else None
+
     # ---- the officer's own records and photos --------------------------------------------------
 
     def records(self, kind: str) -> list[dict[str, Any]]:
@@ -341,7 +399,19 @@ class Store:
     def wipe_user_data(self) -> None:
         """Forget everything of the signed-in user (sign-out on a shared phone)."""
         with self.write() as tx:
-            for table in ("kv", "site", "hazard", "notice", "rounds", "draft", "record", "photo", "outbox", "conflict"):
+            for table in (
+                "kv",
+                "site",
+                "hazard",
+                "notice",
+                "rounds",
+                "draft",
+                "record",
+                "photo",
+                "outbox",
+                "conflict",
+                "intake",
+            ):
                 tx.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         for path in self.photos_dir.glob("*"):
             path.unlink(missing_ok=True)

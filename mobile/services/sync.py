@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from mobile.services.api import ApiClient, ApiError, SessionExpired
+from mobile.services.intake import DECISION_KINDS, DECISIONS, INTAKE_KINDS, REVISIT
 from mobile.services.outbox import NEEDS_ATTENTION, Outbox, OutboxRow
 from mobile.services.store import Store, dumps, now_iso
 from rulebook import weeks
@@ -29,6 +30,10 @@ log = logging.getLogger("saferound.sync")
 REFERENCE_REFRESH_SECONDS = 15 * 60
 # Statuses that mean "the server as a whole is not able to take work now": stop the run.
 STOP_STATUSES = frozenset({429, 502, 503, 504})
+# Roles that report problems or decide on them: their phones keep the intake reports they see.
+INTAKE_ROLES = frozenset({"gridworker", "officer", "admin"})
+INTAKE_PAGE = 200  # the intake list's largest page
+INTAKE_FOLLOWUPS = DECISION_KINDS | {REVISIT}
 
 
 class PhotoFileMissing(Exception):
@@ -94,6 +99,7 @@ class SyncEngine:
                     progress.phase = "pull"
                     self._emit(progress)
                     self.pull_changes()
+                    self.pull_intake()
                     if refresh_reference or self._reference_stale():
                         self.refresh_reference_data()
                     self._record(last_success_at=now_iso(), last_error=None)
@@ -155,6 +161,10 @@ class SyncEngine:
                         self._record(last_error=exc.message)
                         return "offline"
                     skip.add(row.id)  # a 500 on this row: others may still go
+                elif (done := self._already_on_server(row, exc)) is not None:
+                    with self.store.write() as tx:
+                        self.outbox.mark_done(tx, row.id, status=200, response=done)
+                        self.store.upsert_intake([done], tx)
                 else:
                     self.outbox.mark_needs_attention(
                         row.id, status=exc.status, code=exc.code, message=exc.message, params=exc.params
@@ -198,6 +208,34 @@ class SyncEngine:
             self.store.upsert_hazards([body], tx)
         elif row.kind in ("notice", "acknowledge") and "number" in body:
             self.store.upsert_notices([body], tx)
+        elif row.kind in INTAKE_KINDS:
+            if "tracking_code" in body or body.get("kind") in ("report", "reopen_request"):
+                self.store.upsert_intake([body], tx)
+            elif "version" in body and "severity" in body:  # an accept may answer with the hazard it raised
+                self.store.upsert_hazards([body], tx)
+
+    def _already_on_server(self, row: OutboxRow, exc: ApiError) -> dict[str, Any] | None:
+        """A decision or an answer on a report is a POST: sent again after its answer was lost, the server
+        refuses it (409) because it is done. When the report shows exactly what this row asked for, the row
+        is done (the report as the server has it); otherwise None (someone else decided: the refusal stands)."""
+        if exc.status != 409 or row.kind not in INTAKE_FOLLOWUPS or not row.body:
+            return None
+        report_id = row.path.split("/")[3]
+        try:
+            report = self.api.get_json(f"/intake/reports/{report_id}")
+        except ApiError:
+            return None
+        asked = json.loads(row.body)
+        if row.kind == REVISIT:
+            wanted = {"revisit_answer": "fixed" if asked.get("fixed") else "not_fixed"}
+        else:
+            action = row.kind.removeprefix("intake_")
+            wanted = {"status": DECISIONS[action]}
+            if action == "merge":
+                wanted["hazard_id"] = asked.get("hazard_id")
+            if action == "decline":
+                wanted["decline_reason"] = asked.get("reason")
+        return report if all(str(report.get(k)) == str(v) for k, v in wanted.items()) else None
 
     def _backoff(self, attempts: int) -> float:
         """Exponential with jitter: half the step fixed, half random, so phones do not retry in lockstep."""
@@ -298,6 +336,28 @@ class SyncEngine:
             if not page.get("has_more") or page.get("cursor") in (None, cursor):
                 break
         return received
+
+    def pull_intake(self) -> int:
+        """The intake reports this user sees, replacing the cached ones: a grid worker's own; of an officer's
+        sites, those waiting and the latest 200. A server without intake (404) or a role without it (403)
+        has none. Returns how many."""
+        role = ((self.store.get("session") or {}).get("me") or {}).get("role")
+        if role not in INTAKE_ROLES:
+            return 0
+        try:
+            if role == "gridworker":  # their own reports, all of them
+                reports = self.api.get_all("/intake/reports", page_size=INTAKE_PAGE)
+            else:  # the whole queue, and the latest page of everything (what was decided lately)
+                reports = self.api.get_all("/intake/reports", page_size=INTAKE_PAGE, status="pending")
+                latest = self.api.get_json("/intake/reports", limit=INTAKE_PAGE)["items"]
+                waiting = {r["id"] for r in reports}
+                reports += [r for r in latest if r["id"] not in waiting]
+        except ApiError as exc:
+            if exc.status in (403, 404) and exc.code != "session_expired":
+                return 0
+            raise
+        self.store.replace_intake(reports)
+        return len(reports)
 
     def refresh_reference_data(self) -> None:
         """Me, sites, current checklists (each version fetched once and kept), this week's rounds."""

@@ -12,6 +12,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, BigInteger, Index, literal_column, text
 from sqlmodel import Field, SQLModel
 
+from rulebook.categories import HAZARD_SOURCES
 from rulebook.lifecycle import FINISHED_STATUSES, STATUSES
 from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
@@ -19,6 +20,7 @@ from server.inputs import InputModel
 
 # Str enum of the statuses, for pydantic models and query parameters; the lifecycle lives in the rulebook.
 HazardStatus = Enum("HazardStatus", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
+HazardSource = Enum("HazardSource", {s: s for s in HAZARD_SOURCES}, type=str)  # type: ignore[misc]
 
 # "Not finished", written with literals (not bound parameters) so both databases see that a query holding
 # it matches the partial index below, whose predicate is the same text.
@@ -45,6 +47,7 @@ class Hazard(SQLModel, table=True):
             postgresql_where=text(NOT_FINISHED_SQL),
             sqlite_where=text(NOT_FINISHED_SQL),
         ),
+        Index("ix_hazard_source", "source"),
     )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
@@ -67,6 +70,8 @@ class Hazard(SQLModel, table=True):
     # Position in the changes feed; stamped by every unit of work that writes it (server/sync/changes.py).
     # Photos: PhotoLink rows (server/photos/models.py). History: HazardTransition rows.
     change_seq: int = Field(default=0, sa_type=BigInteger)
+    # Where it came from (rulebook.categories.HAZARD_SOURCES): checklist, officer, gridworker, resident, joint…
+    source: str = Field(default="checklist", max_length=20, sa_column_kwargs={"server_default": "checklist"})
 
 
 def not_finished():  # type: ignore[no-untyped-def]
@@ -132,6 +137,7 @@ class HazardPublic(BaseModel):
     photo_ids: list[uuid.UUID]  # the before photos (kinds problem and scene), in the order they were linked
     notice_id: uuid.UUID | None = None  # the latest notice the hazard is on: acknowledge through it
     presence_flags: list[str] = []  # of the inspection that raised it (far_from_site, no_fix, clock_skew)
+    source: str = "checklist"  # checklist, officer, gridworker, resident, joint, external
     reported_by: uuid.UUID
     found_at: datetime
     overdue: bool

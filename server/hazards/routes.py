@@ -11,7 +11,15 @@ from server.checklists.templates import Severity
 from server.deps import CurrentUser, OfficerUser, SessionDep, SettingsDep
 from server.errors import Invalid
 from server.hazards import detail, service, transitions
-from server.hazards.models import HazardDetail, HazardIn, HazardPage, HazardPublic, HazardStatus, TransitionIn
+from server.hazards.models import (
+    HazardDetail,
+    HazardIn,
+    HazardPage,
+    HazardPublic,
+    HazardSource,
+    HazardStatus,
+    TransitionIn,
+)
 from server.inspections.presence import PresenceFlag
 
 router = APIRouter(tags=["hazards"])
@@ -51,6 +59,7 @@ def list_hazards(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = None,
     presence_flag: PresenceFlag | None = None,
+    source: HazardSource | None = None,
 ) -> HazardPage:
     return service.list_hazards(
         session=session,
@@ -64,6 +73,7 @@ def list_hazards(
         limit=limit,
         cursor=cursor,
         presence_flag=presence_flag,
+        source=source.value if source else None,
     )
 
 

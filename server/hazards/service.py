@@ -105,6 +105,7 @@ def new_hazard(
     inspection_id: uuid.UUID | None = None,
     deadline: datetime | None = None,
     request_hash: str | None = None,
+    source: str = "checklist",
 ) -> Hazard:
     now = utcnow()
     return Hazard(
@@ -122,6 +123,7 @@ def new_hazard(
         reported_by=reported_by,
         found_at=found_at,
         request_hash=request_hash,
+        source=source,
         created_at=now,
         updated_at=now,
     )
@@ -185,6 +187,7 @@ def report_hazard(
             hazard_id=hazard_id,
             deadline=data.deadline,
             request_hash=request_hash,
+            source="officer",
         )
         record_new_hazard(session=session, hazard=hazard, action="report")
         attach_photos(session=session, photo_ids=data.photo_ids, site_id=site_id, hazard_id=hazard_id)
@@ -224,12 +227,15 @@ def list_hazards(
     limit: int = 50,
     cursor: str | None = None,
     presence_flag: str | None = None,
+    source: str | None = None,
 ) -> HazardPage:
     now = utcnow()
     query = select(Hazard).where(hazard_condition(user))
     if presence_flag:  # hazards raised by an inspection that carries the flag
         flagged = select(Inspection.id).where(has_flag(Inspection.presence_flags, presence_flag))
         query = query.where(Hazard.inspection_id.in_(flagged))
+    if source:
+        query = query.where(Hazard.source == source)
     if site_id:
         query = query.where(Hazard.site_id == site_id)
     if category:

@@ -147,3 +147,35 @@ def move_hazard(*, session: Session, hazard: Hazard, to_status: str, deadline=No
 def _replay(stored: HazardTransition, request_hash: str) -> HazardPublic:
     check_same_request(stored.request_hash, request_hash, "transition")
     return HazardPublic.model_validate(stored.result)
+
+
+def reopen_for_report(*, session: Session, settings: Settings, user: User, hazard_id: uuid.UUID, step_id, note: str):  # type: ignore[no-untyped-def]
+    """A reporter said "not fixed" and the officer accepted it: the lifecycle's reopen, inside the caller's unit
+    of work, with a history step named after the reopen request."""
+    hazard = lock_visible_hazard(session=session, user=user, hazard_id=hazard_id)
+    new_status = lifecycle.transition(state=hazard.status, action="reopen", role=user.role, note=note)
+    from_status = hazard.status
+    deadline = default_deadline(found_at=utcnow(), severity=hazard.severity, settings=settings)
+    move_hazard(session=session, hazard=hazard, to_status=new_status, deadline=deadline)
+    audit.record(
+        session=session,
+        actor_id=user.id,
+        action="reopen",
+        target_type="hazard",
+        target_id=hazard.id,
+        from_state=from_status,
+        to_state=new_status,
+        detail={"note": note, "intake_step": str(step_id)},
+    )
+    session.flush()
+    record_step(
+        session,
+        step_id=step_id,
+        hazard=hazard,
+        action="reopen",
+        from_status=from_status,
+        to_status=new_status,
+        actor_id=user.id,
+        note=note,
+    )
+    return hazard

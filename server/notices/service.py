@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import false, text, true
 from sqlalchemy import select as sa_select
-from sqlalchemy import text, true
 from sqlmodel import Session, select
 
 from rulebook import lifecycle
@@ -40,6 +40,8 @@ def notice_condition(user: User):  # type: ignore[no-untyped-def]
         return true()
     if user.role == Role.property:
         return Notice.organization_id == user.organization_id
+    if user.role == Role.gridworker:  # notices are between officers and companies
+        return false()
     linked = sa_select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id)
     at_my_sites = linked.where(Hazard.site_id.in_(assigned_site_ids(user)))
     # A notice names one site (issue_notice); one from before that rule shows an officer only if every

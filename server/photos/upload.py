@@ -32,8 +32,9 @@ class _Part:
 class _FormCollector:
     """python-multipart callbacks that keep the form in memory within fixed limits."""
 
-    def __init__(self, max_file_bytes: int):
+    def __init__(self, max_file_bytes: int, max_field_bytes: int = MAX_FIELD_BYTES):
         self.max_file_bytes = max_file_bytes
+        self.max_field_bytes = max_field_bytes
         self.parts: list[_Part] = []
         self.finished = False
         self._header_name = bytearray()
@@ -80,7 +81,7 @@ class _FormCollector:
         part.data += data[start:end]
         if part.is_file and len(part.data) > self.max_file_bytes:
             raise too_large(self.max_file_bytes)
-        if not part.is_file and len(part.data) > MAX_FIELD_BYTES:
+        if not part.is_file and len(part.data) > self.max_field_bytes:
             raise Invalid("invalid_form", problem="field_too_long")
 
     def on_end(self) -> None:
@@ -99,15 +100,23 @@ class PhotoUpload:
 
 async def read_photo_upload(request: Request, *, max_file_bytes: int) -> PhotoUpload:
     """The file and its fields, or a clear 4xx; an oversized body is refused before it is read in full."""
+    parts = await read_form(request, max_file_bytes=max_file_bytes, max_total_bytes=max_file_bytes + FORM_OVERHEAD)
+    return _validate(parts)
+
+
+async def read_form(
+    request: Request, *, max_file_bytes: int, max_total_bytes: int, max_field_bytes: int = MAX_FIELD_BYTES
+) -> list[_Part]:
+    """A multipart form's parts, kept in memory within the caps; an oversized body is refused as it arrives."""
     content_type, options = parse_options_header(request.headers.get("content-type"))
     if content_type != b"multipart/form-data" or not options.get(b"boundary"):
         raise UnsupportedMediaType("not_multipart")
-    limit = max_file_bytes + FORM_OVERHEAD
+    limit = max_total_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large(max_file_bytes)
 
-    collector = _FormCollector(max_file_bytes)
+    collector = _FormCollector(max_file_bytes, max_field_bytes)
     parser = MultipartParser(options[b"boundary"], collector.callbacks())  # type: ignore[arg-type]
     received = 0
     try:
@@ -123,7 +132,7 @@ async def read_photo_upload(request: Request, *, max_file_bytes: int) -> PhotoUp
         raise Invalid("invalid_form", problem="malformed") from None
     if not collector.finished:
         raise DomainError("upload_incomplete")
-    return _validate(collector.parts)
+    return collector.parts
 
 
 def _validate(parts: list[_Part]) -> PhotoUpload:

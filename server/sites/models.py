@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -15,6 +16,10 @@ from server.common import UTCDateTime, utcnow
 from server.inputs import InputModel, PatchModel
 
 SiteKind = Literal["community", "village"]
+
+
+def new_public_code() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class SiteProfile(InputModel):
@@ -44,6 +49,8 @@ class Site(SQLModel, table=True):
     profile: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The code in the QR on the site's poster (/r/{code}): unguessable, replaced when an admin retires it.
+    public_code: str | None = Field(default_factory=new_public_code, max_length=32, unique=True, index=True)
 
 
 class Assignment(SQLModel, table=True):

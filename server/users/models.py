@@ -19,6 +19,7 @@ class Role(str, Enum):
     admin = "admin"
     officer = "officer"
     property = "property"
+    gridworker = "gridworker"
 
 
 OrgKind = Literal["property", "department"]
@@ -43,6 +44,9 @@ class User(SQLModel, table=True):
     display_name: str = Field(default="", max_length=100)
     language: str = Field(default="zh", max_length=5)
     phone: str | None = Field(default=None, max_length=40)
+    duties: str | None = Field(default=None, max_length=200)  # shown on the site's poster
+    # The phone and duties appear on the public poster only when the user agreed.
+    publish_contact: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
     is_active: bool = True
     # Raised by a password change, a role change or a deactivation: every token minted before stops working.
     token_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -113,26 +117,32 @@ class UserCreate(InputModel):
     display_name: str = PField(default="", max_length=100)
     language: Language = "zh"
     phone: str | None = PField(default=None, max_length=40)
+    duties: str | None = PField(default=None, max_length=200)
+    publish_contact: bool = False
 
 
 class UserUpdate(PatchModel):
-    may_clear = frozenset({"organization_id", "phone"})
+    may_clear = frozenset({"organization_id", "phone", "duties"})
     password: Password | None = None
     role: Role | None = None
     organization_id: uuid.UUID | None = None
     display_name: str | None = PField(default=None, max_length=100)
     language: Language | None = None
     phone: str | None = PField(default=None, max_length=40)
+    duties: str | None = PField(default=None, max_length=200)
+    publish_contact: bool | None = None
     is_active: bool | None = None
 
 
 class MeUpdate(PatchModel):
     """What a user may change about themselves."""
 
-    may_clear = frozenset({"phone"})
+    may_clear = frozenset({"phone", "duties"})
     display_name: str | None = PField(default=None, max_length=100)
     language: Language | None = None
     phone: str | None = PField(default=None, max_length=40)
+    duties: str | None = PField(default=None, max_length=200)
+    publish_contact: bool | None = None
 
 
 class UserPublic(BaseModel):
@@ -144,6 +154,8 @@ class UserPublic(BaseModel):
     display_name: str
     language: str
     phone: str | None
+    duties: str | None = None
+    publish_contact: bool = False
     is_active: bool
 
 

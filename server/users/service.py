@@ -74,6 +74,8 @@ def create_user(*, session: Session, hasher: PasswordHash, data: UserCreate, act
         display_name=data.display_name,
         language=data.language,
         phone=data.phone,
+        duties=data.duties,
+        publish_contact=data.publish_contact,
     )
     try:
         with write_unit(session):

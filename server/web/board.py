@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, true
 from sqlmodel import Session, select
 
+from rulebook import intake as intake_rules
 from rulebook import weeks
 from rulebook.categories import CATEGORIES, SEVERITIES, SEVERITY_RANK
 from rulebook.lifecycle import ACTIONS, OPEN_STATUSES
@@ -18,6 +19,8 @@ from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
 from server.hazards.models import Hazard, HazardTransition
+from server.intake.models import IntakeReport
+from server.intake.service import intake_condition
 from server.notices.models import Notice, NoticeHazard
 from server.notices.service import notice_condition
 from server.rounds.service import rounds_for_week
@@ -143,8 +146,26 @@ def board(
             .limit(200)
         ).all()
     ]
+    queue = and_(intake_condition(user), IntakeReport.status == "pending")
+    if area is not None:
+        queue = and_(queue, IntakeReport.site_id.in_(area))
+    intake_pending, intake_overdue = session.exec(
+        select(
+            func.count(),
+            func.coalesce(
+                func.sum(
+                    case((IntakeReport.created_at < now - timedelta(hours=intake_rules.OVERDUE_HOURS), 1), else_=0)
+                ),
+                0,
+            ),
+        )
+        .select_from(IntakeReport)
+        .where(queue)
+    ).one()
     return {
         "date": day.isoformat(),
+        "intake_pending": intake_pending,
+        "intake_overdue_24h": int(intake_overdue),
         "week": week,
         "raised": raised,
         "open_by_status": open_by_status,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rulebook.categories import (
     CATEGORY_NAMES,
+    HAZARD_SOURCE_NAMES,
     PHOTO_KIND_NAMES,
     PHOTO_KINDS,
     PROFILE_FLAG_NAMES,
@@ -13,11 +14,29 @@ from rulebook.categories import (
     SEVERITY_NAMES,
     name,
 )
+from rulebook.intake import INTAKE_STATUS_NAMES
 from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 
 WORDS: dict[str, tuple[str, str]] = {
     "app": ("SafeRound 社区安全巡查", "SafeRound community safety"),
     "board": ("信息板", "Board"),
+    "intake": ("上报受理", "Intake"),
+    "source": ("来源", "Source"),
+    "intake_pending": ("待受理上报", "Reports to handle"),
+    "intake_overdue": ("超24小时未受理上报", "Reports unhandled > 24 h"),
+    "reopen_request": ("申请重新打开", "Reopen request"),
+    "reporter_phone": ("上报人电话", "Reporter's phone"),
+    "accept": ("受理", "Accept"),
+    "merge": ("合并到隐患", "Merge into hazard"),
+    "decline": ("不予受理", "Decline"),
+    "decline_reason": ("不予受理原因", "Reason for declining"),
+    "linked_hazard": ("关联隐患", "Hazard"),
+    "no_reports": ("没有上报", "No reports"),
+    "reported_at": ("上报时间", "Reported at"),
+    "revisit_answer": ("上报人答复", "Reporter's answer"),
+    "answer_fixed": ("已解决", "fixed"),
+    "answer_not_fixed": ("仍未解决", "not fixed"),
+    "poster": ("公示牌（PDF）", "Public poster (PDF)"),
     "map": ("布防图", "Risk map"),
     "ledger": ("台账", "Ledger"),
     "notices": ("整改通知书", "Notices"),
@@ -230,4 +249,7 @@ def namer(lang: str) -> dict:
         "hazard_photo_kinds": [k for k in PHOTO_KINDS if k != "training"],
         "profile_flag_name": lambda key: name(PROFILE_FLAG_NAMES, key, lang),
         "profile_flag_names": PROFILE_FLAG_NAMES,
+        "source_name": lambda key: name(HAZARD_SOURCE_NAMES, key, lang),
+        "hazard_sources": tuple(HAZARD_SOURCE_NAMES),
+        "intake_status_name": lambda key: name(INTAKE_STATUS_NAMES, key, lang),
     }

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from rulebook.categories import CATEGORY_NAMES, SEVERITY_NAMES, name
+from rulebook.categories import CATEGORY_NAMES, HAZARD_SOURCE_NAMES, SEVERITY_NAMES, name
 from rulebook.lifecycle import FINISHED_STATUSES, OPEN_STATUSES, STATUS_NAMES
 from server.common import utcnow
 from server.config import Settings
@@ -46,13 +46,24 @@ class LedgerFilter:
     found_from: date | None = None
     found_to: date | None = None
     text: str | None = None
+    source: str | None = None
     sort: str = "found"
     descending: bool = True
 
     def as_params(self) -> dict[str, str]:
         """The filter as query parameters (for links: export, next page, sort)."""
         out: dict[str, str] = {}
-        for key in ("severity", "category", "street", "site_id", "organization_id", "found_from", "found_to", "text"):
+        for key in (
+            "severity",
+            "category",
+            "source",
+            "street",
+            "site_id",
+            "organization_id",
+            "found_from",
+            "found_to",
+            "text",
+        ):
             value = getattr(self, key)
             if value not in (None, ""):
                 out[key] = str(value)
@@ -73,6 +84,8 @@ class LedgerFilter:
             parts.append(name(SEVERITY_NAMES, self.severity, lang))
         if self.category:
             parts.append(name(CATEGORY_NAMES, self.category, lang))
+        if self.source:
+            parts.append(name(HAZARD_SOURCE_NAMES, self.source, lang))
         for value in (self.street, self.text):
             if value:
                 parts.append(value)
@@ -108,6 +121,7 @@ class LedgerRow:
     verified_at: datetime | None
     status: str
     closed_at: datetime | None
+    source: str = "checklist"
 
     def days_overdue(self, now: datetime) -> int:
         if self.status in FINISHED_STATUSES or self.deadline >= now:
@@ -166,6 +180,7 @@ def _query(user: User, f: LedgerFilter, settings: Settings):  # type: ignore[no-
             verified_at,
             Hazard.status,
             Hazard.closed_at,
+            Hazard.source,
         )
         .join(Site, Site.id == Hazard.site_id)
         .join(reporter, reporter.id == Hazard.reported_by)
@@ -183,6 +198,8 @@ def _filtered(query, f: LedgerFilter, settings: Settings):  # type: ignore[no-un
         query = query.where(Hazard.severity == f.severity)
     if f.category:
         query = query.where(Hazard.category == f.category)
+    if f.source:
+        query = query.where(Hazard.source == f.source)
     if f.street:
         query = query.where(Site.street == f.street)
     if f.site_id:

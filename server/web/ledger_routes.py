@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from rulebook import lifecycle
-from rulebook.categories import CATEGORIES, SEVERITIES
+from rulebook.categories import CATEGORIES, HAZARD_SOURCES, SEVERITIES
 from rulebook.lifecycle import STATUSES
 from rulebook.messages import render as render_message
 from server.common import utcnow
@@ -62,6 +62,7 @@ def parse_filter(params) -> ledger.LedgerFilter:  # type: ignore[no-untyped-def]
         status=statuses or None,
         severity=one("severity", SEVERITIES),
         category=one("category", CATEGORIES),
+        source=one("source", HAZARD_SOURCES),
         street=one("street"),
         site_id=ident("site_id"),
         organization_id=ident("organization_id"),

@@ -9,8 +9,16 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server.web import admin_routes, ledger_routes, report_routes, routes, site_routes
-from server.web.pages import HERE, CsrfRefused, SignInRequired, not_found_page, redirect, render
+from server.web import admin_routes, intake_routes, ledger_routes, report_routes, routes, site_routes
+from server.web.pages import (
+    HERE,
+    CsrfRefused,
+    GridworkerElsewhere,
+    SignInRequired,
+    not_found_page,
+    redirect,
+    render,
+)
 from server.web.session import current_user
 
 
@@ -19,6 +27,7 @@ def install_console(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(ledger_routes.router)
     app.include_router(site_routes.router)
+    app.include_router(intake_routes.router)
     app.include_router(report_routes.router)  # before admin's: /admin/deliveries
     app.include_router(admin_routes.router)
     api_not_found = app.exception_handlers.get(StarletteHTTPException)
@@ -40,6 +49,10 @@ def install_console(app: FastAPI) -> None:
         if request.headers.get("hx-request"):  # an htmx poll after the session ended: reload into the sign-in page
             return Response(status_code=204, headers={"HX-Redirect": f"/login?next={quote(target)}"})
         return redirect(f"/login?next={quote(target)}")
+
+    @app.exception_handler(GridworkerElsewhere)
+    async def gridworker_to_reports(request: Request, exc: GridworkerElsewhere) -> Response:
+        return redirect("/intake")
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, exc: CsrfRefused) -> Response:

@@ -27,10 +27,16 @@ class CsrfRefused(Exception):
     pass
 
 
+class GridworkerElsewhere(Exception):
+    """A grid worker opened a console page other than their reports: answered by a redirect to /intake."""
+
+
 def page_user(request: Request) -> User:
     user = web_session.current_user(request)
     if user is None:
         raise SignInRequired()
+    if user.role == "gridworker" and not request.url.path.startswith(("/intake", "/photos/", "/logout")):
+        raise GridworkerElsewhere()
     return user
 
 

@@ -1,4 +1,4 @@
-"""Every operation in the OpenAPI × twelve kinds of caller, with the answer each must get, on both
+"""Every operation in the OpenAPI × fourteen kinds of caller, with the answer each must get, on both
 databases: broken or ended tokens 401 everywhere; admin operations 403 to everyone else; records of
 site A answer 200 to those who may see them and 404 (as missing) to those who may not; never a 500."""
 
@@ -11,6 +11,7 @@ import jwt
 import pytest
 
 from server import security
+from server.deps import gridworker_may_call
 from tests.factories import PASSWORD
 from tests.server.test_remediation import raise_hazard
 
@@ -24,16 +25,19 @@ PUBLIC = {
     ("post", "/api/v1/intake/external"),
 }
 BROKEN = ("anonymous", "deactivated", "before_password_change", "refresh_as_access", "expired", "alg_none")
-VALID = ("admin", "officer_in", "officer_out", "property_a", "property_b")
+VALID = ("admin", "officer_in", "officer_out", "property_a", "property_b", "gridworker_in", "gridworker_out")
 # Records of site A: who sees them (200); everyone else valid gets 404, as if they did not exist.
 RECORDS = {
-    "/api/v1/sites/{site_id}": {"admin", "officer_in", "property_a"},
+    "/api/v1/sites/{site_id}": {"admin", "officer_in", "property_a", "gridworker_in"},  # grid workers: their sites
     "/api/v1/hazards/{hazard_id}": {"admin", "officer_in", "property_a"},
     "/api/v1/notices/{notice_id}": {"admin", "officer_in", "property_a"},
     "/api/v1/notices/{notice_id}.pdf": {"admin", "officer_in", "property_a"},
     "/api/v1/inspections/{inspection_id}": {"admin", "officer_in"},  # fieldwork is not shown to companies
     "/api/v1/photos/{photo_id}": {"admin", "officer_in", "property_a"},
+    # A grid worker's report at site A: its reporter, the site's officer and the coordinators (companies: 403).
+    "/api/v1/intake/reports/{report_id}": {"admin", "officer_in", "gridworker_in"},
 }
+NO_QUEUE = {"property_a", "property_b"}  # companies have no intake queue: 403 whatever the record
 
 
 @pytest.fixture
@@ -51,6 +55,14 @@ def matrix_world(world, client):
         json={"organization_id": str(company_a.id), "hazard_ids": [hazard_id]},
         headers=world.headers(officer_in),
     ).json()
+    site_c = world.site(company_a)
+    gridworker_in, gridworker_out = world.gridworker(site_a), world.gridworker(site_c)
+    report = client.put(
+        f"{API}/intake/reports/{uuid.uuid4()}",
+        json={"site_id": str(site_a.id), "category": "gas", "description": "燃气味"},
+        headers=world.headers(gridworker_in),
+    )
+    assert report.status_code == 201, report.text
     admin = world.admin()
     world.admin()  # a second admin, so nothing here is refused as the last one
 
@@ -81,6 +93,8 @@ def matrix_world(world, client):
         "officer_out": token_for(officer_out),
         "property_a": token_for(world.user("property", org=company_a)),
         "property_b": token_for(world.user("property", org=company_b)),
+        "gridworker_in": token_for(gridworker_in),
+        "gridworker_out": token_for(gridworker_out),
     }
     ids = {
         "site_id": site_a.id,
@@ -91,6 +105,7 @@ def matrix_world(world, client):
         "user_id": officer_in.id,
         "organization_id": company_a.id,
         "category": "gas",
+        "report_id": report.json()["id"],
     }
     return tokens, ids
 
@@ -115,6 +130,10 @@ def expected(method: str, path: str, op: dict, caller: str) -> set[int]:
         return {401}
     if "admin" in op.get("tags", []):
         return {403} if caller != "admin" else {200, 201, 204, 404, 409, 422}
+    if caller.startswith("gridworker") and not gridworker_may_call(method.upper(), path):
+        return {403}  # a grid worker files reports and follows their own: nothing else
+    if method == "get" and path == "/api/v1/intake/reports/{report_id}" and caller in NO_QUEUE:
+        return {403}
     if method == "get" and path in RECORDS:
         return {200} if caller in RECORDS[path] else {404}
     return {200, 201, 204, 403, 404, 409, 412, 415, 422}  # the rest: any honest answer, never 401 or 500

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,8 @@ def test_a_wheel_install_serves_all_seven_checklists_from_any_directory(tmp_path
     )
     assert built.returncode == 0, built.stderr
     [wheel] = (tmp_path / "dist").glob("saferound-*.whl")
+    with zipfile.ZipFile(wheel) as built_wheel:  # the residents' public pages ship their templates
+        assert "server/public/templates/public_report.html" in built_wheel.namelist()
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

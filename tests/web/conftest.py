@@ -17,7 +17,9 @@ DEMO_PASSWORD = "saferound-demo"
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    process = ServerProcess(tmp_path_factory.mktemp("console")).start()
+    process = ServerProcess(tmp_path_factory.mktemp("console"))
+    process.env["SAFEROUND_PUBLIC_BASE_URL"] = process.url  # the posters' QR codes point at this very server
+    process.start()
     yield process
     process.stop()
 

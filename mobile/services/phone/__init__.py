@@ -7,6 +7,7 @@ thread; the methods are split by concern:
 - session.py       signing in and out, preferences, sync (when, how it went, what needs attention)
 - rounds.py        sites, checklists, the week's rounds, checklist runs
 - hazards.py       hazards and their steps, photos, notices, trainings
+- intake.py        reports of problems (grid workers) and the officer's intake queue
 - presentation.py  pure helpers that turn cached records into what screens show
 
 Rules for callers:
@@ -26,8 +27,10 @@ from pathlib import Path
 
 from mobile.services.api import ApiClient, Tokens
 from mobile.services.checklist_run import ChecklistRun
+from mobile.services.intake import IntakeRecorder
 from mobile.services.outbox import Outbox
 from mobile.services.phone.hazards import HazardsAndNotices
+from mobile.services.phone.intake import IntakeReports
 from mobile.services.phone.rounds import CATEGORIES, RoundsAndRuns, iso_week
 from mobile.services.phone.session import PendingWork, SessionAndSync
 from mobile.services.records import Recorder
@@ -36,7 +39,7 @@ from mobile.services.store import Store
 from mobile.services.sync import SyncEngine
 
 
-class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices):
+class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices, IntakeReports):
     """One phone (one data dir): store, outbox, recorder, API client, sync engine and scheduler.
 
     `server_url` is used until the first sign-in; after it, the server signed in to is kept in the
@@ -62,6 +65,7 @@ class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices):
         self.store = Store(self.data_dir)
         self.outbox = Outbox(self.store)
         self.recorder = Recorder(self.store, self.outbox)
+        self.intake_recorder = IntakeRecorder(self.store, self.outbox, self.recorder)
         session = self.store.get("session") or {}
         last = self.store.get("last_sign_in") or {}
         url = session.get("server_url") or server_url or last.get("server_url") or "http://127.0.0.1:8000"

@@ -113,6 +113,7 @@ class SessionAndSync:
         self.store.put("last_sign_in", {"server_url": self.api.server_url, "username": username})
         self.engine.refresh_reference_data()
         self.engine.pull_changes()
+        self.engine.pull_intake()
         if self.auto_sync:
             self.scheduler.start()
         return me
