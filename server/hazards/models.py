@@ -9,14 +9,19 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, BigInteger, Index
+from sqlalchemy import JSON, BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
-from rulebook.lifecycle import STATUSES
+from rulebook.lifecycle import FINISHED_STATUSES, OPEN_STATUSES, STATUSES
 from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
 from server.inputs import InputModel
 
+# The partial indexes' conditions (escalation reads them; literal lists so the planner can match them).
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+FINISHED_ESCALATED_PREDICATE = "status IN ({}) AND escalation_level <> 0".format(
+    ", ".join(f"'{s}'" for s in FINISHED_STATUSES)
+)
 # Str enum of the statuses, for pydantic models and query parameters; the lifecycle lives in the rulebook.
 HazardStatus = Enum("HazardStatus", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
 
@@ -27,7 +32,22 @@ class Hazard(SQLModel, table=True):
         Index("ix_hazard_org_status", "organization_id", "status"),
         Index("ix_hazard_created", "created_at", "id"),
         Index("ix_hazard_found", "found_at", "id"),  # the console's ledger: newest found first
-        Index("ix_hazard_change_seq", "change_seq"),
+        Index("ix_hazard_feed", "change_xid", "change_seq"),  # the changes feed's order (server/sync/changes.py)
+        # Escalation's probes (server/hazards/escalation.py): open hazards by level and deadline; finished
+        # ones still carrying a level (none, normally).
+        Index(
+            "ix_hazard_open_deadline",
+            "escalation_level",
+            "deadline",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
+        Index(
+            "ix_hazard_finished_escalated",
+            "id",
+            postgresql_where=text(FINISHED_ESCALATED_PREDICATE),
+            sqlite_where=text(FINISHED_ESCALATED_PREDICATE),
+        ),
     )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
@@ -50,6 +70,7 @@ class Hazard(SQLModel, table=True):
     # Position in the changes feed; stamped by every unit of work that writes it (server/sync/changes.py).
     # Photos: PhotoLink rows (server/photos/models.py). History: HazardTransition rows.
     change_seq: int = Field(default=0, sa_type=BigInteger)
+    change_xid: int = Field(default=0, sa_type=BigInteger)  # the writing transaction (PostgreSQL; 0 on SQLite)
 
 
 class HazardTransition(SQLModel, table=True):

@@ -15,7 +15,7 @@ from server.inputs import InputModel
 
 
 class Notice(SQLModel, table=True):
-    __table_args__ = (Index("ix_notice_change_seq", "change_seq"),)
+    __table_args__ = (Index("ix_notice_feed", "change_xid", "change_seq"),)
     id: uuid.UUID = Field(primary_key=True)
     number: str = Field(max_length=32, unique=True)
     organization_id: uuid.UUID = Field(foreign_key="organization.id", index=True)
@@ -28,6 +28,7 @@ class Notice(SQLModel, table=True):
     acknowledged_by: uuid.UUID | None = Field(default=None, foreign_key="user.id")
     request_hash: str = Field(max_length=64)
     change_seq: int = Field(default=0, sa_type=BigInteger)
+    change_xid: int = Field(default=0, sa_type=BigInteger)  # see server/sync/changes.py
 
 
 class NoticeHazard(SQLModel, table=True):
