@@ -20,7 +20,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, or_, text
+from sqlalchemy import create_engine, func, or_, text
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +203,8 @@ def main() -> None:
         print(f"  old / new                                 {idle_old / idle_new:8.0f}x")
 
         now = utcnow()
-        probe = select(Hazard.id).where(out_of_date(now, now - timedelta(days=3))).limit(1).compile(engine)
+        stale = out_of_date(now, now - timedelta(days=3))
+        probe = select(func.count()).select_from(Hazard).where(stale).compile(engine)
         with engine.connect() as conn:
             cursor = conn.connection.driver_connection.cursor()
             cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + str(probe), probe.params)
