@@ -239,20 +239,24 @@ def map_features(
     if street:
         sites_query = sites_query.where(Site.street == street)
     sites = list(session.exec(sites_query.order_by(Site.name)).all())
-    # Counted in SQL per site and severity: a few thousand rows however many hazards there are.
-    hazards = select(
-        Hazard.site_id, Hazard.severity, func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0))
-    ).where(hazard_condition(user), Hazard.status.in_(status or OPEN_STATUSES))
+    # One row per site, counted in SQL: the worst severity (its rank), open and overdue counts.
+    rank = case(*((Hazard.severity == name, value) for name, value in SEVERITY_RANK.items()), else_=9)
+    hazards = (
+        select(Hazard.site_id, func.min(rank), func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0)))
+        .where(
+            hazard_condition(user),
+            Hazard.status.in_(status or OPEN_STATUSES),
+            Hazard.site_id.in_(sites_query.with_only_columns(Site.id)),
+        )
+        .group_by(Hazard.site_id)
+    )
     if category:
         hazards = hazards.where(Hazard.category == category)
-    counts: dict[uuid.UUID, dict] = defaultdict(lambda: {"worst": None, "open": 0, "overdue": 0})
+    severity_of = {value: name for name, value in SEVERITY_RANK.items()}
+    counts: dict[uuid.UUID, dict] = {}
     if sites:
-        for site_id, severity, n, late in session.exec(hazards.group_by(Hazard.site_id, Hazard.severity)).all():
-            entry = counts[site_id]
-            entry["open"] += n
-            entry["overdue"] += int(late or 0)
-            if entry["worst"] is None or SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK.get(entry["worst"], 9):
-                entry["worst"] = severity
+        for site_id, worst, n, late in session.exec(hazards).all():
+            counts[site_id] = {"worst": severity_of.get(worst), "open": n, "overdue": int(late or 0)}
     features = []
     for site in sites:
         entry = counts.get(site.id, {"worst": None, "open": 0, "overdue": 0})
