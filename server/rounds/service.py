@@ -49,9 +49,9 @@ def _after(cursor: str) -> ColumnElement[bool]:
     """Sites after the last one of the previous page, in (district, name, id) order."""
     try:
         district, name, raw_id = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        site_id = uuid.UUID(raw_id)
-        if not (isinstance(district, str) and isinstance(name, str)):
+        if not all(isinstance(part, str) for part in (district, name, raw_id)):
             raise ValueError(cursor)
+        site_id = uuid.UUID(raw_id)
     except (ValueError, TypeError, UnicodeDecodeError):
         raise Invalid("bad_cursor") from None
     return tuple_(Site.district, Site.name, Site.id) > tuple_(district, name, site_id)
