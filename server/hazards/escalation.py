@@ -2,7 +2,8 @@
 
 refresh_escalations() is set-based: the database finds the hazards whose level is out of date through the
 partial indexes ix_hazard_open_deadline and ix_hazard_finished_escalated (migration 0013), so a round that
-changes nothing costs a few index probes and locks nothing. When something changes, one unit of work:
+changes nothing costs a few index probes on PostgreSQL (a count over five index ranges; bench/escalation.py
+prints its plan) and locks nothing. When something changes, one unit of work:
 
 1. INSERT … SELECT the changing hazards (id, old level, new level) into a temporary table, locking exactly
    those rows (FOR UPDATE on PostgreSQL; SQLite holds its one write lock). A hazard another transaction
@@ -207,6 +208,7 @@ def refresh_escalations(*, session: Session, settings: Settings, now: datetime |
             update(Hazard)
             .where(Hazard.id == STEP.c.hazard_id)
             .values(escalation_level=STEP.c.to_level, updated_at=now, change_seq=seq, change_xid=xid)
+            .execution_options(synchronize_session=False)  # the rows are read back below
         )
         _history_and_audit(session, now=now, dialect=dialect)
         rows = session.execute(
