@@ -27,7 +27,7 @@ from server.notices.models import Notice, NoticeHazard
 from server.notices.service import next_notice_number
 from server.rounds.service import due_categories
 from server.sites.models import Site
-from server.sync.changes import next_change_seq
+from server.sync.changes import next_stamp
 from server.trainings.models import TrainingSession
 from server.users.models import User
 
@@ -177,6 +177,7 @@ def _hazard(rnd, settings, site, officer, inspection_id, category, item, found, 
         "updated_at": found,
         "closed_at": None,
         "change_seq": 0,
+        "change_xid": 0,
     }
 
 
@@ -238,7 +239,7 @@ def _lifecycle(rnd, session, hazard, site, officer, staff, now, steps, notices, 
                 "acknowledged_at": None,
                 "acknowledged_by": None,
                 "request_hash": "demo",
-                "change_seq": next_change_seq(session),
+                **dict(zip(("change_seq", "change_xid"), next_stamp(session), strict=True)),
             }
         )
         links.append({"notice_id": notice_id, "hazard_id": hazard["id"]})
@@ -259,7 +260,7 @@ def _lifecycle(rnd, session, hazard, site, officer, staff, now, steps, notices, 
                         step("reject", "rectifying", when, officer, note="整改不到位，请重新整改")
                     else:
                         step("verify", "closed", when, officer, note="复查合格，予以销号")
-    hazard["change_seq"] = next_change_seq(session)
+    hazard["change_seq"], hazard["change_xid"] = next_stamp(session)
     level2 = now - timedelta(days=3)
     if hazard["status"] not in FINISHED_STATUSES and hazard["deadline"] < now:
         hazard["escalation_level"] = 2 if hazard["deadline"] <= level2 else 1

@@ -1,7 +1,8 @@
 """A hazard's history: one hazard_transition row per accepted step, written in the step's unit of work.
 
 Steps a client sends (PUT /hazards/{id}/transitions/{id}) keep the client's id. Steps the server takes
-get ids derived from what caused them, so the same cause can never be recorded twice."""
+get ids derived from what caused them, so the same cause can never be recorded twice (escalation derives
+its steps' ids in SQL from the hazard and its new place in the changes feed: server/hazards/escalation.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,6 @@ def creation_step_id(hazard_id: uuid.UUID) -> uuid.UUID:
 
 def notice_step_id(notice_id: uuid.UUID, hazard_id: uuid.UUID, action: str) -> uuid.UUID:
     return uuid.uuid5(notice_id, f"{hazard_id}:{action}")
-
-
-def escalation_step_id(hazard: Hazard, from_level: int, to_level: int) -> uuid.UUID:
-    # Levels only climb while version and deadline stay put, so this names one escalation.
-    return uuid.uuid5(hazard.id, f"escalate:{hazard.version}:{hazard.deadline.isoformat()}:{from_level}:{to_level}")
 
 
 def record_step(

@@ -13,11 +13,16 @@ from sqlalchemy import JSON, BigInteger, Index, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from rulebook.categories import HAZARD_SOURCES
-from rulebook.lifecycle import FINISHED_STATUSES, STATUSES
+from rulebook.lifecycle import FINISHED_STATUSES, OPEN_STATUSES, STATUSES
 from server.checklists.templates import Severity
 from server.common import UTCDateTime, UTCTime, utcnow
 from server.inputs import InputModel
 
+# The partial indexes' conditions (escalation reads them; literal lists so the planner can match them).
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+FINISHED_ESCALATED_PREDICATE = "status IN ({}) AND escalation_level <> 0".format(
+    ", ".join(f"'{s}'" for s in FINISHED_STATUSES)
+)
 # Str enum of the statuses, for pydantic models and query parameters; the lifecycle lives in the rulebook.
 HazardStatus = Enum("HazardStatus", {s: s for s in STATUSES}, type=str)  # type: ignore[misc]
 HazardSource = Enum("HazardSource", {s: s for s in HAZARD_SOURCES}, type=str)  # type: ignore[misc]
@@ -34,7 +39,6 @@ class Hazard(SQLModel, table=True):
         Index("ix_hazard_org_status", "organization_id", "status"),
         Index("ix_hazard_created", "created_at", "id"),
         Index("ix_hazard_found", "found_at", "id"),  # the console's ledger: newest found first
-        Index("ix_hazard_change_seq", "change_seq"),
         # The lists' seeks (server/paging.py): equality filter first, then the order (created_at, id).
         Index("ix_hazard_status_created", "status", "created_at", "id"),
         Index("ix_hazard_severity_created", "severity", "created_at", "id"),
@@ -48,6 +52,22 @@ class Hazard(SQLModel, table=True):
             sqlite_where=text(NOT_FINISHED_SQL),
         ),
         Index("ix_hazard_source", "source"),
+        Index("ix_hazard_feed", "change_xid", "change_seq"),  # the changes feed's order (server/sync/changes.py)
+        # Escalation's probes (server/hazards/escalation.py): open hazards by level and deadline; finished
+        # ones still carrying a level (none, normally).
+        Index(
+            "ix_hazard_escalation_due",
+            "escalation_level",
+            "deadline",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
+        Index(
+            "ix_hazard_finished_escalated",
+            "id",
+            postgresql_where=text(FINISHED_ESCALATED_PREDICATE),
+            sqlite_where=text(FINISHED_ESCALATED_PREDICATE),
+        ),
     )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
@@ -72,6 +92,7 @@ class Hazard(SQLModel, table=True):
     change_seq: int = Field(default=0, sa_type=BigInteger)
     # Where it came from (rulebook.categories.HAZARD_SOURCES): checklist, officer, gridworker, resident, joint…
     source: str = Field(default="checklist", max_length=20, sa_column_kwargs={"server_default": "checklist"})
+    change_xid: int = Field(default=0, sa_type=BigInteger)  # the writing transaction (PostgreSQL; 0 on SQLite)
 
 
 def not_finished():  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from server.inputs import InputModel
 
 class Notice(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_notice_change_seq", "change_seq"),
+        Index("ix_notice_feed", "change_xid", "change_seq"),  # the changes feed's order (server/sync/changes.py)
         # The list's seeks (server/paging.py): newest issued first over all, or one company's.
         Index("ix_notice_issued", "issued_at", "id"),
         Index("ix_notice_org_issued", "organization_id", "issued_at", "id"),
@@ -33,6 +33,7 @@ class Notice(SQLModel, table=True):
     acknowledged_by: uuid.UUID | None = Field(default=None, foreign_key="user.id")
     request_hash: str = Field(max_length=64)
     change_seq: int = Field(default=0, sa_type=BigInteger)
+    change_xid: int = Field(default=0, sa_type=BigInteger)  # see server/sync/changes.py
 
 
 class NoticeHazard(SQLModel, table=True):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import Session, select
 
 from server.common import utcnow
@@ -98,14 +98,20 @@ def enqueue(
     data: dict[str, Any],
     urgent: bool = False,
     now: datetime | None = None,
+    written_before: set[uuid.UUID] | None = None,
 ) -> int:
-    """One outbox row per subscription (none twice for the same event); the number written."""
+    """One outbox row per subscription (none twice for the same event); the number written. A caller that
+    writes many events gives `written_before`, the ids of those already in the outbox (one query for all)."""
     now = now or utcnow()
     quiet_end = None if urgent else quiet_hours_end(now, settings)
     written = 0
     for sub in subscriptions:
         mid = message_id(event, event_key, sub.id)
-        if session.get(OutboxMessage, mid) is not None:
+        if written_before is not None:
+            if mid in written_before:
+                continue
+            written_before.add(mid)
+        elif session.get(OutboxMessage, mid) is not None:
             continue
         subject, body = render_message(event, params, sub.language)
         due = quiet_end if quiet_end and sub.channel in PEOPLE_CHANNELS else now
@@ -136,9 +142,15 @@ def _link(settings: Settings, path: str) -> str:
     return f"{settings.console_base_url.rstrip('/')}{path}"
 
 
-def _hazard_params(session: Session, settings: Settings, hazard: Any) -> tuple[Site | None, dict[str, Any]]:
-    site = session.get(Site, hazard.site_id)
-    org = session.get(Organization, hazard.organization_id) if hazard.organization_id else None
+def _hazard_params(
+    session: Session, settings: Settings, hazard: Any, loaded: dict[Any, Any] | None = None
+) -> tuple[Site | None, dict[str, Any]]:
+    """The template's parameters; `loaded` (sites and organizations by id) spares a query per hazard."""
+    if loaded is not None:
+        site, org = loaded.get(hazard.site_id), loaded.get(hazard.organization_id)
+    else:
+        site = session.get(Site, hazard.site_id)
+        org = session.get(Organization, hazard.organization_id) if hazard.organization_id else None
     params = {
         "site": site.name if site else "",
         "category": hazard.category,
@@ -230,6 +242,72 @@ def escalated(*, session: Session, settings: Settings, hazard: Any, level: int) 
         data={**_hazard_data(hazard), "escalation_level": level},
         urgent=hazard.severity == "red",
     )
+
+
+def escalated_many(*, session: Session, settings: Settings, steps: list[tuple[Any, int, int]]) -> int:
+    """escalated() for each level each hazard passed ((hazard, from level, to level); 0 -> 2 tells level 1's
+    people too), with a handful of queries for the whole round instead of a few per hazard."""
+    subs = subscribers(session, "escalated", true())
+    passed = [(hazard, level) for hazard, old, new in steps for level in range(old + 1, new + 1)]
+    if not subs or not passed:
+        return 0
+    site_ids = {hazard.site_id for hazard, _ in passed}
+    org_ids = {hazard.organization_id for hazard, _ in passed if hazard.organization_id}
+    sites = {s.id: s for s in session.exec(select(Site).where(Site.id.in_(site_ids))).all()}
+    orgs = session.exec(select(Organization).where(Organization.id.in_(org_ids))).all() if org_ids else []
+    loaded: dict[Any, Any] = {**sites, **{o.id: o for o in orgs}}
+    officers: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for site_id, officer_id in session.exec(
+        select(Assignment.site_id, Assignment.officer_id).where(Assignment.site_id.in_(site_ids))
+    ).all():
+        officers.setdefault(site_id, set()).add(officer_id)
+    admins = set(session.exec(select(User.id).where(User.role == Role.admin.value, User.is_active)).all())
+    keys = sorted({f"{hazard.id}:{hazard.deadline.isoformat()}:{level}" for hazard, level in passed})
+    before: set[uuid.UUID] = set()
+    for start in range(0, len(keys), 5000):  # within SQLite's limit of bound parameters
+        chunk = keys[start : start + 5000]
+        before.update(
+            session.exec(
+                select(OutboxMessage.id).where(OutboxMessage.event == "escalated", OutboxMessage.event_key.in_(chunk))
+            ).all()
+        )
+    # Who hears what, as in escalated(): level 1 the site's officers and the street's coordinators, level 2
+    # the district's coordinators and the admins; each subscription once, in id order.
+    order = {sub.id: i for i, sub in enumerate(subs)}
+    personal: dict[uuid.UUID, list[Subscription]] = {}
+    by_street: dict[str | None, list[Subscription]] = {}
+    for sub in subs:
+        if sub.user_id is not None:
+            personal.setdefault(sub.user_id, []).append(sub)
+        elif sub.organization_id is None:
+            by_street.setdefault(sub.street, []).append(sub)
+
+    def audience(users: Iterable[uuid.UUID], coordinators: list[Subscription]) -> list[Subscription]:
+        chosen = {sub.id: sub for user in users for sub in personal.get(user, [])}
+        chosen.update((sub.id, sub) for sub in coordinators)
+        return sorted(chosen.values(), key=lambda sub: order[sub.id])
+
+    district = audience(admins, by_street.get(None, []))
+    written = 0
+    for hazard, level in passed:
+        if level == 1:
+            site = sites.get(hazard.site_id)
+            chosen = audience(officers.get(hazard.site_id, set()), by_street.get(site.street if site else "", []))
+        else:
+            chosen = district
+        _, params = _hazard_params(session, settings, hazard, loaded)
+        written += enqueue(
+            session,
+            settings,
+            event="escalated",
+            event_key=f"{hazard.id}:{hazard.deadline.isoformat()}:{level}",
+            subscriptions=chosen,
+            params={**params, "level": level},
+            data={**_hazard_data(hazard), "escalation_level": level},
+            urgent=hazard.severity == "red",
+            written_before=before,
+        )
+    return written
 
 
 def deadline_soon(*, session: Session, settings: Settings, hazard: Any) -> int:

@@ -23,3 +23,4 @@ class WeekRounds(BaseModel):
     starts_on: date
     ends_on: date
     sites: list[SiteRound]
+    next_cursor: str | None = None  # admins: pass it back as `cursor` for the next page of sites

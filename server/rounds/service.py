@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import ColumnElement, and_, case, distinct, func, tuple_
 from sqlmodel import Session, select
 
 from rulebook import weeks
@@ -31,43 +37,60 @@ def due_categories(registry: ChecklistRegistry, profile: dict) -> list[str]:
     return sorted(c for c, t in registry.current.items() if t.items_for(profile))
 
 
-def rounds_for_week(
-    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str | None
-) -> WeekRounds:
-    week = week or weeks.week_of(utcnow(), settings.tz)
-    monday = parse_week(week)
+ROUNDS_DEFAULT_LIMIT = 200
+ROUNDS_MAX_LIMIT = 500
+
+
+def _encode(district: str, name: str, site_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(json.dumps([district, name, str(site_id)]).encode()).decode()
+
+
+def _after(cursor: str) -> ColumnElement[bool]:
+    """Sites after the last one of the previous page, in (district, name, id) order."""
+    try:
+        district, name, raw_id = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if not all(isinstance(part, str) for part in (district, name, raw_id)):
+            raise ValueError(cursor)
+        site_id = uuid.UUID(raw_id)
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise Invalid("bad_cursor") from None
+    return tuple_(Site.district, Site.name, Site.id) > tuple_(district, name, site_id)
+
+
+def local_day(settings: Settings, monday: date) -> ColumnElement[int]:
+    """Which day of the week (0-6, deployment time zone) an inspection of that week finished on, in SQL."""
+    boundaries = [datetime.combine(monday + timedelta(days=i), time(0), settings.tz) for i in range(1, 7)]
+    return case(*((Inspection.finished_at < b, i) for i, b in enumerate(boundaries)), else_=6)
+
+
+def site_rounds(
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    sites: Sequence[Any],
+    site_ids: Any,
+    targets: dict[uuid.UUID, int],
+    monday: date,
+    own: uuid.UUID | None = None,
+) -> list[SiteRound]:
+    """Due versus done for `sites` (rows with id, name, profile), counted by the database: the categories
+    done and the local days visited per site (GROUP BY), never the inspections themselves. `site_ids` selects
+    the same sites (a subquery or a list); `own`: count only this officer's visits."""
     start, end = weeks.week_bounds(monday, settings.tz)
-
-    if user.role == Role.officer:
-        rows = session.exec(
-            select(Site, Assignment.visits_per_week)
-            .join(Assignment, Assignment.site_id == Site.id)
-            .where(Assignment.officer_id == user.id)
-            .order_by(Site.name)
+    in_week = and_(Inspection.site_id.in_(site_ids), Inspection.finished_at >= start, Inspection.finished_at < end)
+    done: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for site_id, category in session.exec(
+        select(Inspection.site_id, Inspection.category).where(in_week).group_by(Inspection.site_id, Inspection.category)
+    ).all():
+        done[site_id].add(category)
+    day = local_day(settings, monday)
+    counted = day if own is None else case((Inspection.inspector_id == own, day))
+    visits = dict(
+        session.exec(
+            select(Inspection.site_id, func.count(distinct(counted))).where(in_week).group_by(Inspection.site_id)
         ).all()
-        targets = {site.id: visits for site, visits in rows}
-        sites = [site for site, _ in rows]
-    else:
-        sites = list(session.exec(select(Site).order_by(Site.district, Site.name)).all())
-        targets = defaultdict(int)
-        for a in session.exec(select(Assignment)).all():
-            targets[a.site_id] += a.visits_per_week
-
-    done: dict = defaultdict(set)
-    visit_days: dict = defaultdict(set)
-    if sites:
-        found = session.exec(
-            select(Inspection.site_id, Inspection.category, Inspection.finished_at, Inspection.inspector_id).where(
-                Inspection.site_id.in_([s.id for s in sites]),
-                Inspection.finished_at >= start,
-                Inspection.finished_at < end,
-            )
-        ).all()
-        for site_id, category, finished_at, inspector_id in found:
-            done[site_id].add(category)
-            if user.role != Role.officer or inspector_id == user.id:
-                visit_days[site_id].add(finished_at.astimezone(settings.tz).date())
-
+    )
     result = []
     due_by_flags: dict[tuple, list[str]] = {}  # sites with the same flags owe the same categories
     for site in sites:
@@ -82,8 +105,80 @@ def rounds_for_week(
                 due=due,
                 done=sorted(done[site.id]),
                 remaining=[c for c in due if c not in done[site.id]],
-                visits=len(visit_days[site.id]),
+                visits=visits.get(site.id, 0),
                 visits_target=targets.get(site.id, 0),
             )
         )
-    return WeekRounds(week=week, starts_on=monday, ends_on=monday + timedelta(days=6), sites=result)
+    return result
+
+
+def rounds_for_week(
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    week: str | None,
+    district: str | None = None,
+    street: str | None = None,
+    cursor: str | None = None,
+    limit: int = ROUNDS_DEFAULT_LIMIT,
+) -> WeekRounds:
+    """An officer's own sites (all of them: the phone keeps the week). Anyone else: the sites of a district
+    or street, a page at a time in (district, name) order."""
+    week = week or weeks.week_of(utcnow(), settings.tz)
+    monday = parse_week(week)
+    next_cursor = None
+    if user.role == Role.officer:
+        mine = (
+            select(Site.id, Site.name, Site.profile, Assignment.visits_per_week)
+            .join(Assignment, Assignment.site_id == Site.id)
+            .where(Assignment.officer_id == user.id)
+        )
+        for column, value in ((Site.district, district), (Site.street, street)):
+            if value:
+                mine = mine.where(column == value)
+        sites = session.exec(mine.order_by(Site.name)).all()
+        targets = {site.id: site.visits_per_week for site in sites}
+        rows = site_rounds(
+            session=session,
+            settings=settings,
+            registry=registry,
+            sites=sites,
+            site_ids=select(Assignment.site_id).where(Assignment.officer_id == user.id),
+            targets=targets,
+            monday=monday,
+            own=user.id,
+        )
+    else:
+        query = select(Site.id, Site.name, Site.district, Site.profile)
+        for column, value in ((Site.district, district), (Site.street, street)):
+            if value:
+                query = query.where(column == value)
+        if cursor:
+            query = query.where(_after(cursor))
+        found = session.exec(query.order_by(Site.district, Site.name, Site.id).limit(limit + 1)).all()
+        sites = found[:limit]
+        if len(found) > limit:
+            last = sites[-1]
+            next_cursor = _encode(last.district, last.name, last.id)
+        ids = [site.id for site in sites]
+        targets = dict(
+            session.exec(
+                select(Assignment.site_id, func.sum(Assignment.visits_per_week))
+                .where(Assignment.site_id.in_(ids))
+                .group_by(Assignment.site_id)
+            ).all()
+        )
+        rows = site_rounds(
+            session=session,
+            settings=settings,
+            registry=registry,
+            sites=sites,
+            site_ids=ids,
+            targets=targets,
+            monday=monday,
+        )
+    return WeekRounds(
+        week=week, starts_on=monday, ends_on=monday + timedelta(days=6), sites=rows, next_cursor=next_cursor
+    )

@@ -23,11 +23,12 @@ from server.intake.models import IntakeReport
 from server.intake.service import intake_condition
 from server.notices.models import Notice, NoticeHazard
 from server.notices.service import notice_condition
-from server.rounds.service import rounds_for_week
+from server.rounds.models import WeekRounds
+from server.rounds.service import site_rounds
 from server.scope import fieldwork_condition, hazard_condition, site_condition
-from server.sites.models import Site
+from server.sites.models import Assignment, Site
 from server.trainings.models import TrainingSession
-from server.users.models import User
+from server.users.models import Role, User
 
 # Creation steps and every lifecycle action are the day's events (escalations are not: the tiles show them).
 BOARD_EVENT_ACTIONS = ("raise", "report", *ACTIONS)
@@ -184,16 +185,49 @@ def board(
 def rounds_of_week(
     *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str, area=None
 ) -> dict:  # type: ignore[no-untyped-def]
-    """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street."""
-    in_area = true() if area is None else Site.id.in_(area)
-    streets = dict(session.exec(select(Site.id, Site.street).where(site_condition(user), in_area)).all())
-    plan = rounds_for_week(session=session, settings=settings, registry=registry, user=user, week=week)
+    """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street.
+
+    Counted by the database per site (categories done, days visited, visit targets: GROUP BY over the scope's
+    sites as a subquery), so a city's week costs one row per site, not one per inspection."""
+    monday = weeks.parse_week(week)
+    in_scope = and_(site_condition(user), true() if area is None else Site.id.in_(area))
+    scope_ids = select(Site.id).where(in_scope)
+    if user.role == Role.officer.value:
+        sites = session.exec(
+            select(Site.id, Site.name, Site.street, Site.profile, Assignment.visits_per_week)
+            .join(Assignment, Assignment.site_id == Site.id)
+            .where(Assignment.officer_id == user.id, in_scope)
+            .order_by(Site.name)
+        ).all()
+        targets = {site.id: site.visits_per_week for site in sites}
+        own = user.id
+    else:
+        sites = session.exec(
+            select(Site.id, Site.name, Site.street, Site.profile).where(in_scope).order_by(Site.district, Site.name)
+        ).all()
+        targets = dict(
+            session.exec(
+                select(Assignment.site_id, func.sum(Assignment.visits_per_week))
+                .where(Assignment.site_id.in_(scope_ids))
+                .group_by(Assignment.site_id)
+            ).all()
+        )
+        own = None
+    rows = site_rounds(
+        session=session,
+        settings=settings,
+        registry=registry,
+        sites=sites,
+        site_ids=scope_ids,
+        targets=targets,
+        monday=monday,
+        own=own,
+    )
+    streets = {site.id: site.street for site in sites}
     by_street: dict[str, dict[str, int]] = defaultdict(lambda: {"sites_complete": 0, "sites": 0})
     totals = {"sites_complete": 0, "sites": 0, "visits": 0, "visits_target": 0}
     by_site = []
-    for row in plan.sites:
-        if row.site_id not in streets:  # rounds_for_week lists every site to property staff
-            continue
+    for row in rows:
         complete = int(not row.remaining)
         by_site.append(
             {"site_id": row.site_id, "name": row.site_name, "complete": bool(complete), "remaining": row.remaining}
@@ -205,6 +239,7 @@ def rounds_of_week(
         totals["sites_complete"] += complete
         totals["visits"] += row.visits
         totals["visits_target"] += row.visits_target
+    plan = WeekRounds(week=week, starts_on=monday, ends_on=monday + timedelta(days=6), sites=rows)
     return {"totals": totals, "by_street": dict(sorted(by_street.items())), "by_site": by_site, "plan": plan}
 
 
@@ -225,20 +260,24 @@ def map_features(
     if street:
         sites_query = sites_query.where(Site.street == street)
     sites = list(session.exec(sites_query.order_by(Site.name)).all())
-    # Counted in SQL per site and severity: a few thousand rows however many hazards there are.
-    hazards = select(
-        Hazard.site_id, Hazard.severity, func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0))
-    ).where(hazard_condition(user), Hazard.status.in_(status or OPEN_STATUSES))
+    # One row per site, counted in SQL: the worst severity (its rank), open and overdue counts.
+    rank = case(*((Hazard.severity == name, value) for name, value in SEVERITY_RANK.items()), else_=9)
+    hazards = (
+        select(Hazard.site_id, func.min(rank), func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0)))
+        .where(
+            hazard_condition(user),
+            Hazard.status.in_(status or OPEN_STATUSES),
+            Hazard.site_id.in_(sites_query.with_only_columns(Site.id)),
+        )
+        .group_by(Hazard.site_id)
+    )
     if category:
         hazards = hazards.where(Hazard.category == category)
-    counts: dict[uuid.UUID, dict] = defaultdict(lambda: {"worst": None, "open": 0, "overdue": 0})
+    severity_of = {value: name for name, value in SEVERITY_RANK.items()}
+    counts: dict[uuid.UUID, dict] = {}
     if sites:
-        for site_id, severity, n, late in session.exec(hazards.group_by(Hazard.site_id, Hazard.severity)).all():
-            entry = counts[site_id]
-            entry["open"] += n
-            entry["overdue"] += int(late or 0)
-            if entry["worst"] is None or SEVERITY_RANK.get(severity, 9) < SEVERITY_RANK.get(entry["worst"], 9):
-                entry["worst"] = severity
+        for site_id, worst, n, late in session.exec(hazards).all():
+            counts[site_id] = {"worst": severity_of.get(worst), "open": n, "overdue": int(late or 0)}
     features = []
     for site in sites:
         entry = counts.get(site.id, {"worst": None, "open": 0, "overdue": 0})
