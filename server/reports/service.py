@@ -166,6 +166,12 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole * 100, 1) if whole else None
 
 
+def _raw(column: Any) -> Any:
+    """A stored time as the database hands it over (UTC; naive on SQLite), for figures that only subtract and
+    compare times: thousands of rows skip the conversion to an aware UTC datetime each."""
+    return type_coerce(column, DateTime())
+
+
 def _hazards(frame: Frame) -> ColumnElement[bool]:
     return and_(frame.hazards, _at(Hazard.site_id, frame))
 
@@ -179,7 +185,7 @@ def count_figures(
     out: dict[str, Any] = {}
     out.update(_inspection_figures(session, frame, due=due))
     closed = session.execute(
-        select(Hazard.found_at, Hazard.closed_at, Hazard.deadline).where(
+        select(_raw(Hazard.found_at), _raw(Hazard.closed_at), _raw(Hazard.deadline)).where(
             hz, Hazard.status == "closed", _in(Hazard.closed_at, frame)
         )
     ).all()
@@ -214,7 +220,7 @@ def count_figures(
     )
 
     notices = session.execute(
-        select(Notice.issued_at, Notice.acknowledged_at).where(
+        select(_raw(Notice.issued_at), _raw(Notice.acknowledged_at)).where(
             Notice.id.in_(select(NoticeHazard.notice_id).join(Hazard, Hazard.id == NoticeHazard.hazard_id).where(hz)),
             _in(Notice.issued_at, frame),
         )
@@ -388,7 +394,7 @@ def company_scorecard(session: Session, frame: Frame) -> list[dict[str, Any]]:
         cards.setdefault(org_id, {})["hazards_received"] = n
     closed: dict[uuid.UUID, list[tuple[datetime, datetime, datetime]]] = defaultdict(list)
     for org_id, found, closed_at, deadline in session.execute(
-        select(Hazard.organization_id, Hazard.found_at, Hazard.closed_at, Hazard.deadline).where(
+        select(Hazard.organization_id, _raw(Hazard.found_at), _raw(Hazard.closed_at), _raw(Hazard.deadline)).where(
             hz, Hazard.organization_id.is_not(None), Hazard.status == "closed", _in(Hazard.closed_at, frame)
         )
     ).all():
