@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
-from kivymd.uix.boxlayout import MDBoxLayout
-from kivymd.uix.label import MDLabel
+from kivy.uix.boxlayout import BoxLayout
 
 from mobile.widgets.colors import ANSWER
+from mobile.widgets.text import ThemeText
 
 RESULTS = ("pass", "fail", "na")
 
 
-class AnswerChoice(ButtonBehavior, MDLabel):
-    """One toggle; `selected` fills it with the answer's colour."""
+class AnswerChoice(ButtonBehavior, ThemeText):
+    """One toggle; `selected` fills it with the answer's colour. A plain label (every checklist row has
+    three of these)."""
 
     value = StringProperty("")
     selected_value = StringProperty("")
@@ -22,7 +23,7 @@ class AnswerChoice(ButtonBehavior, MDLabel):
         return ANSWER[value] if value == selected and value else (0, 0, 0, 0)
 
 
-class AnswerButtons(MDBoxLayout):
+class AnswerButtons(BoxLayout):
     """Fires on_answer(result) when the user taps a choice; `result` is what is chosen now ('' for none)."""
 
     result = StringProperty("")

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivymd.uix.boxlayout import MDBoxLayout
 from kivymd.uix.card import MDCard
 
+from mobile.widgets.text import ThemeText  # noqa: F401  (registers the label rows.kv uses)
 
-class ChecklistRow(RecycleDataViewBehavior, MDBoxLayout):
-    """One item in the scrolling checklist: prompt, the three answers, note / photo marks."""
+
+class RowTapArea(ButtonBehavior, BoxLayout):
+    """The part of a checklist row that opens the item."""
+
+
+class ChecklistRow(RecycleDataViewBehavior, BoxLayout):
+    """One item in the scrolling checklist: prompt, the three answers, note / photo marks (plain Kivy
+    widgets in the theme's type: see mobile/widgets/text.py)."""
 
     item_id = StringProperty("")
     number = NumericProperty(0)

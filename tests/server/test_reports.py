@@ -8,7 +8,7 @@ import random
 import statistics
 import subprocess
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -308,18 +308,21 @@ def test_repeat_hazards_and_common_problems_are_named(world, client):
         )
 
     first = hazard(sites[0], base - timedelta(days=60), base - timedelta(days=50))
+    before_first = hazard(sites[0], base - timedelta(days=85), base - timedelta(days=70))  # closed earlier: not named
     again = hazard(sites[0], base + timedelta(days=2), None)  # 52 days after the first was closed: a repeat
     long_after = hazard(sites[1], base + timedelta(days=3), None)
     old = hazard(sites[1], base - timedelta(days=200), base - timedelta(days=150))  # closed too long ago
     third = hazard(sites[2], base + timedelta(days=4), None)
     with world.session() as s:
-        s.add_all([first, again, long_after, old, third])
+        s.add_all([before_first, first, again, long_after, old, third])
         s.commit()
     report = client.get(
         "/api/v1/reports/2026-06", params={"scope": "street:汪家街道"}, headers=world.headers(officer)
     ).json()
     assert [r["hazard_id"] for r in report["repeat_hazards"]] == [str(again.id)]
     assert report["repeat_hazards"][0]["earlier_hazard_id"] == str(first.id)
+    assert report["repeat_hazards"][0]["earlier_closed_at"] == first.closed_at.astimezone(UTC).isoformat()
+    assert report["repeat_hazards"][0]["found_at"] == again.found_at.astimezone(UTC).isoformat()
     [problem] = report["common_problems"]  # 3 of the street's 4 sites: 75 %
     assert problem["item_id"] == "ebike.indoor_charging" and problem["share"] == 75.0
     assert problem["sites"] == ["村0", "村1", "村2"]
@@ -373,6 +376,90 @@ def test_rounds_complete_counts_site_weeks_with_every_due_category_inspected(wor
     figures = client.get("/api/v1/reports/2026-W48", headers=world.headers(officer)).json()["figures"]
     assert figures["sites_complete_share"]["value"] == 50.0
     assert figures["inspections"]["value"] == 7 and figures["items_checked"]["value"] == 7
+
+
+def test_rounds_count_each_site_against_the_categories_it_owes_in_the_weeks_of_a_month(world, client):
+    """Sites owe different categories (no gas, no elevators): each site-week is checked against its own; the
+    weeks of a month are those starting in it, so the last runs into the next month and its inspections
+    count for rounds but not for the month's inspections."""
+    org = world.org()
+    full = world.site(org, name="全查社区")
+    no_gas = world.site(org, name="无燃气社区", has_gas=False, has_elevators=False)
+    half = world.site(org, name="半查社区", has_gas=False, has_elevators=False)
+    officer = world.officer(full, no_gas, half)
+    checklists = world.app.state.checklists.current
+    owes = {s.id: sorted(c for c, t in checklists.items() if t.items_for(s.profile)) for s in (full, no_gas, half)}
+    assert len(owes[full.id]) == 7 and 0 < len(owes[no_gas.id]) < 7
+    monday = datetime(2026, 3, 30, 9, 0, tzinfo=SHANGHAI_OFFSET)  # March's last week: Mon 30 to Sun 5 April
+    done = [(full, c, monday) for c in owes[full.id]]
+    done += [(no_gas, c, monday + timedelta(days=2)) for c in owes[no_gas.id]]  # 1 April: next month
+    done += [(half, c, monday) for c in owes[half.id][:-1]]
+    with world.session() as s:
+        for site, category, when in done:
+            s.add(
+                Inspection(
+                    id=uuid.uuid4(),
+                    site_id=site.id,
+                    category=category,
+                    template_version=1,
+                    inspector_id=officer.id,
+                    started_at=when,
+                    finished_at=when,
+                    answers=[{"item_id": f"{category}.x", "result": "pass"}] * 3,
+                    request_hash="x",
+                )
+            )
+        s.commit()
+    figures = client.get("/api/v1/reports/2026-03", headers=world.headers(officer)).json()["figures"]
+    weeks = len(periods.parse_period("2026-03").weeks())
+    assert figures["site_weeks"]["value"] == 3 * weeks
+    assert figures["site_weeks_complete"]["value"] == 2  # the full site and the one without gas; not `half`
+    in_march = len(owes[full.id]) + len(owes[half.id]) - 1
+    assert figures["inspections"]["value"] == in_march and figures["items_checked"]["value"] == 3 * in_march
+    april = client.get("/api/v1/reports/2026-04", headers=world.headers(officer)).json()["figures"]
+    assert april["inspections"]["value"] == len(owes[no_gas.id]) and april["site_weeks_complete"]["value"] == 0
+
+
+def test_visits_count_local_days_across_a_daylight_saving_change(world, settings):
+    """In a zone with daylight saving, the local day follows the change: 23:30 and 00:30 on either side of
+    midnight after clocks went forward are two days (a fixed offset from the period's start would make one)."""
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no time-zone rules: it counts days at the period's first offset")
+    from server.reports import service
+
+    berlin = settings.model_copy(update={"timezone": "Europe/Berlin"})
+    site = world.site(world.org())
+    officer = world.officer(site)
+    late, early = (
+        datetime(2026, 3, 29, 23, 30, tzinfo=berlin.tz),  # summer time since 02:00 that night
+        datetime(2026, 3, 30, 0, 30, tzinfo=berlin.tz),
+    )
+    with world.session() as s:
+        for when in (late, early):
+            s.add(
+                Inspection(
+                    id=uuid.uuid4(),
+                    site_id=site.id,
+                    category="gas",
+                    template_version=1,
+                    inspector_id=officer.id,
+                    started_at=when,
+                    finished_at=when,
+                    answers=[{"item_id": "gas.x", "result": "pass"}],
+                    request_hash="x",
+                )
+            )
+        s.commit()
+        with world.session() as session:
+            report = service.report(
+                session=session,
+                settings=berlin,
+                registry=world.app.state.checklists,
+                user=officer,
+                period_name="2026-Q1",
+            )
+    assert report["visits"]["visits"] == 2
+    assert report["figures"]["inspections"]["value"] == 2
 
 
 def test_the_cli_writes_the_report_as_xlsx(world, city, settings, tmp_path, monkeypatch):
