@@ -7,12 +7,14 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 
-from rulebook.categories import SEVERITIES
-from rulebook.intake import INTAKE_STATUSES
+from rulebook.categories import CATEGORIES, SEVERITIES
+from rulebook.intake import INTAKE_STATUSES, MAX_DESCRIPTION, MAX_REPORT_PHOTOS
 from rulebook.lifecycle import OPEN_STATUSES
 from rulebook.messages import RuleViolation
 from rulebook.messages import render as render_message
@@ -21,7 +23,10 @@ from server.errors import DomainError, Invalid, NotFound, from_rule
 from server.hazards.models import Hazard
 from server.intake import poster
 from server.intake import service as intake
-from server.intake.models import AcceptIn, DeclineIn, MergeIn
+from server.intake.models import AcceptIn, DeclineIn, IntakeReportIn, MergeIn
+from server.photos import service as photos
+from server.photos.models import PhotoFields
+from server.photos.storage import make_photo_store
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Site
 from server.web import session as web_session
@@ -53,6 +58,8 @@ def _queue_page(request: Request, user, session, reports, status_code: int = 200
         candidates=candidates,
         sites=sites,
         severities=SEVERITIES,
+        categories=CATEGORIES,
+        max_photos=MAX_REPORT_PHOTOS,
         intake_statuses=INTAKE_STATUSES,
         short_number=short_number,
         error=error,
@@ -78,6 +85,73 @@ def intake_page(request: Request, user: PageUser, session: PageSession) -> HTMLR
     chosen = _filters(request)
     page = intake.list_reports(session=session, user=user, limit=SHOWN, **chosen)
     return _queue_page(request, user, session, page.items, chosen=chosen, single=False)
+
+
+REPORTERS = ("gridworker", "officer")
+
+
+@router.post("/intake/new", response_class=HTMLResponse, dependencies=[Csrf])
+async def report_from_the_browser(
+    request: Request,
+    user: PageUser,
+    session: PageSession,
+    site_id: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    photos_in: Annotated[list[UploadFile] | None, File(alias="photos")] = None,
+) -> Response:
+    """A grid worker's (or officer's) report from the browser: the phone's two calls, photos first, then the
+    report under a new id; the form is checked before any photo is stored."""
+    if user.role not in REPORTERS:
+        return not_found_page(request, user)
+    settings = request.app.state.settings
+    chosen = [p for p in (photos_in or []) if p.filename]
+    try:
+        if len(chosen) > MAX_REPORT_PHOTOS:
+            raise Invalid("too_many_report_photos", max=MAX_REPORT_PHOTOS)
+        if category not in CATEGORIES:
+            raise Invalid("unknown_category", category=category, allowed=list(CATEGORIES))
+        try:
+            draft = IntakeReportIn(site_id=site_id, category=category, description=description)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            if any(e["loc"][:1] == ("site_id",) for e in exc.errors()):
+                raise Invalid("unknown_site", site_id=site_id[:40]) from None
+            raise Invalid("report_description_required", max=MAX_DESCRIPTION) from None
+        photo_ids: list[uuid.UUID] = []
+        for upload in chosen:
+            photo_id = uuid.uuid4()
+            await run_in_threadpool(
+                photos.upload_photo,
+                session=session,
+                settings=settings,
+                store=make_photo_store(settings),
+                user=user,
+                photo_id=photo_id,
+                fields=PhotoFields(kind="problem"),
+                content=await upload.read(),
+                gate=request.app.state.decode_gate,
+            )
+            photo_ids.append(photo_id)
+        data = draft.model_copy(update={"photo_ids": photo_ids})
+        report, _created = await run_in_threadpool(
+            intake.file_report, session=session, settings=settings, user=user, report_id=uuid.uuid4(), data=data
+        )
+    except DomainError as exc:
+        error = render_message(exc.code, exc.params, web_session.language_of(request))
+        page = intake.list_reports(session=session, user=user, limit=SHOWN, **_filters(request))
+        shown = {"site_id": site_id, "category": category, "description": description}
+        return _queue_page(
+            request,
+            user,
+            session,
+            page.items,
+            status_code=exc.status_code,
+            error=error,
+            chosen=_filters(request),
+            single=False,
+            draft=shown,
+        )
+    return redirect(f"/intake/{report.id}")
 
 
 @router.get("/intake/{report_id}", response_class=HTMLResponse)

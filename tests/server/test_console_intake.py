@@ -103,3 +103,49 @@ def test_site_page_links_its_poster_and_a_grid_worker_sees_only_their_reports(wo
     assert client.get("/ledger", follow_redirects=False).headers["location"] == "/intake"
     mine = client.get("/intake?status=all")
     assert mine.status_code == 200 and "燃气表箱锈蚀" in mine.text and "/accept" not in mine.text
+
+
+def test_a_grid_worker_reports_from_the_browser_with_a_photo_and_a_bad_form_writes_nothing(world, client):
+    from tests.server import photo_samples
+
+    site = world.site(world.org(), name="南湖社区")
+    officer = world.officer(site)
+    worker = world.gridworker(site)
+    browser_sign_in(client, worker.username)
+    page = client.get("/intake")
+    assert "上报问题" in page.text and 'action="/intake/new"' in page.text and "南湖社区" in page.text
+    token = csrf_of(page.text)
+
+    wrong = client.post(
+        "/intake/new",
+        data={"csrf_token": token, "site_id": str(site.id), "category": "volcano", "description": "楼道堆物"},
+        files=[("photos", ("a.jpg", photo_samples.plain_jpeg(), "image/jpeg"))],
+    )
+    assert wrong.status_code == 422 and "没有“volcano”这个类别" in wrong.text and "楼道堆物" in wrong.text
+    not_an_image = client.post(
+        "/intake/new",
+        data={"csrf_token": token, "site_id": str(site.id), "category": "fire", "description": "楼道堆物"},
+        files=[("photos", ("a.jpg", b"%PDF-1.4 not a photo", "image/jpeg"))],
+    )
+    assert not_an_image.status_code in (415, 422)
+    assert client.get(f"{API}/intake/reports", headers=world.headers(officer)).json()["items"] == []
+
+    sent = client.post(
+        "/intake/new",
+        data={"csrf_token": token, "site_id": str(site.id), "category": "fire", "description": "三单元楼道堆放杂物"},
+        files=[("photos", ("a.jpg", photo_samples.plain_jpeg(), "image/jpeg"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    shown = client.get(sent.headers["location"]).text
+    assert "三单元楼道堆放杂物" in shown and "待受理" in shown
+    (report,) = client.get(f"{API}/intake/reports", headers=world.headers(officer)).json()["items"]
+    assert report["source"] == "gridworker" and report["category"] == "fire" and len(report["photo_ids"]) == 1
+    photo = client.get(f"{API}/photos/{report['photo_ids'][0]}", headers=world.headers(officer))
+    assert photo.status_code == 200 and photo.headers["content-type"].startswith("image/")
+
+    client.cookies.clear()
+    company_user = world.user("property", world.org())
+    browser_sign_in(client, company_user.username)
+    page = client.get("/intake")
+    assert page.status_code == 404
