@@ -227,7 +227,7 @@ def namer(lang: str) -> dict:
         "photo_kind_name": lambda key: name(PHOTO_KIND_NAMES, key, lang),
         "status_names": STATUS_NAMES,
         "all_severities": SEVERITIES,
-        "hazard_photo_kinds": [k for k in PHOTO_KINDS if k != "training"],
+        "hazard_photo_kinds": [k for k in PHOTO_KINDS if k not in ("training", "signature")],
         "profile_flag_name": lambda key: name(PROFILE_FLAG_NAMES, key, lang),
         "profile_flag_names": PROFILE_FLAG_NAMES,
     }
