@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 
 from PIL import Image, ImageDraw
+from pypdf import PdfReader
 from sqlmodel import select
 
 from server.inspections.models import Inspection
 from server.inspections.service import is_joint
 from server.photos.models import PhotoLink
+from tests.server.test_console_pages import browser_sign_in
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PARTICIPANTS = [{"unit": "police", "name": "王建国"}, {"unit": "market", "name": "刘芳"}]
 
 
@@ -126,3 +132,52 @@ def test_unknown_unit_foreign_or_missing_signature_photo_is_a_sentence_and_write
     response = client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=too_many, headers=world.headers(officer))
     assert response.status_code == 422
     assert inspections(world) == []
+
+
+def test_the_notice_shows_the_participants_and_the_on_site_signature(world, client):
+    company = world.org("盛京宜家物业管理有限公司")
+    site = world.site(company, name="天坛社区")
+    officer = world.officer(site)
+    staff = world.user("property", company)
+    signature = upload_signature(world, officer)
+    item = world.template("gas").items_for(site.profile)[0]
+    body = joint_body(world, site, officer, signature)
+    body = {
+        **world.inspection_body(site, "gas", fail=(item.id,), officer=officer),
+        **{k: body[k] for k in ("participants", "signature")},
+    }
+    created = client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer))
+    assert created.status_code == 201, created.text
+    hazard_id = created.json()["hazard_ids"][0]
+    notice = client.post(
+        "/api/v1/notices",
+        json={"organization_id": str(company.id), "hazard_ids": [hazard_id]},
+        headers=world.headers(officer),
+    ).json()
+    pdfs = {}
+    for who in (officer, staff):  # the company reads the signature though the photo is the officer's
+        response = client.get(f"/api/v1/notices/{notice['id']}.pdf", headers=world.headers(who))
+        assert response.status_code == 200, response.text
+        pdfs[who.role] = response.content
+    reader = PdfReader(io.BytesIO(pdfs["property"]))
+    text_out = "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+    for expected in ("联查联检", "公安 王建国", "市场监管 刘芳", "物业现场签字：赵物业", "2026年11月25日 10:30"):
+        assert expected in text_out, expected
+    images = [image for page in reader.pages for image in page.images]
+    assert len(images) == 2  # the problem photo and the signature
+    assert any(abs(img.image.width / img.image.height - 400 / 160) < 0.05 for img in images)
+    if shutil.which("pdftoppm"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "notice-joint.pdf").write_bytes(pdfs["property"])
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"]
+            + [str(ARTIFACTS / "notice-joint.pdf"), str(ARTIFACTS / "notice-joint-page1")],
+            check=True,
+        )
+        assert (ARTIFACTS / "notice-joint-page1.png").stat().st_size > 10_000
+    browser_sign_in(client, staff.username)  # the console prints the same notice for the company
+    console = client.get(f"/notices/{notice['id']}/pdf")
+    assert console.status_code == 200 and console.headers["content-type"] == "application/pdf"
+    console_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(console.content)).pages)
+    assert "市场监管 刘芳" in console_text.replace("\n", "")
+    assert len([i for p in PdfReader(io.BytesIO(console.content)).pages for i in p.images]) == 2
