@@ -45,7 +45,7 @@ class Inspection(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     # A joint inspection (联查联检): who from other units took part, [{unit, name}], and the property
     # company representative's on-site signature {photo_id, signer_name, signed_at, lat, lon}.
-    participants: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
+    participants: list[dict[str, Any]] | None = Field(default_factory=list, sa_type=JSON)  # NULL: from before
     signature: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 

@@ -150,7 +150,7 @@ def submit_inspection(
             id=inspection_id,
             **data.model_dump(mode="python", exclude={"answers", "participants", "signature"}),
             answers=[a.model_dump(mode="json") for a in data.answers],
-            participants=[p.model_dump(mode="json") for p in data.participants] or None,
+            participants=[p.model_dump(mode="json") for p in data.participants],
             signature=data.signature.model_dump(mode="json") if data.signature else None,
             inspector_id=user.id,
             request_hash=request_hash,

@@ -26,6 +26,7 @@ from server.hazards.models import Hazard, HazardTransition
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
 from server.reports.models import StoredReport, StoredReportPublic
+from server.revisits.models import Revisit
 from server.rounds.service import due_categories
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Assignment, Site
@@ -214,7 +215,38 @@ def count_figures(
     out["trainings"] = len(trainings)
     out["attendees"] = sum(a for a, _m in trainings)
     out["training_hours"] = round(sum(m for _a, m in trainings) / 60, 1)
+    out.update(_joint_and_revisits(session, frame))
     return out
+
+
+def _joint_and_revisits(session: Session, frame: Frame) -> dict[str, Any]:
+    """Joint inspections (联查联检) finished in the period; revisits (回访) of closed red hazards answered in
+    it (done), and those that fell due in it (due: by the local day they came due, answered or not)."""
+    joint = session.execute(
+        select(func.count()).where(
+            _at(Inspection.site_id, frame),
+            _in(Inspection.finished_at, frame),
+            func.coalesce(func.json_array_length(Inspection.participants), 0) > 0,
+        )
+    ).scalar_one()
+    revisited = and_(Revisit.hazard_id.in_(select(Hazard.id).where(_hazards(frame))))
+    done, confirmed, reopened = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Revisit.status == "confirmed"),
+            func.count().filter(Revisit.status == "reopened"),
+        ).where(revisited, Revisit.answered_at.is_not(None), _in(Revisit.answered_at, frame))
+    ).one()
+    due = session.execute(
+        select(func.count()).where(revisited, Revisit.due_on >= frame.start.date(), Revisit.due_on < frame.end.date())
+    ).scalar_one()
+    return {
+        "joint_inspections": joint,
+        "revisits_due": due,
+        "revisits_done": done,
+        "revisits_confirmed": confirmed,
+        "revisits_reopened": reopened,
+    }
 
 
 def _rounds(session: Session, frame: Frame, *, due: dict[uuid.UUID, frozenset[str]]) -> dict[str, Any]:

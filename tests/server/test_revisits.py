@@ -8,8 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from server.audit.models import AuditEvent
+from server.common import utcnow
 from server.hazards.models import Hazard
 from server.revisits.models import Revisit
+from tests.server.test_console_pages import browser_sign_in
 
 
 def red_item(world, site, category="gas"):
@@ -154,3 +156,55 @@ def test_only_red_hazards_are_revisited(world, client):
     assert fixed.json()["status"] == "closed"
     with world.session() as s:
         assert s.exec(select(Revisit)).all() == []
+
+
+def test_the_board_counts_joint_inspections_and_revisits_due_and_done(world, client):
+    site = world.site(world.org())
+    officer = world.officer(site)
+    admin = world.admin()
+    body = world.inspection_body(site, "fire", participants=[{"unit": "building", "name": "孙工"}])
+    assert (
+        client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer)).status_code == 201
+    )
+    closed_red_hazard(world, client, officer, site)
+    board = client.get("/api/v1/board", headers=world.headers(admin)).json()
+    assert board["joint_inspections_week"] == 1  # the red hazard's own inspection names nobody
+    assert board["revisits"] == {"due": 0, "done_week": 0}
+    days_pass(world, 30)
+    assert client.get("/api/v1/board", headers=world.headers(admin)).json()["revisits"] == {"due": 1, "done_week": 0}
+    (item,) = due(client, world, officer)
+    client.post(f"/api/v1/revisits/{item['id']}", json={"outcome": "confirmed"}, headers=world.headers(officer))
+    assert client.get("/api/v1/board", headers=world.headers(admin)).json()["revisits"] == {"due": 0, "done_week": 1}
+    elsewhere = world.officer(world.site())
+    assert client.get("/api/v1/board", headers=world.headers(elsewhere)).json()["revisits"] == {
+        "due": 0,
+        "done_week": 0,
+    }
+    browser_sign_in(client, admin.username)
+    html = client.get("/board/fragment").text
+    assert 'data-figure="joint">1<' in html and 'data-figure="revisits-done">1<' in html
+
+
+def test_the_report_counts_revisits_done_and_due_and_joint_inspections(world, client, settings):
+    site = world.site(world.org())
+    officer = world.officer(site)
+    admin = world.admin()
+    closed_red_hazard(world, client, officer, site)
+    body = world.inspection_body(site, "fire", participants=[{"unit": "housing", "name": "周科长"}])
+    assert (
+        client.put(f"/api/v1/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer)).status_code == 201
+    )
+    days_pass(world, 30)
+    (item,) = due(client, world, officer)
+    assert (
+        client.post(
+            f"/api/v1/revisits/{item['id']}", json={"outcome": "confirmed"}, headers=world.headers(officer)
+        ).status_code
+        == 200
+    )
+    today = utcnow().astimezone(settings.tz).date()
+    month = f"{today.year}-{today.month:02d}"
+    figures = client.get(f"/api/v1/reports/{month}", headers=world.headers(admin)).json()["figures"]
+    assert figures["joint_inspections"]["value"] == 1
+    assert figures["revisits_done"]["value"] == 1 and figures["revisits_confirmed"]["value"] == 1
+    assert figures["revisits_due"]["value"] == 1  # it fell due today, in this month
