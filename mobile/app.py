@@ -55,7 +55,7 @@ ROOT_KV = """
 
 
 # A checklist run (list, item, review) and the forms that take photos (hazard action, training): GPS on.
-LOCATING_SCREENS = frozenset({"checklist", "item", "review", "action", "training"})
+LOCATING_SCREENS = frozenset({"checklist", "item", "review", "joint", "action", "training"})
 
 
 def default_data_dir() -> Path:

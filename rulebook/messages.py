@@ -282,6 +282,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "参加人员的单位“{units}”不存在；可选：{allowed:participant_unit}。",
         "en": "A participant's unit is one of {allowed} (got {units}).",
     },
+    "participant_name_required": {
+        "zh": "请填写参加人员的姓名。",
+        "en": "Enter the participant's name.",
+    },
+    "too_many_participants": {
+        "zh": "一次检查最多记录 {limit} 名参加人员。",
+        "en": "An inspection names at most {limit} participants.",
+    },
+    "signer_name_required": {
+        "zh": "请填写签字人的姓名。",
+        "en": "Enter the name of the person who signs.",
+    },
+    "signature_empty": {
+        "zh": "签字板上还没有签名；请让物业代表在框内签字。",
+        "en": "Nothing is signed yet; ask the property representative to sign in the box.",
+    },
     "signature_photo_kind": {
         "zh": "现场签字要用“现场签字”类照片（这张是{kind:photo_kind}照片）；请重新签字后提交。",
         "en": "The on-site signature must be a photo of kind 'signature' (this one is a {kind:photo_kind} "

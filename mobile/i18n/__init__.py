@@ -7,6 +7,7 @@ from typing import Any
 
 from mobile.i18n import en, zh_CN
 from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
+from rulebook.joint import PARTICIPANT_UNIT_NAMES
 from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 from rulebook.messages import MESSAGES, RuleViolation, render
 
@@ -21,6 +22,7 @@ NAME_TABLES = {
     "status": STATUS_NAMES,
     "role": ROLE_NAMES,
     "photo_kind": PHOTO_KIND_NAMES,
+    "unit": PARTICIPANT_UNIT_NAMES,
 }
 
 

@@ -198,6 +198,9 @@ class SyncEngine:
             self.store.upsert_hazards([body], tx)
         elif row.kind in ("notice", "acknowledge") and "number" in body:
             self.store.upsert_notices([body], tx)
+        elif row.kind == "revisit" and "status" in body:  # answered: no longer due
+            due = [r for r in self.store.get("revisits_due") or [] if r.get("id") != body.get("id")]
+            self.store.put("revisits_due", due, tx)
 
     def _backoff(self, attempts: int) -> float:
         """Exponential with jitter: half the step fixed, half random, so phones do not retry in lockstep."""
@@ -297,7 +300,17 @@ class SyncEngine:
             received += len(page.get("hazards") or []) + len(page.get("notices") or [])
             if not page.get("has_more") or page.get("cursor") in (None, cursor):
                 break
+        self.pull_revisits()
         return received
+
+    def pull_revisits(self) -> int:
+        """An officer's revisits (回访) due now, kept for offline use (replaced on every sync)."""
+        role = ((self.store.get("session") or {}).get("me") or {}).get("role")
+        if role != "officer":
+            return 0
+        items = self.api.get_all("/revisits", status="due")
+        self.store.put("revisits_due", items)
+        return len(items)
 
     def refresh_reference_data(self) -> None:
         """Me, sites, current checklists (each version fetched once and kept), this week's rounds."""

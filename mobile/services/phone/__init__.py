@@ -28,6 +28,7 @@ from mobile.services.api import ApiClient, Tokens
 from mobile.services.checklist_run import ChecklistRun
 from mobile.services.outbox import Outbox
 from mobile.services.phone.hazards import HazardsAndNotices
+from mobile.services.phone.joint import JointAndRevisits
 from mobile.services.phone.rounds import CATEGORIES, RoundsAndRuns, iso_week
 from mobile.services.phone.session import PendingWork, SessionAndSync
 from mobile.services.records import Recorder
@@ -36,7 +37,7 @@ from mobile.services.store import Store
 from mobile.services.sync import SyncEngine
 
 
-class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices):
+class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices, JointAndRevisits):
     """One phone (one data dir): store, outbox, recorder, API client, sync engine and scheduler.
 
     `server_url` is used until the first sign-in; after it, the server signed in to is kept in the
