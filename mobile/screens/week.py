@@ -9,7 +9,7 @@ from kivy.properties import StringProperty
 from kivymd.uix.card import MDCard
 
 from mobile.screens.base import BaseScreen
-from mobile.screens.format import hazard_row, short_date
+from mobile.screens.format import hazard_row, hazard_title, short_date
 
 URGENT_DAYS = 2
 
@@ -78,7 +78,7 @@ class WeekScreen(BaseScreen):
                     revisit_id=revisit["id"],
                     hazard_id=revisit["hazard_id"],
                     severity=revisit.get("severity") or "red",
-                    title=(revisit.get("description") or "").splitlines()[0] if revisit.get("description") else "",
+                    title=hazard_title(revisit, self.app.pick),
                     subtitle=tr(
                         "revisit.closed", site=revisit.get("site_name", ""), day=short_date(revisit.get("closed_at"))
                     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kivy.graphics import Color, Line
+from kivy.graphics import Color, Line, PopMatrix, PushMatrix, Translate
 from kivy.metrics import dp
 from kivy.properties import BooleanProperty
 from kivy.uix.widget import Widget
@@ -15,21 +15,34 @@ INK = (0.08, 0.10, 0.25, 1)
 
 
 class SignaturePad(Widget):
-    """Touches inside the pad draw strokes (canvas Lines); `export(path)` writes them as a white-backed PNG."""
+    """Touches inside the pad draw strokes (canvas Lines, in the pad's own coordinates, so they move with
+    it when the layout changes); `export(path)` writes them as a white-backed PNG."""
 
     has_ink = BooleanProperty(False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.strokes: list[Line] = []
+        self._begin()
+        self.bind(pos=self._moved)
+
+    def _begin(self) -> None:
+        with self.canvas:
+            PushMatrix()
+            self._origin = Translate(self.x, self.y)
+        self.canvas.after.insert(0, PopMatrix())  # before the frame the kv rule draws in window coordinates
+
+    def _moved(self, *_args: Any) -> None:
+        self._origin.xy = (self.x, self.y)
 
     def on_touch_down(self, touch: Any) -> bool:
         if not self.collide_point(*touch.pos) or self.disabled:
             return super().on_touch_down(touch)
         touch.grab(self)
+        x, y = touch.x - self.x, touch.y - self.y
         with self.canvas:
             Color(*INK)
-            line = Line(points=[*touch.pos, *touch.pos], width=dp(1.6), cap="round", joint="round")
+            line = Line(points=[x, y, x, y], width=dp(1.6), cap="round", joint="round")
         touch.ud[f"signature-{id(self)}"] = line
         self.strokes.append(line)
         self.has_ink = True
@@ -39,8 +52,8 @@ class SignaturePad(Widget):
         line = touch.ud.get(f"signature-{id(self)}")
         if touch.grab_current is not self or line is None:
             return super().on_touch_move(touch)
-        x = min(max(touch.x, self.x), self.right)
-        y = min(max(touch.y, self.y), self.top)
+        x = min(max(touch.x, self.x), self.right) - self.x
+        y = min(max(touch.y, self.y), self.top) - self.y
         line.points += [x, y]
         return True
 
@@ -51,7 +64,9 @@ class SignaturePad(Widget):
         return super().on_touch_up(touch)
 
     def clear(self) -> None:
-        self.canvas.clear()  # the strokes (the paper and frame are in canvas.before / after)
+        for line in self.strokes:
+            self.canvas.remove(line)
+        self.strokes = []
         self.strokes = []
         self.has_ink = False
 

@@ -45,6 +45,7 @@ class RevisitPublic(BaseModel):
     site_id: uuid.UUID
     site_name: str = ""
     category: str = ""
+    item_id: str | None = None
     severity: str = ""
     description: str = ""
     closed_at: datetime

@@ -39,6 +39,7 @@ def to_public_many(session: Session, rows: list[Revisit]) -> list[RevisitPublic]
                 **row.model_dump(),
                 site_name=sites.get(row.site_id, ""),
                 category=hazard.category,
+                item_id=hazard.item_id,
                 severity=hazard.severity,
                 description=hazard.description,
                 hazard_status=hazard.status,

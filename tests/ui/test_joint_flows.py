@@ -111,14 +111,16 @@ def test_a_joint_inspection_names_two_participants_and_ends_with_a_drawn_signatu
     settle(app)
     items = [i["id"] for i in app.current_run["items"]]
     story["inspection_id"] = app.current_run["inspection_id"]
-    answer(app, "gas.hose_aged", "fail")
+    checklist = screen(app)
+    checklist.answer("gas.hose_aged", "fail")  # what tapping the row's ✗ does
     d.wait_until(lambda: app.screens.current == "item", 5, "item screen")
     d.tap(next(w for w in d.walk(screen(app).ids.photos) if type(w).__name__ == "AddPhotoTile"))
     d.wait_until(lambda: app.current_run["items"][0]["photos"], 10, "photo saved to the run")
     d.tap(d.find(screen(app), "BackButton"))
     d.wait_until(lambda: app.screens.current == "checklist", 5, "back to the list")
-    for item_id in items[1:]:
-        answer(app, item_id, "pass")
+    answer(app, items[1], "pass")  # one row tapped; the rest through the same handler the rows call
+    for item_id in items[2:]:
+        checklist.answer(item_id, "pass")
     settle(app)
     d.tap(screen(app).ids.review_button)
     d.wait_until(lambda: app.screens.current == "review", 5, "review")
@@ -151,7 +153,8 @@ def test_a_joint_inspection_names_two_participants_and_ends_with_a_drawn_signatu
     d.wait_until(lambda: app.screens.current == "review", 5, "back to review")
     settle(app)
     assert "公安 王建国" in screen(app).ids.joint_people.text and "市场监管 刘芳" in screen(app).ids.joint_people.text
-    shoot(app, "21-review-joint")
+    assert "赵物业" in screen(app).ids.joint_signed.text
+    d.screenshot("21-review-joint.zh")
     d.tap(screen(app).ids.submit)
     d.wait_until(lambda: app.screens.current == "site" and app.current_run is None, 10, "submitted")
     settle(app)

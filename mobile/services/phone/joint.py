@@ -66,8 +66,8 @@ class JointAndRevisits:
 
     def revisits(self) -> list[dict[str, Any]]:
         """Revisits due at the officer's sites, as last fetched, without those answered on this phone and
-        not yet sent: [{id, hazard_id, site_id, site_name, category, severity, description, closed_at,
-        due_on}], oldest due first."""
+        not yet sent: [{id, hazard_id, site_id, site_name, category, item_id, item_prompt, severity,
+        description, closed_at, due_on}], oldest due first."""
         answered = {
             r["id"]
             for r in self.store.rows(
@@ -75,10 +75,11 @@ class JointAndRevisits:
                 OPEN_STATES,
             )
         }
-        due = self.store.get("revisits_due") or []
-        return sorted(
-            (r for r in due if self._answer_id(r["id"]) not in answered), key=lambda r: (r["due_on"], r["id"])
-        )
+        due = [r for r in self.store.get("revisits_due") or [] if self._answer_id(r["id"]) not in answered]
+        for revisit in due:  # the failed item's prompt in both languages, as hazard rows show it
+            items = (self.store.checklist(revisit.get("category") or "") or {}).get("items", [])
+            revisit["item_prompt"] = next((i["prompt"] for i in items if i["id"] == revisit.get("item_id")), None)
+        return sorted(due, key=lambda r: (r["due_on"], r["id"]))
 
     @staticmethod
     def _answer_id(revisit_id: str) -> str:
