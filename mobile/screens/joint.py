@@ -101,4 +101,9 @@ class JointScreen(RunScreenMixin, BaseScreen):
         run_id = self.app.current_run["inspection_id"]
         path = pad.export(self.app.backend.data_dir / f"signature-{run_id}.png")
         fix = self.app.location.fix() if self.app.location else None
-        self.act(self.app.backend.sign_run, run_id, str(path), self.ids.signer.text, fix, then=self.app.set_run)
+
+        def signed(run: dict[str, Any]) -> None:
+            path.unlink(missing_ok=True)  # the phone keeps its own copy, as a photo
+            self.app.set_run(run)
+
+        self.act(self.app.backend.sign_run, run_id, str(path), self.ids.signer.text, fix, then=signed)
