@@ -60,9 +60,9 @@ ROOT_KV = """
 """
 
 
-# A checklist run (list, item, review) and the forms that take photos (hazard action, training, a grid
+# A checklist run (list, item, review, joint) and the forms that take photos (hazard action, training, a grid
 # worker's report): GPS on.
-LOCATING_SCREENS = frozenset({"checklist", "item", "review", "action", "training", "report"})
+LOCATING_SCREENS = frozenset({"checklist", "item", "review", "joint", "action", "training", "report"})
 
 
 def default_data_dir() -> Path:

@@ -46,6 +46,7 @@ PHOTO_KIND_NAMES: dict[str, dict[str, str]] = {
     "rectification": {"zh": "整改", "en": "rectification"},
     "verification": {"zh": "复查", "en": "verification"},
     "training": {"zh": "培训", "en": "training"},
+    "signature": {"zh": "现场签字", "en": "on-site signature"},
 }
 PHOTO_KINDS: tuple[str, ...] = tuple(PHOTO_KIND_NAMES)
 

@@ -277,6 +277,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "连不上服务器。已保存在手机上，联网后会自动上传。",
         "en": "The server cannot be reached; your work is kept and will be sent later.",
     },
+    # ---- joint inspections and revisits ---------------------------------------------------------------------
+    "unknown_participant_unit": {
+        "zh": "参加人员的单位“{units}”不存在；可选：{allowed:participant_unit}。",
+        "en": "A participant's unit is one of {allowed} (got {units}).",
+    },
+    "participant_name_required": {
+        "zh": "请填写参加人员的姓名。",
+        "en": "Enter the participant's name.",
+    },
+    "too_many_participants": {
+        "zh": "一次检查最多记录 {limit} 名参加人员。",
+        "en": "An inspection names at most {limit} participants.",
+    },
+    "signer_name_required": {
+        "zh": "请填写签字人的姓名。",
+        "en": "Enter the name of the person who signs.",
+    },
+    "signature_empty": {
+        "zh": "签字板上还没有签名；请让物业代表在框内签字。",
+        "en": "Nothing is signed yet; ask the property representative to sign in the box.",
+    },
+    "signature_photo_kind": {
+        "zh": "现场签字要用“现场签字”类照片（这张是{kind:photo_kind}照片）；请重新签字后提交。",
+        "en": "The on-site signature must be a photo of kind 'signature' (this one is a {kind:photo_kind} "
+        "photo); sign again and resubmit.",
+    },
+    "revisit_answered": {
+        "zh": "这次回访已经答复过（{status:revisit_status}）；请刷新后再看。",
+        "en": "This revisit has already been answered ({status:revisit_status}); refresh to see it.",
+    },
+    "revisit_not_due": {
+        "zh": "这次回访要到 {due_on} 才到期，现在还不能答复。",
+        "en": "This revisit is not due until {due_on}; it cannot be answered yet.",
+    },
+    "revisit_photo_required": {
+        "zh": "回访发现问题复发、重新打开隐患时，需要拍一张现场照片。",
+        "en": "To reopen the hazard at a revisit, attach a photo of what is broken again.",
+    },
+    "revisit_hazard_open": {
+        "zh": "这条隐患已不是“已销号”状态（现在：{status:status}），无需回访。",
+        "en": "This hazard is no longer closed (it is {status:status}); there is nothing to revisit.",
+    },
     # ---- photos ----------------------------------------------------------------------------------------------
     "unknown_photos": {
         "zh": "这些照片不在服务器上（或您无权使用）：{photo_ids}。请先上传照片，再提交引用它的记录。",
@@ -501,6 +543,7 @@ RECORD_NAMES: dict[str, dict[str, str]] = {
     "subscription": {"zh": "通知订阅", "en": "Subscription"},
     "delivery": {"zh": "通知消息", "en": "Delivery"},
     "intake": {"zh": "上报", "en": "Report"},
+    "revisit": {"zh": "回访", "en": "Revisit"},
 }
 
 # Names for `{x:field}`: the fields a Chinese sentence names (English keeps the API's field names).
@@ -682,6 +725,7 @@ class _Formatter(string.Formatter):
     def _name(self, table: str, key: Any) -> str:
         from rulebook.categories import CATEGORY_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
         from rulebook.intake import INTAKE_STATUS_NAMES
+        from rulebook.joint import PARTICIPANT_UNIT_NAMES, REVISIT_STATUS_NAMES
         from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 
         tables = {
@@ -697,6 +741,8 @@ class _Formatter(string.Formatter):
             "file_advice": FILE_ADVICE,
             "field": FIELD_NAMES,
             "intake_status": INTAKE_STATUS_NAMES,
+            "participant_unit": PARTICIPANT_UNIT_NAMES,
+            "revisit_status": REVISIT_STATUS_NAMES,
         }
         entry = tables.get(table, {}).get(str(key)) or tables.get(table, {}).get("*")
         return entry[self.lang] if entry else str(key)

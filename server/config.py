@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # Reports: a hazard at the same site and item within N days of an earlier one's close is a repeat; an item
     # failing at this share (percent) of a street's sites, and at least this many, is a common problem.
     repeat_window_days: int = 90
+    revisit_days: int = 30  # a closed red hazard is revisited (回访) this many days after its close
     common_problem_share: int = 30
     common_problem_min_sites: int = 3
     # How often the jobs look whether last week's reports are due (from Monday 08:00 local); 0: never.

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from rulebook.hazards import failed_item_description, hazard_id_for
+from rulebook.joint import REVISIT_SEVERITIES
 from rulebook.lifecycle import FINISHED_STATUSES
 from server.checklists.service import ChecklistRegistry
 from server.config import Settings
@@ -25,6 +26,9 @@ from server.hazards.service import default_deadline
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
 from server.notices.service import next_notice_number
+from server.revisits.due import due_on as hazard_closed_due_on
+from server.revisits.due import revisit_id_for
+from server.revisits.models import Revisit
 from server.rounds.service import due_categories
 from server.sites.models import Site
 from server.sync.changes import next_stamp
@@ -136,6 +140,7 @@ def seed_history(
                         "created_at": held,
                     }
                 )
+        revisits = _joint_and_revisits(settings, inspections, hazards, officer_of, now)
         for notice in sorted(notices, key=lambda n: n["issued_at"]):  # numbers follow the order of issue
             notice["number"] = next_notice_number(session, notice["issued_at"].astimezone(tz).year)
         for table, rows in (
@@ -145,6 +150,7 @@ def seed_history(
             (NoticeHazard, links),
             (HazardTransition, steps),
             (TrainingSession, trainings),
+            (Revisit, revisits),
         ):
             for start in range(0, len(rows), 2000):
                 session.execute(insert(table), rows[start : start + 2000])
@@ -153,7 +159,57 @@ def seed_history(
         "hazards": len(hazards),
         "notices": len(notices),
         "trainings": len(trainings),
+        "revisits": len(revisits),
     }
+
+
+JOINT_SHARE = 0.06  # share of rounds walked with people from other units (联查联检)
+JOINT_PEOPLE = [
+    ("police", "王警官"),
+    ("building", "住建局 孙工"),
+    ("market", "市场监管所 刘芳"),
+    ("housing", "房产局 周科长"),
+]
+
+
+def _joint_and_revisits(settings, inspections, hazards, officer_of, now) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Some rounds were joint inspections; closed red hazards are due for their revisit, those whose day
+    came more than a week ago already answered. A Random of its own, so the rest of the history stays as it was."""
+    rnd = random.Random(20261128)
+    for inspection in inspections:
+        joint = rnd.random() < JOINT_SHARE
+        people = rnd.sample(JOINT_PEOPLE, k=rnd.randrange(1, 3)) if joint else []
+        inspection["participants"] = [{"unit": unit, "name": name} for unit, name in people]
+    today = now.astimezone(settings.tz).date()
+    revisits = []
+    for hazard in hazards:
+        if hazard["status"] != "closed" or hazard["severity"] not in REVISIT_SEVERITIES:
+            continue
+        due_on = hazard_closed_due_on(hazard["closed_at"], settings)
+        # answered within the week it fell due; those of the last days wait for the officer
+        answered = due_on <= today - timedelta(days=7) or (due_on <= today and rnd.random() < 0.5)
+        answered_at = (
+            min(now, datetime.combine(due_on + timedelta(days=rnd.randrange(0, 4)), time(10), settings.tz))
+            if answered
+            else None
+        )
+        revisits.append(
+            {
+                "id": revisit_id_for(hazard["id"]),
+                "hazard_id": hazard["id"],
+                "site_id": hazard["site_id"],
+                "closed_at": hazard["closed_at"],
+                "due_on": due_on,
+                "status": "confirmed" if answered else "due",
+                "answered_by": officer_of[hazard["site_id"]].id if answered else None,
+                "answered_at": answered_at,
+                "photo_id": None,
+                "note": "回访确认整改有效" if answered else None,
+                "created_at": hazard["closed_at"],
+                "updated_at": answered_at or hazard["closed_at"],
+            }
+        )
+    return revisits
 
 
 def _hazard(rnd, settings, site, officer, inspection_id, category, item, found, note) -> dict:  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ from server.photos.routes import router as photos_router
 from server.public.routes import router as public_router
 from server.reports.routes import router as reports_router
 from server.request_id import RequestIdMiddleware
+from server.revisits.routes import router as revisits_router
 from server.rounds.routes import router as rounds_router
 from server.sites.routes import router as sites_router
 from server.sync.routes import router as sync_router
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reports_router,
         notify_router,
         intake_router,
+        revisits_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

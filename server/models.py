@@ -9,6 +9,7 @@ from server.notices.models import Notice, NoticeCounter, NoticeHazard  # noqa: F
 from server.notify.models import OutboxMessage, Subscription  # noqa: F401
 from server.photos.models import Photo, PhotoLink  # noqa: F401
 from server.reports.models import StoredReport  # noqa: F401
+from server.revisits.models import Revisit  # noqa: F401
 from server.sites.models import Assignment, Site  # noqa: F401
 from server.sync.changes import ChangeCounter  # noqa: F401
 from server.trainings.models import TrainingSession  # noqa: F401

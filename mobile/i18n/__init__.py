@@ -8,6 +8,7 @@ from typing import Any
 from mobile.i18n import en, zh_CN
 from rulebook.categories import CATEGORY_NAMES, HAZARD_SOURCE_NAMES, PHOTO_KIND_NAMES, ROLE_NAMES, SEVERITY_NAMES
 from rulebook.intake import INTAKE_STATUS_NAMES
+from rulebook.joint import PARTICIPANT_UNIT_NAMES
 from rulebook.lifecycle import ACTION_NAMES, STATUS_NAMES
 from rulebook.messages import MESSAGES, RuleViolation, render
 
@@ -25,6 +26,7 @@ NAME_TABLES = {
     "photo_kind": PHOTO_KIND_NAMES,
     "intake_status": INTAKE_STATUS_NAMES,
     "source": HAZARD_SOURCE_NAMES,
+    "unit": PARTICIPANT_UNIT_NAMES,
 }
 
 

@@ -27,6 +27,7 @@ SCREEN_CLASSES = {
     "checklist": ("checklist", "ChecklistScreen"),
     "item": ("checklist", "ChecklistItemScreen"),
     "review": ("checklist", "ReviewScreen"),
+    "joint": ("joint", "JointScreen"),
     "hazards": ("hazards", "HazardsScreen"),
     "hazard": ("hazards", "HazardScreen"),
     "action": ("hazards", "HazardActionScreen"),

@@ -17,6 +17,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivymd.uix.boxlayout import MDBoxLayout
 
 from mobile.screens.base import BaseScreen
+from mobile.screens.format import people_text, signed_text
 from mobile.widgets.colors import severity_color
 
 NOTE_SAVE_DELAY = 0.8
@@ -290,6 +291,9 @@ class ReviewScreen(RunScreenMixin, BaseScreen):
             button.bind(on_release=lambda _w, item_id=problem["item_id"]: self.app.go("item", item_id=item_id))
             problems.add_widget(button)
         self.ids.problems_title.opacity = 1 if run.get("problems") else 0
+        people = people_text(run.get("participants", []), tr, self.app.lang)
+        self.ids.joint_people.text = tr("joint.summary", people=people) if people else tr("joint.no_participants")
+        self.ids.joint_signed.text = signed_text(run.get("signature"), tr)
         failed = self.ids.failed
         failed.clear_widgets()
         for item in run["items"]:

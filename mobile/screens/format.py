@@ -96,3 +96,15 @@ def hazard_row(hazard: dict[str, Any], app: Any, handler: Any) -> dict[str, Any]
         "pending": pending,
         "handler": handler,
     }
+
+
+def people_text(participants: list[dict[str, str]], tr: Any, lang: str) -> str:
+    joiner = "、" if lang == "zh_CN" else ", "
+    return joiner.join(f"{tr('unit.' + p['unit'])} {p['name']}" for p in participants)
+
+
+def signed_text(signature: dict[str, Any] | None, tr: Any) -> str:
+    if not signature:
+        return tr("joint.unsigned")
+    moment = datetime.fromisoformat(signature["signed_at"]).astimezone()
+    return tr("joint.signed", name=signature["signer_name"], time=moment.strftime("%H:%M"))

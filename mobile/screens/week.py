@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.factory import Factory
+from kivy.properties import StringProperty
+from kivymd.uix.card import MDCard
 
 from mobile.screens.base import BaseScreen
-from mobile.screens.format import hazard_row
+from mobile.screens.format import hazard_row, hazard_title, short_date
 
 URGENT_DAYS = 2
+
+
+class RevisitCard(MDCard):
+    """A closed red hazard whose revisit (回访) is due: one tap says it is still fixed, the other reopens it."""
+
+    revisit_id = StringProperty("")
+    hazard_id = StringProperty("")
+    severity = StringProperty("red")
+    title = StringProperty("")
+    subtitle = StringProperty("")
 
 
 class WeekScreen(BaseScreen):
@@ -56,6 +68,57 @@ class WeekScreen(BaseScreen):
             urgent_box.add_widget(row)
         if not week.get("urgent_hazards"):
             urgent_box.add_widget(Factory.EmptyNote(text=tr("week.no_urgent")))
+        revisits_box = self.ids.revisits
+        revisits_box.clear_widgets()
+        if week.get("revisits"):  # shown only when some are due
+            revisits_box.add_widget(Factory.SectionTitle(text=tr("revisit.title")))
+        for revisit in week.get("revisits", []):
+            revisits_box.add_widget(
+                RevisitCard(
+                    revisit_id=revisit["id"],
+                    hazard_id=revisit["hazard_id"],
+                    severity=revisit.get("severity") or "red",
+                    title=hazard_title(revisit, self.app.pick),
+                    subtitle=tr(
+                        "revisit.closed", site=revisit.get("site_name", ""), day=short_date(revisit.get("closed_at"))
+                    ),
+                )
+            )
+
+    def confirm_revisit(self, card: RevisitCard) -> None:
+        """Still fixed: one tap, queued for the server."""
+        card.disabled = True
+        self.act(
+            self.app.backend.answer_revisit,
+            card.revisit_id,
+            "confirmed",
+            saved=self.app.tr("revisit.confirmed"),
+            then=lambda _r: self._answered(),
+        )
+
+    def reopen_revisit(self, card: RevisitCard) -> None:
+        """Broken again: a photo of it, and the hazard goes back to being fixed."""
+
+        def taken(path: str | None) -> None:
+            if not path:
+                return
+            card.disabled = True
+            fix = self.app.location.fix() if self.app.location else None
+            self.act(
+                self.app.backend.answer_revisit,
+                card.revisit_id,
+                "reopen",
+                photo_path=path,
+                fix=fix,
+                saved=self.app.tr("revisit.reopened"),
+                then=lambda _r: self._answered(),
+            )
+
+        self.app.camera.take_photo(taken)
+
+    def _answered(self) -> None:
+        self.app.local_change()
+        self.refresh()
 
     def open_hazard(self, hazard_id: str) -> None:
         self.app.go("hazard", hazard_id=hazard_id)

@@ -16,6 +16,7 @@ from typing import Any
 from rulebook.categories import applies
 from rulebook.checklists import RESULTS, unmet_answers
 from rulebook.hazards import hazard_id_for as rulebook_hazard_id_for
+from rulebook.joint import MAX_PARTICIPANTS, PARTICIPANT_UNITS
 from rulebook.messages import RuleViolation
 
 
@@ -69,6 +70,8 @@ class ChecklistRun:
         lon: float | None = None,
         accuracy: float | None = None,
         finish_fix: dict[str, float] | None = None,
+        participants: list[dict[str, str]] | None = None,
+        signature: dict[str, Any] | None = None,
     ):
         self.inspection_id = str(inspection_id)
         self.site = site
@@ -79,6 +82,10 @@ class ChecklistRun:
         self.lon = lon
         self.accuracy = accuracy
         self.finish_fix = finish_fix  # {lat, lon, accuracy?} when the officer submitted
+        # A joint inspection (联查联检): who from other units took part, and the property company's on-site
+        # signature {photo_id, signer_name, signed_at, lat?, lon?} (the photo is of kind `signature`).
+        self.participants: list[dict[str, str]] = list(participants or [])
+        self.signature = signature
         self._items = {item["id"]: item for item in template["items"]}
 
     @classmethod
@@ -170,6 +177,31 @@ class ChecklistRun:
     def clear(self, item_id: str) -> None:
         self.answers.pop(item_id, None)
 
+    # ---- a joint inspection ---------------------------------------------------------------------------
+
+    def add_participant(self, unit: str, name: str) -> None:
+        """Someone from another unit who took part; refused as the server would refuse it."""
+        name = (name or "").strip()
+        if unit not in PARTICIPANT_UNITS:
+            raise RuleViolation("unknown_participant_unit", units=[unit], allowed=list(PARTICIPANT_UNITS))
+        if not name:
+            raise RuleViolation("participant_name_required")
+        if len(self.participants) >= MAX_PARTICIPANTS:
+            raise RuleViolation("too_many_participants", limit=MAX_PARTICIPANTS)
+        self.participants.append({"unit": unit, "name": name[:50]})
+
+    def remove_participant(self, index: int) -> None:
+        if 0 <= index < len(self.participants):
+            del self.participants[index]
+
+    def sign(self, photo_id: str, signer_name: str, *, signed_at: str, lat: float | None, lon: float | None) -> None:
+        signer_name = (signer_name or "").strip()
+        if not signer_name:
+            raise RuleViolation("signer_name_required")
+        self.signature = {"photo_id": str(photo_id), "signer_name": signer_name[:50], "signed_at": signed_at}
+        if lat is not None and lon is not None:
+            self.signature["lat"], self.signature["lon"] = lat, lon
+
     # ---- what is still missing ---------------------------------------------------------------------
 
     def missing(self) -> list[Problem]:
@@ -210,9 +242,10 @@ class ChecklistRun:
         return {item_id: hazard_id_for(self.inspection_id, item_id) for item_id in self.failed_item_ids()}
 
     def photo_ids(self) -> list[str]:
-        return list(
-            dict.fromkeys(p for i in self.applicable_items() for p in (self.answers.get(i["id"]) or Answer()).photo_ids)
-        )
+        """Every photo the submission names: the answers' and the on-site signature."""
+        answers = [p for i in self.applicable_items() for p in (self.answers.get(i["id"]) or Answer()).photo_ids]
+        signature = [self.signature["photo_id"]] if self.signature else []
+        return list(dict.fromkeys(answers + signature))
 
     # ---- the submission ---------------------------------------------------------------------------
 
@@ -251,6 +284,10 @@ class ChecklistRun:
             body["lat"], body["lon"] = finish["lat"], finish["lon"]
             if finish.get("accuracy") is not None:
                 body["accuracy_m"] = finish["accuracy"]
+        if self.participants:
+            body["participants"] = [dict(p) for p in self.participants]
+        if self.signature:
+            body["signature"] = dict(self.signature)
         return body
 
     def to_state(self) -> dict[str, Any]:
@@ -265,6 +302,8 @@ class ChecklistRun:
             "lon": self.lon,
             "accuracy": self.accuracy,
             "finish_fix": self.finish_fix,
+            "participants": self.participants,
+            "signature": self.signature,
             "answers": {
                 k: {"result": a.result, "note": a.note, "photo_ids": a.photo_ids} for k, a in self.answers.items()
             },
@@ -281,6 +320,8 @@ class ChecklistRun:
             lon=state.get("lon"),
             accuracy=state.get("accuracy"),
             finish_fix=state.get("finish_fix"),
+            participants=state.get("participants"),
+            signature=state.get("signature"),
             answers={
                 k: Answer(v.get("result"), v.get("note"), list(v.get("photo_ids") or []))
                 for k, v in state["answers"].items()

@@ -213,6 +213,9 @@ class SyncEngine:
                 self.store.upsert_intake([body], tx)
             elif "version" in body and "severity" in body:  # an accept may answer with the hazard it raised
                 self.store.upsert_hazards([body], tx)
+        elif row.kind == "revisit" and "status" in body:  # answered: no longer due
+            due = [r for r in self.store.get("revisits_due") or [] if r.get("id") != body.get("id")]
+            self.store.put("revisits_due", due, tx)
 
     def _already_on_server(self, row: OutboxRow, exc: ApiError) -> dict[str, Any] | None:
         """A decision or an answer on a report is a POST: sent again after its answer was lost, the server
@@ -335,6 +338,7 @@ class SyncEngine:
             received += len(page.get("hazards") or []) + len(page.get("notices") or [])
             if not page.get("has_more") or page.get("cursor") in (None, cursor):
                 break
+        self.pull_revisits()
         return received
 
     def pull_intake(self) -> int:
@@ -358,6 +362,15 @@ class SyncEngine:
             raise
         self.store.replace_intake(reports)
         return len(reports)
+
+    def pull_revisits(self) -> int:
+        """An officer's revisits (回访) due now, kept for offline use (replaced on every sync)."""
+        role = ((self.store.get("session") or {}).get("me") or {}).get("role")
+        if role != "officer":
+            return 0
+        items = self.api.get_all("/revisits", status="due")
+        self.store.put("revisits_due", items)
+        return len(items)
 
     def refresh_reference_data(self) -> None:
         """Me, sites, current checklists (each version fetched once and kept), this week's rounds."""

@@ -15,7 +15,7 @@ def load_kv() -> None:
     global _loaded
     if _loaded:
         return
-    from mobile.widgets import answer, buttons, fields, photos, rows, sync_bar  # noqa: F401  (register classes)
+    from mobile.widgets import answer, buttons, fields, photos, rows, signature, sync_bar  # noqa: F401  (register classes)
 
     for kv in sorted(HERE.glob("*.kv")):
         Builder.load_file(str(kv))

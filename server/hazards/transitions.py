@@ -6,6 +6,7 @@ change has one way in."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlmodel import Session, select
 
@@ -21,6 +22,7 @@ from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.intake import external as intake
 from server.notify import events as notify
 from server.photos import service as photos
+from server.revisits import due as revisits
 from server.scope import hazard_condition
 from server.sync.changes import stamp_change
 from server.users.models import User
@@ -43,8 +45,11 @@ def apply_transition(
     hazard_id: uuid.UUID,
     transition_id: uuid.UUID,
     data: TransitionIn,
+    also: Callable[[Hazard], None] | None = None,
 ) -> tuple[HazardPublic, bool]:
-    """Move a hazard along its lifecycle. Returns (hazard, created); a replay returns the stored result."""
+    """Move a hazard along its lifecycle. Returns (hazard, created); a replay returns the stored result.
+
+    `also` runs inside the same unit of work once the step is written (a revisit's answer that reopens)."""
     request_hash = canonical_hash({"hazard_id": str(hazard_id), **data.model_dump(mode="json")})
     visible_hazards = select(Hazard.id).where(hazard_condition(user))
     stored = stored_in_scope(
@@ -114,6 +119,9 @@ def apply_transition(
         )
         if new_status == "closed":  # a hotline's work order that became this hazard is resolved
             intake.hazard_closed(session=session, settings=settings, hazard_id=hazard.id)
+            revisits.hazard_closed(session=session, settings=settings, hazard=hazard)  # red: revisit due later
+        if also is not None:
+            also(hazard)
         if data.action == "submit_evidence":
             notify.evidence_submitted(session=session, settings=settings, hazard=hazard, step_id=transition_id)
         return result

@@ -11,6 +11,7 @@ from pydantic import Field as PField
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
+from rulebook.joint import MAX_PARTICIPANTS
 from server.common import UTCDateTime, UTCTime, utcnow
 from server.inputs import InputModel
 
@@ -45,6 +46,10 @@ class Inspection(SQLModel, table=True):
     device_clock_skew_s: float | None = None
     request_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # A joint inspection (联查联检): who from other units took part, [{unit, name}], and the property
+    # company representative's on-site signature {photo_id, signer_name, signed_at, lat, lon}.
+    participants: list[dict[str, Any]] | None = Field(default_factory=list, sa_type=JSON)  # NULL: from before
+    signature: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class AnswerIn(InputModel):
@@ -52,6 +57,19 @@ class AnswerIn(InputModel):
     result: Result
     note: str | None = PField(default=None, max_length=2000)
     photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
+
+
+class ParticipantIn(InputModel):
+    unit: str = PField(min_length=1, max_length=20)  # a key of rulebook.joint.PARTICIPANT_UNITS
+    name: str = PField(min_length=1, max_length=50)
+
+
+class SignatureIn(InputModel):
+    photo_id: uuid.UUID  # a photo of kind `signature`, uploaded before the inspection
+    signer_name: str = PField(min_length=1, max_length=50)
+    signed_at: UTCTime
+    lat: float | None = PField(default=None, ge=-90, le=90)
+    lon: float | None = PField(default=None, ge=-180, le=180)
 
 
 class InspectionIn(InputModel):
@@ -67,6 +85,8 @@ class InspectionIn(InputModel):
     start_lon: float | None = PField(default=None, ge=-180, le=180)
     start_accuracy_m: float | None = PField(default=None, ge=0)
     answers: list[AnswerIn] = PField(min_length=1, max_length=500)
+    participants: list[ParticipantIn] = PField(default_factory=list, max_length=MAX_PARTICIPANTS)
+    signature: SignatureIn | None = None
 
 
 class InspectionPublic(BaseModel):
@@ -89,6 +109,9 @@ class InspectionPublic(BaseModel):
     distance_m: float | None = None
     device_clock_skew_s: float | None = None
     created_at: datetime
+    participants: list[ParticipantIn] = []
+    signature: SignatureIn | None = None
+    joint: bool = False
 
 
 class InspectionPage(BaseModel):

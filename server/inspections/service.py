@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import false
 from sqlmodel import Session, select
 
+from rulebook import joint as joint_rules
 from rulebook.checklists import unmet_answers
 from rulebook.hazards import failed_item_description, hazard_id_for
 from server.audit import service as audit
@@ -35,9 +36,17 @@ from server.sites.models import Site
 from server.users.models import User
 
 
+def is_joint(inspection: Inspection) -> bool:
+    """A joint inspection (联查联检): it names participants from other units. Hazards it raises come from it."""
+    return joint_rules.is_joint(inspection.participants)
+
+
 def to_public(inspection: Inspection) -> InspectionPublic:
     return InspectionPublic(
-        **inspection.model_dump(exclude={"request_hash", "answers"}),
+        **inspection.model_dump(exclude={"request_hash", "answers", "participants", "signature"}),
+        participants=inspection.participants or [],
+        signature=inspection.signature,
+        joint=is_joint(inspection),
         answers=[AnswerIn.model_validate(a) for a in inspection.answers],
         hazard_ids=[hazard_id_for(inspection.id, a["item_id"]) for a in inspection.answers if a["result"] == "fail"],
     )
@@ -63,6 +72,31 @@ def check_answers(template: ChecklistTemplate, site: Site, data: InspectionIn) -
         raise Invalid("photo_required", items=no_photo)
 
 
+def request_hash_of(data: InspectionIn) -> str:
+    """The body's hash; a body without participants or signature hashes as it did before they existed."""
+    body = data.model_dump(mode="json")
+    if not body["participants"]:
+        del body["participants"]
+    if body["signature"] is None:
+        del body["signature"]
+    return canonical_hash(body)
+
+
+def check_joint(*, session: Session, user: User, data: InspectionIn, now: datetime) -> None:
+    """Participants from known units; a signature that is the caller's own photo of kind `signature`."""
+    unknown = joint_rules.unknown_units([p.model_dump() for p in data.participants])
+    if unknown:
+        raise Invalid("unknown_participant_unit", units=unknown, allowed=list(joint_rules.PARTICIPANT_UNITS))
+    if data.signature is None:
+        return
+    kinds = require_photos(session=session, user=user, photo_ids=[data.signature.photo_id])
+    kind = kinds[data.signature.photo_id]
+    if kind != joint_rules.SIGNATURE_PHOTO_KIND:
+        raise Invalid("signature_photo_kind", kind=kind)
+    if data.signature.signed_at > now + timedelta(hours=1):
+        raise Invalid("time_in_future", field="signature.signed_at")
+
+
 def submit_inspection(
     *,
     session: Session,
@@ -76,7 +110,7 @@ def submit_inspection(
     """Store a checklist run and raise one hazard per failed item, in one transaction.
 
     Returns (inspection, created); a replay of the same body returns the stored one."""
-    request_hash = canonical_hash(data.model_dump(mode="json"))
+    request_hash = request_hash_of(data)
     existing = stored_in_scope(
         session, Inspection, inspection_id, fieldwork_condition(user, Inspection.site_id), "inspection"
     )
@@ -96,6 +130,7 @@ def submit_inspection(
         raise Invalid("time_in_future", field="finished_at")
     check_answers(template, site, data)
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
+    check_joint(session=session, user=user, data=data, now=now)
     raised_ids = [hazard_id_for(inspection_id, a.item_id) for a in data.answers if a.result == "fail"]
     if raised_ids and session.exec(select(Hazard.id).where(Hazard.id.in_(raised_ids)).limit(1)).first():
         raise Conflict("id_conflict", record="hazard")  # a hazard was already reported under an id this run raises
@@ -114,8 +149,10 @@ def submit_inspection(
     def write() -> Inspection:
         inspection = Inspection(
             id=inspection_id,
-            **data.model_dump(mode="python", exclude={"answers"}),
+            **data.model_dump(mode="python", exclude={"answers", "participants", "signature"}),
             answers=[a.model_dump(mode="json") for a in data.answers],
+            participants=[p.model_dump(mode="json") for p in data.participants],
+            signature=data.signature.model_dump(mode="json") if data.signature else None,
             inspector_id=user.id,
             request_hash=request_hash,
             created_at=now,
@@ -147,6 +184,10 @@ def submit_inspection(
                 inspection_id=inspection_id,
                 hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None,
             )
+        if data.signature is not None:  # the signature belongs to the inspection (and its site)
+            attach_photos(
+                session=session, photo_ids=[data.signature.photo_id], site_id=site_id, inspection_id=inspection_id
+            )
         return inspection
 
     inspection, created = write_once(session, Inspection, inspection_id, write, replay=lambda existing: existing)
@@ -159,6 +200,7 @@ def raise_hazards_for_failed_items(
     *, inspection: Inspection, template: ChecklistTemplate, site: Site, settings: Settings
 ) -> list[Hazard]:
     hazards = []
+    source = "joint" if is_joint(inspection) else "checklist"
     for answer in inspection.answers:
         if answer["result"] != "fail":
             continue
@@ -177,6 +219,7 @@ def raise_hazards_for_failed_items(
                 hazard_id=hazard_id_for(inspection.id, item.id),
                 item_id=item.id,
                 inspection_id=inspection.id,
+                source=source,
             )
         )
     return hazards

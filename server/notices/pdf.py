@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,6 +37,20 @@ class NoticeHazardLine:
 
 
 @dataclass
+class NoticeJointInspection:
+    """A joint inspection (联查联检) the notice's hazards came from: who took part and who signed on site."""
+
+    finished_at: datetime
+    category_title: str
+    participants: list[tuple[str, str]]  # (unit name in Chinese, person)
+    signer_name: str | None = None
+    signed_at: datetime | None = None
+    signed_lat: float | None = None
+    signed_lon: float | None = None
+    signature_photo_id: uuid.UUID | None = None
+
+
+@dataclass
 class NoticeDocument:
     number: str
     organization_name: str
@@ -49,6 +63,7 @@ class NoticeDocument:
     acknowledged_at: datetime | None
     acknowledged_by_name: str | None
     hazards: list[NoticeHazardLine]
+    joint_inspections: list[NoticeJointInspection] = field(default_factory=list)
 
 
 def find_cjk_font(configured: Path | None = None) -> Path:
@@ -61,6 +76,46 @@ def find_cjk_font(configured: Path | None = None) -> Path:
 def _day(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     return f"{local.year}年{local.month}月{local.day}日"
+
+
+def _joint_inspection(
+    pdf: FPDF,
+    joint: NoticeJointInspection,
+    *,
+    width: float,
+    tz: ZoneInfo,
+    photo_loader: Callable[[uuid.UUID], bytes | None],
+) -> None:
+    if pdf.get_y() > pdf.h - 75:
+        pdf.add_page()
+    pdf.set_font("cjk", size=12)
+    pdf.set_fill_color(238, 238, 238)
+    pdf.cell(
+        width,
+        8,
+        f"联查联检（{_day(joint.finished_at, tz)}·{joint.category_title}检查）",
+        fill=True,
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("cjk", size=11)
+    people = "、".join(f"{unit} {person}" for unit, person in joint.participants) or "—"
+    pdf.multi_cell(width, 6.5, f"参加人员：{people}", new_x="LMARGIN", new_y="NEXT")
+    if joint.signer_name:
+        signed = joint.signed_at.astimezone(tz) if joint.signed_at else None
+        when = f"{_day(signed, tz)} {signed:%H:%M}" if signed else ""
+        where = (
+            f"（位置 {joint.signed_lat:.5f}, {joint.signed_lon:.5f}）"
+            if joint.signed_lat is not None and joint.signed_lon is not None
+            else ""
+        )
+        pdf.multi_cell(width, 6.5, f"物业现场签字：{joint.signer_name}　{when}{where}", new_x="LMARGIN", new_y="NEXT")
+        image = photo_loader(joint.signature_photo_id) if joint.signature_photo_id else None
+        if image:
+            pdf.image(io.BytesIO(image), x=pdf.l_margin, w=60)
+            pdf.set_font("cjk", size=9)
+            pdf.cell(width, 5, "物业代表现场签字", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
 
 
 def render_notice_pdf(
@@ -124,6 +179,9 @@ def render_notice_pdf(
             pdf.set_font("cjk", size=9)
             pdf.cell(width, 5, "整改前照片", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
+
+    for joint in doc.joint_inspections:
+        _joint_inspection(pdf, joint, width=width, tz=tz, photo_loader=photo_loader)
 
     if pdf.get_y() > pdf.h - 50:
         pdf.add_page()

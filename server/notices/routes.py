@@ -90,7 +90,11 @@ def notice_pdf(
     document = service.notice_document(session=session, registry=request.app.state.checklists, notice=notice)
     store = make_photo_store(settings)
 
+    signatures = {j.signature_photo_id for j in document.joint_inspections if j.signature_photo_id}
+
     def before_photo(photo_id: uuid.UUID) -> bytes:
+        if photo_id in signatures:  # part of an inspection the notice names: shown as signed, no caption strip
+            return photos.read_photo_file(store, photos.signature_file(session=session, photo_id=photo_id))
         found = photos.captioned_file(
             session=session, settings=settings, user=user, photo_id=photo_id, size=PhotoSize.display
         )

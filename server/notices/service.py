@@ -391,4 +391,40 @@ def notice_document(*, session: Session, registry: ChecklistRegistry, notice: No
         acknowledged_at=notice.acknowledged_at,
         acknowledged_by_name=(acknowledger.display_name or acknowledger.username) if acknowledger else None,
         hazards=lines,
+        joint_inspections=joint_inspections(session=session, registry=registry, hazards=hazards),
     )
+
+
+def joint_inspections(*, session: Session, registry: ChecklistRegistry, hazards) -> list:  # type: ignore[no-untyped-def]
+    """The joint inspections (participants, on-site signature) the hazards were raised by, oldest first."""
+    from rulebook.categories import name
+    from rulebook.joint import PARTICIPANT_UNIT_NAMES
+    from server.inspections.models import Inspection
+    from server.notices.pdf import NoticeJointInspection
+
+    ids = {h.inspection_id for h in hazards if h.inspection_id}
+    if not ids:
+        return []
+    found = session.exec(
+        select(Inspection).where(Inspection.id.in_(ids)).order_by(Inspection.finished_at, Inspection.id)
+    ).all()
+    out = []
+    for inspection in (i for i in found if i.participants or i.signature):
+        signature = inspection.signature or {}
+        template = registry.current.get(inspection.category)
+        out.append(
+            NoticeJointInspection(
+                finished_at=inspection.finished_at,
+                category_title=template.title.zh if template else inspection.category,
+                participants=[
+                    (name(PARTICIPANT_UNIT_NAMES, p.get("unit"), "zh"), p.get("name", ""))
+                    for p in inspection.participants or []
+                ],
+                signer_name=signature.get("signer_name"),
+                signed_at=datetime.fromisoformat(signature["signed_at"]) if signature.get("signed_at") else None,
+                signed_lat=signature.get("lat"),
+                signed_lon=signature.get("lon"),
+                signature_photo_id=uuid.UUID(signature["photo_id"]) if signature.get("photo_id") else None,
+            )
+        )
+    return out

@@ -12,16 +12,12 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from rulebook.categories import PHOTO_KINDS
 from server.common import UTCDateTime, utcnow
 from server.inputs import CameraTime, InputModel
 
-
-class PhotoKind(str, Enum):
-    scene = "scene"
-    problem = "problem"
-    rectification = "rectification"
-    verification = "verification"
-    training = "training"
+# Str enum of the photo kinds, for pydantic models and the upload form; the kinds live in the rulebook.
+PhotoKind = Enum("PhotoKind", {k: k for k in PHOTO_KINDS}, type=str)  # type: ignore[misc]
 
 
 class PhotoSize(str, Enum):

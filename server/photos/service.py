@@ -238,6 +238,19 @@ def find_photo_file(*, session: Session, user: User, photo_id: uuid.UUID, size: 
     )
 
 
+def signature_file(*, session: Session, photo_id: uuid.UUID) -> PhotoFile:
+    """An on-site signature's clean display rendition, for a printed notice (whose scope the caller checked)."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise not_found("photo")
+    return PhotoFile(
+        key=photo_key(photo.sha256, PhotoSize.display.value),
+        content_type="image/jpeg",
+        etag=f'"{photo.sha256}-display-{RENDITIONS_VERSION}"',
+        filename=f"{photo.id}-display.jpg",
+    )
+
+
 def captioned_file(
     *, session: Session, settings: Settings, user: User, photo_id: uuid.UUID, size: PhotoSize
 ) -> PhotoFile:

@@ -26,6 +26,7 @@ from server.hazards.models import Hazard, HazardTransition
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
 from server.reports.models import StoredReport, StoredReportPublic
+from server.revisits.models import Revisit
 from server.rounds.service import due_categories
 from server.scope import hazard_condition, site_condition
 from server.sites.models import Assignment, Site
@@ -238,7 +239,35 @@ def count_figures(
     out["trainings"] = len(trainings)
     out["attendees"] = sum(a for a, _m in trainings)
     out["training_hours"] = round(sum(m for _a, m in trainings) / 60, 1)
+    out.update(_revisits(session, frame))
     return out
+
+
+def _joint(participants):  # type: ignore[no-untyped-def]
+    """A joint inspection (联查联检) names participants from other units (counted in _inspection_figures)."""
+    return func.coalesce(func.json_array_length(participants), 0) > 0
+
+
+def _revisits(session: Session, frame: Frame) -> dict[str, Any]:
+    """Revisits (回访) of closed red hazards answered in the period (done), and those that fell due in it
+    (due: by the local day they came due, answered or not)."""
+    revisited = and_(Revisit.hazard_id.in_(select(Hazard.id).where(_hazards(frame))))
+    done, confirmed, reopened = session.execute(
+        select(
+            func.count(),
+            func.count().filter(Revisit.status == "confirmed"),
+            func.count().filter(Revisit.status == "reopened"),
+        ).where(revisited, Revisit.answered_at.is_not(None), _in(Revisit.answered_at, frame))
+    ).one()
+    due = session.execute(
+        select(func.count()).where(revisited, Revisit.due_on >= frame.start.date(), Revisit.due_on < frame.end.date())
+    ).scalar_one()
+    return {
+        "revisits_due": due,
+        "revisits_done": done,
+        "revisits_confirmed": confirmed,
+        "revisits_reopened": reopened,
+    }
 
 
 def _inspection_figures(session: Session, frame: Frame, *, due: dict[uuid.UUID, frozenset[str]]) -> dict[str, Any]:
@@ -268,16 +297,21 @@ def _inspection_figures(session: Session, frame: Frame, *, due: dict[uuid.UUID, 
             func.count().filter(in_period).label("inspections"),
             func.sum(func.json_array_length(Inspection.answers)).filter(in_period).label("items_checked"),
             _bit_union(session, bit).filter(in_weeks).label("mask"),
+            func.count().filter(in_period, _joint(Inspection.participants)).label("joint"),
         )
         .where(_at(Inspection.site_id, frame), Inspection.finished_at >= lo, Inspection.finished_at < hi)
         .group_by(Inspection.site_id, week)
         .subquery()
     )
-    sums = [func.coalesce(func.sum(per_week.c.inspections), 0), func.coalesce(func.sum(per_week.c.items_checked), 0)]
+    sums = [
+        func.coalesce(func.sum(per_week.c.inspections), 0),
+        func.coalesce(func.sum(per_week.c.items_checked), 0),
+        func.coalesce(func.sum(per_week.c.joint), 0),
+    ]
     if not mondays or not due:
-        inspections, items = session.execute(select(*sums)).one()
+        inspections, items, joint = session.execute(select(*sums)).one()
         rounds = {"sites_complete_share": None, "site_weeks": 0, "site_weeks_complete": 0}
-        return {"inspections": int(inspections), "items_checked": int(items), **rounds}
+        return {"inspections": int(inspections), "items_checked": int(items), "joint_inspections": int(joint), **rounds}
     # What each site owes a week as a bit set. Most sites owe the same (`common`); the few that owe otherwise
     # are named by the set they owe.
     masks = {name: 1 << i for i, name in enumerate(CATEGORIES)}
@@ -289,11 +323,12 @@ def _inspection_figures(session: Session, frame: Frame, *, due: dict[uuid.UUID, 
             by_need[need].append(site_id)
     need = case(*((per_week.c.site_id.in_(ids), n) for n, ids in by_need.items()), else_=common) if by_need else common
     complete_week = and_(per_week.c.mask.is_not(None), per_week.c.mask.op("&")(need) == need)
-    inspections, items, complete = session.execute(select(*sums, func.count().filter(complete_week))).one()
+    inspections, items, joint, complete = session.execute(select(*sums, func.count().filter(complete_week))).one()
     total = len(due) * len(mondays)
     return {
         "inspections": int(inspections),
         "items_checked": int(items),
+        "joint_inspections": int(joint),
         "sites_complete_share": _share(complete, total),
         "site_weeks": total,
         "site_weeks_complete": complete,

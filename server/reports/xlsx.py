@@ -31,6 +31,11 @@ FIGURE_NAMES: dict[str, str] = {
     "trainings": "培训场次",
     "attendees": "培训人次",
     "training_hours": "培训时长（小时）",
+    "joint_inspections": "联查联检次数",
+    "revisits_due": "到期回访",
+    "revisits_done": "完成回访",
+    "revisits_confirmed": "回访确认已整改",
+    "revisits_reopened": "回访重新打开",
 }
 BOLD = Font(bold=True)
 

@@ -19,10 +19,12 @@ from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
 from server.hazards.models import Hazard, HazardTransition
+from server.inspections.models import Inspection
 from server.intake.models import IntakeReport
 from server.intake.service import intake_condition
 from server.notices.models import Notice, NoticeHazard
 from server.notices.service import notice_condition
+from server.revisits.models import Revisit
 from server.rounds.models import WeekRounds
 from server.rounds.service import site_rounds
 from server.scope import fieldwork_condition, hazard_condition, site_condition
@@ -132,6 +134,27 @@ def board(
         )
     ).one()
 
+    in_area = (lambda column: true()) if area is None else (lambda column: column.in_(area))  # noqa: E731
+    joint_week = session.exec(
+        select(func.count()).where(
+            fieldwork_condition(user, Inspection.site_id),
+            in_area(Inspection.site_id),
+            Inspection.finished_at >= week_start,
+            Inspection.finished_at < week_end,
+            func.coalesce(func.json_array_length(Inspection.participants), 0) > 0,
+        )
+    ).one()
+    revisits_due, revisits_done = session.exec(
+        select(
+            func.count().filter(
+                Revisit.status == "due",
+                Revisit.due_on <= day,
+                Revisit.hazard_id.in_(select(Hazard.id).where(Hazard.status == "closed")),
+            ),
+            func.count().filter(Revisit.answered_at >= week_start, Revisit.answered_at < week_end),
+        ).where(fieldwork_condition(user, Revisit.site_id), in_area(Revisit.site_id))
+    ).one()
+
     events = [
         {"at": at, "action": action, "hazard_id": hazard_id, "site_id": site_id}
         for at, action, hazard_id, site_id in session.exec(
@@ -178,6 +201,8 @@ def board(
         "rounds_by_site": rounds["by_site"] if area is not None else [],
         "open_by_category": open_by_category,
         "trainings": {"sessions": sessions, "attendees": int(attendees)},
+        "joint_inspections_week": joint_week,
+        "revisits": {"due": revisits_due, "done_week": revisits_done},
         "events": events,
     }
 

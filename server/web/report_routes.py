@@ -49,6 +49,11 @@ FIGURE_NAMES_EN = {
     "trainings": "Training sessions",
     "attendees": "Attendees",
     "training_hours": "Training hours",
+    "joint_inspections": "Joint inspections",
+    "revisits_due": "Revisits due",
+    "revisits_done": "Revisits done",
+    "revisits_confirmed": "Revisits: still fixed",
+    "revisits_reopened": "Revisits: reopened",
 }
 
 

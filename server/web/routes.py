@@ -221,8 +221,11 @@ def notice_pdf(request: Request, notice_id: str, user: PageUser, session: PageSe
         return not_found_page(request, user)
     document = notices.notice_document(session=session, registry=request.app.state.checklists, notice=notice)
     store = make_photo_store(settings)
+    signatures = {j.signature_photo_id for j in document.joint_inspections if j.signature_photo_id}
 
     def before_photo(photo_id: uuid.UUID) -> bytes:
+        if photo_id in signatures:  # the on-site signature of an inspection the notice names
+            return store.read(photos.signature_file(session=session, photo_id=photo_id).key)
         found = photos.find_photo_file(session=session, user=user, photo_id=photo_id, size=PhotoSize.display)
         return store.read(found.key)
 

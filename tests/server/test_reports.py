@@ -18,6 +18,7 @@ from rulebook import periods
 from server.hazards.models import Hazard, HazardTransition
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
+from server.revisits.models import Revisit
 from server.sites.models import Site
 from server.trainings.models import TrainingSession
 
@@ -63,6 +64,9 @@ class City:
                     finished_at=finished,
                     answers=[{"item_id": f"{category}.x", "result": "pass"}] * rnd.randrange(1, 12),
                     request_hash="x",
+                    participants=[{"unit": "police", "name": "王警官"}] * rnd.randrange(1, 3)
+                    if rnd.random() < 0.3
+                    else [],
                 )
                 s.add(row)
                 self.inspections.append(row)
@@ -100,6 +104,22 @@ class City:
                 s.add(hazard)
                 self.hazards.append(hazard)
             s.flush()
+            self.revisits: list[Revisit] = []
+            for hazard in [h for h in self.hazards if h.status == "closed" and h.severity == "red"]:
+                status = rnd.choice(["due", "confirmed", "reopened"])
+                due_on = hazard.closed_at.astimezone(SHANGHAI_OFFSET).date() + timedelta(days=30)
+                revisit = Revisit(
+                    id=uuid.uuid4(),
+                    hazard_id=hazard.id,
+                    site_id=hazard.site_id,
+                    closed_at=hazard.closed_at,
+                    due_on=due_on,
+                    status=status,
+                    answered_at=None if status == "due" else at(due_on + timedelta(days=rnd.randrange(0, 20)), 9),
+                    created_at=hazard.closed_at,
+                )
+                s.add(revisit)
+                self.revisits.append(revisit)
             for hazard in rnd.sample(self.hazards, 40):
                 step = HazardTransition(
                     id=uuid.uuid4(),
@@ -172,6 +192,8 @@ class City:
         trainings = [t for t in self.trainings if t.site_id in site_ids and inside(t.held_at)]
         inspections = [i for i in self.inspections if i.site_id in site_ids and inside(i.finished_at)]
         days = [(h.closed_at - h.found_at).total_seconds() / 86400 for h in closed]
+        revisits = [r for r in self.revisits if r.hazard_id in ids]
+        done = [r for r in revisits if r.answered_at and inside(r.answered_at)]
         share = lambda part, whole: round(part / whole * 100, 1) if whole else None  # noqa: E731
         return {
             "inspections": len(inspections),
@@ -190,6 +212,11 @@ class City:
             "trainings": len(trainings),
             "attendees": sum(t.attendee_count for t in trainings),
             "training_hours": round(sum(t.duration_minutes for t in trainings) / 60, 1),
+            "joint_inspections": sum(1 for i in inspections if i.participants),
+            "revisits_due": sum(1 for r in revisits if start.date() <= r.due_on < end.date()),
+            "revisits_done": len(done),
+            "revisits_confirmed": sum(1 for r in done if r.status == "confirmed"),
+            "revisits_reopened": sum(1 for r in done if r.status == "reopened"),
         }
 
 
@@ -216,6 +243,9 @@ def test_every_figure_equals_a_plain_recount_with_the_period_before_and_a_year_b
         got = {name: report["figures"][name][key] for name in expected}
         assert got == expected, (key, p.name)
     assert report["figures"]["hazards_found"]["value"] > 0  # the dataset has something in every period tested
+    if period in ("2026-Q2", "2025"):
+        assert report["figures"]["joint_inspections"]["value"] > 0
+        assert report["figures"]["revisits_done"]["value"] > 0 and report["figures"]["revisits_due"]["value"] > 0
 
 
 def test_changes_are_percent_with_one_decimal_and_none_where_the_base_is_zero():

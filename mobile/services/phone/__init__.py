@@ -31,6 +31,7 @@ from mobile.services.intake import IntakeRecorder
 from mobile.services.outbox import Outbox
 from mobile.services.phone.hazards import HazardsAndNotices
 from mobile.services.phone.intake import IntakeReports
+from mobile.services.phone.joint import JointAndRevisits
 from mobile.services.phone.rounds import CATEGORIES, RoundsAndRuns, iso_week
 from mobile.services.phone.session import PendingWork, SessionAndSync
 from mobile.services.records import Recorder
@@ -39,7 +40,7 @@ from mobile.services.store import Store
 from mobile.services.sync import SyncEngine
 
 
-class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices, IntakeReports):
+class Phone(SessionAndSync, RoundsAndRuns, HazardsAndNotices, IntakeReports, JointAndRevisits):
     """One phone (one data dir): store, outbox, recorder, API client, sync engine and scheduler.
 
     `server_url` is used until the first sign-in; after it, the server signed in to is kept in the

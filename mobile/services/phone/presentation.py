@@ -68,6 +68,10 @@ def run_snapshot(run: ChecklistRun, photo_path: Callable[[str], Path | None]) ->
         "total": total,
         "problems": [{"item_id": p.item_id, "code": p.code, "message": p.message} for p in run.missing()],
         "hazard_ids": run.hazard_ids(),
+        "participants": [dict(p) for p in run.participants],
+        "signature": (
+            {**run.signature, "path": str(photo_path(run.signature["photo_id"]) or "")} if run.signature else None
+        ),
     }
 
 

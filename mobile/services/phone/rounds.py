@@ -99,7 +99,12 @@ class RoundsAndRuns:
         for site in rounds.get("sites", []):
             site["drafts"] = [d["category"] for d in drafts if d["site_id"] == str(site["site_id"])]
             site["due"] = sorted(site.get("due", []), key=lambda c: order.get(c, 99))
-        return {"week": rounds.get("week", iso_week()), "sites": rounds.get("sites", []), "urgent_hazards": urgent}
+        return {
+            "week": rounds.get("week", iso_week()),
+            "sites": rounds.get("sites", []),
+            "urgent_hazards": urgent,
+            "revisits": self.revisits(),  # type: ignore[attr-defined]  (JointAndRevisits)
+        }
 
     def site_overview(self, site_id: str) -> dict[str, Any]:
         site = self.site(site_id)

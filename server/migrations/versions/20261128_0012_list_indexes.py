@@ -8,7 +8,7 @@ PostgreSQL's CREATE INDEX CONCURRENTLY is not allowed — on a large database th
 against writes while the indexes build (seconds for a city quarter); upgrade with the server stopped.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-28 12:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
