@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, DateTime, and_, case, func, or_, select, t
 from sqlmodel import Session
 
 from rulebook import periods
-from rulebook.categories import CATEGORIES, SEVERITIES
+from rulebook.categories import CATEGORIES, HAZARD_SOURCES, SEVERITIES
 from server.checklists.service import ChecklistRegistry
 from server.config import Settings
 from server.errors import Invalid, not_found
@@ -344,13 +344,11 @@ def breakdowns(session: Session, frame: Frame) -> dict[str, Any]:
         .group_by(Hazard.category, Hazard.severity)
     ).all():
         grid.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
-    by_source = {"checklist": 0, "officer": 0}
-    for from_checklist, n in session.execute(
-        select(Hazard.inspection_id.is_not(None), func.count())
-        .where(hz, _in(Hazard.found_at, frame))
-        .group_by(Hazard.inspection_id.is_not(None))
+    by_source = dict.fromkeys(HAZARD_SOURCES, 0)  # where each came from (a checklist, a resident's report, …)
+    for source, n in session.execute(
+        select(Hazard.source, func.count()).where(hz, _in(Hazard.found_at, frame)).group_by(Hazard.source)
     ).all():
-        by_source["checklist" if from_checklist else "officer"] += n
+        by_source[source] = by_source.get(source, 0) + n
     topics: dict[str, dict[str, float]] = {}
     for topic_list, attendees, minutes in session.execute(
         select(TrainingSession.topics, TrainingSession.attendee_count, TrainingSession.duration_minutes).where(

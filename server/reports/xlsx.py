@@ -8,7 +8,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from rulebook.categories import CATEGORY_NAMES, SEVERITY_NAMES
+from rulebook.categories import CATEGORY_NAMES, HAZARD_SOURCE_NAMES, SEVERITY_NAMES
 
 # The figures in the order a district reads them, with their Chinese names.
 FIGURE_NAMES: dict[str, str] = {
@@ -93,6 +93,13 @@ def report_workbook(data: dict[str, Any]) -> bytes:
             [CATEGORY_NAMES.get(c, {"zh": c})["zh"], *(grid[c][s] for s in SEVERITY_NAMES), sum(grid[c].values())]
             for c in grid
         ],
+    )
+    _sheet(
+        book,
+        "隐患来源",
+        caption,
+        ["来源", "隐患数"],
+        [[HAZARD_SOURCE_NAMES.get(src, {"zh": src})["zh"], n] for src, n in data["hazards_by_source"].items()],
     )
     _sheet(
         book,

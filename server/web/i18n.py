@@ -173,6 +173,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "download_xlsx": ("下载 Excel", "Download XLSX"),
     "download_pdf": ("下载 PDF", "Download PDF"),
     "by_category": ("隐患分类（类别 × 等级）", "Hazards by category × severity"),
+    "by_source": ("隐患来源", "Hazards by source"),
     "trend": ("近 12 个周期发现与销号", "Found and closed, last 12 periods"),
     "found": ("发现", "Found"),
     "closed": ("销号", "Closed"),

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from rulebook import periods
+from rulebook.categories import HAZARD_SOURCES
 from server.hazards.models import Hazard, HazardTransition
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
@@ -100,6 +101,7 @@ class City:
                     created_at=found,
                     updated_at=updated,
                     closed_at=closed_at,
+                    source=rnd.choice(HAZARD_SOURCES),
                 )
                 s.add(hazard)
                 self.hazards.append(hazard)
@@ -243,6 +245,9 @@ def test_every_figure_equals_a_plain_recount_with_the_period_before_and_a_year_b
         got = {name: report["figures"][name][key] for name in expected}
         assert got == expected, (key, p.name)
     assert report["figures"]["hazards_found"]["value"] > 0  # the dataset has something in every period tested
+    start, end = current.bounds(SHANGHAI_OFFSET)
+    found = [h for h in city.hazards if h.site_id in site_ids and start <= h.found_at < end]
+    assert report["hazards_by_source"] == {src: sum(1 for h in found if h.source == src) for src in HAZARD_SOURCES}
     if period in ("2026-Q2", "2025"):
         assert report["figures"]["joint_inspections"]["value"] > 0
         assert report["figures"]["revisits_done"]["value"] > 0 and report["figures"]["revisits_due"]["value"] > 0
@@ -363,10 +368,18 @@ def test_the_report_as_a_workbook_has_chinese_sheets_and_numbers(world, client, 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["主要指标", "隐患分类", "物业公司", "安全员走访", "重复隐患", "共性问题"]
+    assert book.sheetnames == ["主要指标", "隐患分类", "隐患来源", "物业公司", "安全员走访", "重复隐患", "共性问题"]
     rows = {r[0]: r for r in book["主要指标"].iter_rows(min_row=3, values_only=True)}
     found = city.recount(periods.quarter(2026, 2), {s.id for s in city.sites})["hazards_found"]
     assert rows["发现隐患"][1] == found and isinstance(rows["发现隐患"][1], int)
+    by_source = {r[0]: r[1] for r in book["隐患来源"].iter_rows(min_row=3, values_only=True)}
+    assert sum(by_source.values()) == found and by_source["居民扫码上报"] == sum(
+        1
+        for h in city.hazards
+        if h.source == "resident"
+        and periods.quarter(2026, 2).bounds(SHANGHAI_OFFSET)[0] <= h.found_at
+        and h.found_at < periods.quarter(2026, 2).bounds(SHANGHAI_OFFSET)[1]
+    )
 
 
 def test_bad_periods_and_scopes_are_refused_with_a_sentence(world, client):
