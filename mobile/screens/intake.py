@@ -103,7 +103,7 @@ class ReportsScreen(BaseScreen):
 
     def answer(self, report_id: str, fixed: bool) -> None:
         self.act(
-            self.app.backend.answer_revisit,
+            self.app.backend.answer_report_revisit,
             report_id,
             fixed,
             saved=self.app.tr("reports.answer_saved"),

@@ -206,7 +206,7 @@ def test_the_reporter_answers_fixed_after_the_hazard_is_closed(intake_world, adm
     assert shown["hazard_status"] == "closed" and shown["can_revisit"]
     until = datetime.fromisoformat(shown["revisit_until"].replace("Z", "+00:00"))
     assert until - datetime.now(UTC) > timedelta(days=13)
-    worker.answer_revisit(report_id, fixed=True)
+    worker.answer_report_revisit(report_id, fixed=True)
     shown = worker.my_reports()[0]
     assert (shown["revisit_answer"], shown["pending"], shown["can_revisit"]) == ("fixed", True, False)
     assert worker.sync_now()["needs_attention"] == 0
@@ -268,7 +268,7 @@ def test_not_fixed_comes_back_to_the_officer_who_reopens_the_hazard(intake_world
     officer.sync_now()
 
     worker.sync_now()
-    worker.answer_revisit(report_id, fixed=False, note="灭火器还是过期的")
+    worker.answer_report_revisit(report_id, fixed=False, note="灭火器还是过期的")
     assert worker.sync_now()["needs_attention"] == 0
     assert report_on_server(admin, report_id)["revisit_answer"] == "not_fixed"
 

@@ -64,7 +64,7 @@ class IntakeReports:
         now)."""
         return self._shown_reports(self.store.intake_reports())
 
-    def answer_revisit(self, report_id: str, fixed: bool, note: str | None = None) -> str:
+    def answer_report_revisit(self, report_id: str, fixed: bool, note: str | None = None) -> str:
         """The reporter says whether the closed hazard from their report is really fixed; queued."""
         row_id = self.intake_recorder.answer_revisit(report_id, fixed=fixed, note=note)
         self._saved()  # type: ignore[attr-defined]
