@@ -8,6 +8,7 @@ there, and /metrics in any worker reads them all. The database figures are read 
 from __future__ import annotations
 
 import os
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -143,4 +144,13 @@ class MetricsExporter:
             source = REQUESTS
         registry.register(_JobLag(source))
         registry.register(self.database)
-        return generate_latest(registry)
+        for attempt in range(3):
+            try:
+                return generate_latest(registry)
+            except (struct.error, ValueError, OSError):
+                # Another worker may be creating its metrics file at this instant (an empty or half-sized
+                # mmap file reads as a short buffer); a moment later it is whole. Seen once in CI as a 500.
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
