@@ -196,7 +196,9 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
     story["report_id"] = shown[0].report_id
 
     sync(app)
-    assert app.pending_count == 2 and app.sync_message  # the photo and the report, still on the phone
+    # The sync bar's count is read on a worker thread after the sync: wait for it rather than read it early.
+    d.wait_until(lambda: app.pending_count == 2, 10, "the photo and the report, still on the phone")
+    assert app.sync_message
     assert "连不上服务器" in app.sync_message
     shoot(app, "intake-03-reports-offline")
 
@@ -204,7 +206,8 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
 def test_the_report_reaches_the_server_once_it_can_be_reached(app, proxy, server):
     proxy.outage.down = False
     sync(app)
-    assert app.pending_count == 0 and not app.attention, app.attention
+    d.wait_until(lambda: app.pending_count == 0, 10, "nothing left to send")
+    assert not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "pending" and stored["description"] == DESCRIPTION
     assert stored["category"] == "fire" and len(stored["photo_ids"]) == 1
@@ -235,7 +238,8 @@ def test_the_officer_accepts_it_from_the_intake_queue_with_a_severity(app, serve
     decided = next(c for c in d.find_all(screen(app).ids.decided, "IntakeCard") if c.report_id == story["report_id"])
     assert decided.status_text == "已受理 · 待上传"
     sync(app)
-    assert app.pending_count == 0 and not app.attention, app.attention
+    d.wait_until(lambda: app.pending_count == 0, 10, "nothing left to send")
+    assert not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "accepted" and stored["hazard_id"]
     with server.client(OFFICER) as client:
