@@ -318,9 +318,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="city-bench-"))
     server = None
     try:
-        with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute("CREATE DATABASE city")
-        url = pg.url("city")
+        url = pg.create_database("city")
         dsn = f"host=127.0.0.1 port={pg.port} user=postgres dbname=city"
         secret = "bench-" + uuid.uuid4().hex + uuid.uuid4().hex
         settings = Settings(data_dir=data, database_url=url, secret_key=secret, escalation_interval_seconds=0)

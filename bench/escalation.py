@@ -20,7 +20,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, or_, text
+from sqlalchemy import func, or_, text
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,11 +144,7 @@ def main() -> None:
     args = parser.parse_args()
     pg = PostgresServer.start()
     try:
-        admin = create_engine(pg.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE bench"))
-        admin.dispose()
-        url = pg.url("bench")
+        url = pg.create_database("bench")
         migrate(url)
         engine = make_engine(url)
         started = time.perf_counter()

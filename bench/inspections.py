@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -116,10 +115,7 @@ def main() -> None:
             url = None
             if postgres is not None:
                 name = f"bench_w{workers}_{uuid.uuid4().hex[:6]}"
-                with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres") as conn:
-                    conn.autocommit = True
-                    conn.execute(f"CREATE DATABASE {name}")
-                url = postgres.url(name)
+                url = postgres.create_database(name)
             results.append((workers, *run_once(url, workers, args.n, args.concurrency)))
     finally:
         if postgres is not None:

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,11 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     pg = PostgresServer.start()
     try:
-        admin = create_engine(pg.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("CREATE DATABASE bench"))
-        admin.dispose()
-        url = pg.url("bench")
+        url = pg.create_database("bench")
         migrate(url)
         sizes = {
             "sites": 2680,

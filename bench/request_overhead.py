@@ -169,11 +169,7 @@ def main() -> None:
     if not args.no_postgres:
         pg = PostgresServer.start()
         try:
-            import psycopg
-
-            with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname=postgres", autocommit=True) as c:
-                c.execute("CREATE DATABASE bench")
-            report("postgresql", measure(pg.url("bench"), root / "pg", args.rounds))
+            report("postgresql", measure(pg.create_database("bench"), root / "pg", args.rounds))
         finally:
             pg.stop()
 

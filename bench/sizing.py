@@ -15,7 +15,6 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import psycopg
 from PIL import Image
 from sqlalchemy import func, text
 from sqlmodel import Session, select
@@ -136,9 +135,7 @@ def main() -> None:
     if not args.no_postgres:
         pg = PostgresServer.start()
         try:
-            with psycopg.connect(f"host=127.0.0.1 port={pg.port} user=postgres dbname=postgres", autocommit=True) as c:
-                c.execute("CREATE DATABASE sizing")
-            results["postgresql"] = measure_database(pg.url("sizing"), root / "pg")
+            results["postgresql"] = measure_database(pg.create_database("sizing"), root / "pg")
         finally:
             pg.stop()
     photo, original = measure_photo_bytes(args.photos, args.photos_dir)
