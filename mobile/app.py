@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -19,12 +19,15 @@ from kivy.properties import (
     StringProperty,
 )
 from kivymd.app import MDApp
-from kivymd.uix.navigationbar import MDNavigationBar, MDNavigationItem, MDNavigationItemIcon, MDNavigationItemLabel
 
 from mobile.background import Background
 from mobile.fonts import install_cjk_font
 from mobile.i18n import DEFAULT_LANGUAGE, LANGUAGES, explain_code, explain_violation, localized, translate
+from mobile.theme import use_packaged_scheme
 from rulebook.messages import RuleViolation
+
+if TYPE_CHECKING:
+    from kivymd.uix.navigationbar import MDNavigationBar
 
 log = logging.getLogger("saferound.app")
 
@@ -113,6 +116,7 @@ class SafeRoundApp(MDApp):
     ) -> None:
         super().__init__(**kwargs)
         # Before MDApp binds these to set_colors (in _run_prepare): the colour scheme is computed once, not twice.
+        use_packaged_scheme(self.theme_cls)  # the colours computed when the app was built, not at every launch
         self.theme_cls.primary_palette = "Teal"
         self.theme_cls.theme_style = "Light"
         self.title = "SafeRound 社区安全巡查"
@@ -125,6 +129,7 @@ class SafeRoundApp(MDApp):
         self.auto_sync = auto_sync
         self._history: list[tuple[str, dict]] = []
         self._nav: MDNavigationBar | None = None
+        self._opening_run: tuple[str, str] | None = None
 
     # ---- building -------------------------------------------------------------------------------------
 
@@ -254,6 +259,10 @@ class SafeRoundApp(MDApp):
 
     def _show(self, name: str, params: dict, direction: str) -> None:
         self.locating(name in LOCATING_SCREENS)  # before the screen loads, so its first fix can arrive
+        if name == "checklist":
+            # The run is read from the phone's store on the io lane while the screen is being built, so the
+            # first frame of the list already has its rows (issue 16: tap to drawn in < 300 ms).
+            self.open_run(params.get("site_id", ""), params.get("category", ""))
         screen = self.screen(name)
         screen.params = params
         if hasattr(self.screens.transition, "direction"):
@@ -273,6 +282,14 @@ class SafeRoundApp(MDApp):
     def _build_nav(self) -> None:
         was_shown = self._nav is not None and self._nav.parent is not None
         self._remove_nav()
+        # Imported on first use: a cold start shows the sign-in screen, which has no tabs.
+        from kivymd.uix.navigationbar import (
+            MDNavigationBar,
+            MDNavigationItem,
+            MDNavigationItemIcon,
+            MDNavigationItemLabel,
+        )
+
         nav = MDNavigationBar(on_switch_tabs=self._on_tab)
         for screen, icon, key in TABS.get(self.role, ()):
             item = MDNavigationItem(MDNavigationItemIcon(icon=icon), MDNavigationItemLabel(text=self.tr(key)))
@@ -307,6 +324,27 @@ class SafeRoundApp(MDApp):
     def set_run(self, run: dict | None) -> None:
         self.current_run = run
         self.run_version += 1
+
+    def open_run(self, site_id: str, category: str, on_error: Any = None) -> None:
+        """Open (or resume) the run of a category at a site off the UI thread; current_run is set when it is
+        ready. Asking again while it opens does nothing, so the screen and the app can both ask."""
+        run = self.current_run
+        if run and (run.get("site_id"), run.get("category")) == (site_id, category):
+            return
+        if self._opening_run == (site_id, category):
+            return
+        self._opening_run = (site_id, category)
+
+        def opened(run: dict) -> None:
+            self._opening_run = None
+            self.set_run(run)
+
+        def failed(error: BaseException) -> None:
+            self._opening_run = None
+            (on_error or (lambda e: self.toast(self.explain(e))))(error)
+
+        fix = self.location.fix() if self.location else None
+        self.tasks.run(self.backend.open_run, site_id, category, fix, on_done=opened, on_error=failed)
 
     def locating(self, on: bool) -> None:
         """GPS runs while a checklist or a form with photos is open, and only then (it costs battery)."""

@@ -86,11 +86,12 @@ class ChecklistScreen(RunScreenMixin, BaseScreen):
             self.show()
             return
         self.ids.rv.data = []
-        fix = self.app.location.fix() if self.app.location else None
-        self.load(self.app.backend.open_run, *wanted, fix, then=self._opened)
+        # Usually already opening (the app starts it before building this screen); show() runs when it is set.
+        self.app.open_run(*wanted, on_error=self._failed)
 
-    def _opened(self, run: dict[str, Any]) -> None:
-        self.app.set_run(run)
+    def _failed(self, error: BaseException) -> None:
+        self.error = self.app.explain(error)
+        self.app.toast(self.error)
 
     def on_kv_post(self, base_widget: Any) -> None:
         super().on_kv_post(base_widget)

@@ -29,6 +29,13 @@ class ChecklistRow(RecycleDataViewBehavior, BoxLayout):
     warning = BooleanProperty(False)
     handler = ObjectProperty(None, allownone=True)
 
+    def refresh_view_attrs(self, rv, index, data):  # type: ignore[no-untyped-def]
+        super().refresh_view_attrs(rv, index, data)
+        # A tap fills the buttons at once (AnswerButtons.choose); when this row is reused for another item
+        # whose `result` equals the one it had before, no property changes, so say it here: a recycled row
+        # must never show another item's answer.
+        self.ids.answers.result = data.get("result", "")
+
 
 class HazardRow(RecycleDataViewBehavior, ButtonBehavior, MDBoxLayout):
     hazard_id = StringProperty("")

@@ -261,6 +261,18 @@ def test_gas_checklist_with_a_failed_item_and_a_photo(app, server):
     assert items[0] == "gas.hose_aged" and len(items) >= 5
     story["inspection_id"] = app.current_run["inspection_id"]
     answer(app, items[1], "pass")
+    settle(app)
+    # Every row shows its own item's answer (rows are recycled: none may keep the one tapped before).
+    rv = screen(app).ids.rv
+    results = {row["item_id"]: row["result"] for row in rv.data}
+    shown = {
+        v.item_id: next(w for w in d.walk(v) if type(w).__name__ == "AnswerButtons").result
+        for v in rv.layout_manager.children
+        if v.item_id
+    }
+    assert len(shown) >= 5 and shown == {item_id: results[item_id] for item_id in shown}
+    assert list(results.values()).count("pass") == 1 and results[items[1]] == "pass"
+    assert "已答 1/" in screen(app).ids.progress_label.text
     shoot(app, "04-checklist")
 
     # A failed item that needs a photo takes the officer to the item, where the camera is.

@@ -177,7 +177,7 @@ def test_a_grid_worker_lands_on_their_reports(app):
 def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app, proxy):
     proxy.outage.down = True
     d.tap(screen(app).ids.new_report)
-    d.wait_until(lambda: app.screens.current == "report", 5, "the report form")
+    d.wait_until(lambda: app.screens.current == "report", 15, "the report form")
     settle(app)
     form = screen(app)
     assert [c.text for c in form.ids.sites.children] == [SITE] and form.site_id  # the one site, chosen
@@ -185,7 +185,7 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
     d.tap(d.find(form.ids.categories, "FilterChip", text="消防"))
     form.ids.description.text = DESCRIPTION
     d.tap(next(w for w in d.walk(form.ids.photos) if type(w).__name__ == "AddPhotoTile"))
-    d.wait_until(lambda: len(form.ids.photos.photos) == 1, 5, "the photo in the form")
+    d.wait_until(lambda: len(form.ids.photos.photos) == 1, 15, "the photo in the form")
     shoot(app, "intake-02-report")
     d.tap(form.ids.save)
     d.wait_until(lambda: app.screens.current == "reports", 15, "saved, back on my reports")
@@ -197,7 +197,7 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
 
     sync(app)
     # The sync bar's count is read on a worker thread after the sync: wait for it rather than read it early.
-    d.wait_until(lambda: app.pending_count == 2, 10, "the photo and the report, still on the phone")
+    d.wait_until(lambda: app.pending_count == 2, 30, "the photo and the report, still on the phone")
     assert app.sync_message
     assert "连不上服务器" in app.sync_message
     shoot(app, "intake-03-reports-offline")
@@ -206,7 +206,7 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
 def test_the_report_reaches_the_server_once_it_can_be_reached(app, proxy, server):
     proxy.outage.down = False
     sync(app)
-    d.wait_until(lambda: app.pending_count == 0, 10, "nothing left to send")
+    d.wait_until(lambda: app.pending_count == 0, 30, "nothing left to send")
     assert not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "pending" and stored["description"] == DESCRIPTION
@@ -238,7 +238,7 @@ def test_the_officer_accepts_it_from_the_intake_queue_with_a_severity(app, serve
     decided = next(c for c in d.find_all(screen(app).ids.decided, "IntakeCard") if c.report_id == story["report_id"])
     assert decided.status_text == "已受理 · 待上传"
     sync(app)
-    d.wait_until(lambda: app.pending_count == 0, 10, "nothing left to send")
+    d.wait_until(lambda: app.pending_count == 0, 30, "nothing left to send")
     assert not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "accepted" and stored["hazard_id"]
