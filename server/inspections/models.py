@@ -89,6 +89,28 @@ class InspectionIn(InputModel):
     signature: SignatureIn | None = None
 
 
+class AnswerPublic(BaseModel):
+    """An answer as stored (read back without the hostile-input checks its input passed once)."""
+
+    item_id: str
+    result: Result
+    note: str | None = None
+    photo_ids: list[uuid.UUID] = []
+
+
+class ParticipantPublic(BaseModel):
+    unit: str
+    name: str
+
+
+class SignaturePublic(BaseModel):
+    photo_id: uuid.UUID
+    signer_name: str
+    signed_at: UTCTime
+    lat: float | None = None
+    lon: float | None = None
+
+
 class InspectionPublic(BaseModel):
     id: uuid.UUID
     site_id: uuid.UUID
@@ -103,14 +125,14 @@ class InspectionPublic(BaseModel):
     start_lat: float | None = None
     start_lon: float | None = None
     start_accuracy_m: float | None = None
-    answers: list[AnswerIn]
+    answers: list[AnswerPublic]
     hazard_ids: list[uuid.UUID]
     presence_flags: list[str] = []
     distance_m: float | None = None
     device_clock_skew_s: float | None = None
     created_at: datetime
-    participants: list[ParticipantIn] = []
-    signature: SignatureIn | None = None
+    participants: list[ParticipantPublic] = []
+    signature: SignaturePublic | None = None
     joint: bool = False
 
 
