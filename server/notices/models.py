@@ -7,11 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, text
 from sqlmodel import Field, SQLModel
 
 from server.common import UTCDateTime, UTCTime, utcnow
 from server.inputs import InputModel
+
+UNACKNOWLEDGED_SQL = "acknowledged_at IS NULL"
 
 
 class Notice(SQLModel, table=True):
@@ -20,6 +22,14 @@ class Notice(SQLModel, table=True):
         # The list's seeks (server/paging.py): newest issued first over all, or one company's.
         Index("ix_notice_issued", "issued_at", "id"),
         Index("ix_notice_org_issued", "organization_id", "issued_at", "id"),
+        # The board's unsigned notices: the few not acknowledged, by age (an index-only count).
+        Index(
+            "ix_notice_unacknowledged",
+            "issued_at",
+            "organization_id",
+            postgresql_where=text(UNACKNOWLEDGED_SQL),
+            sqlite_where=text(UNACKNOWLEDGED_SQL),
+        ),
     )
     id: uuid.UUID = Field(primary_key=True)
     number: str = Field(max_length=32, unique=True)

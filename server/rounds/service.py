@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, tuple_
 from sqlmodel import Session, select
 
 from rulebook import weeks
-from rulebook.categories import PROFILE_FLAGS
+from rulebook.categories import CATEGORIES, PROFILE_FLAGS
 from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
@@ -37,6 +37,26 @@ def due_categories(registry: ChecklistRegistry, profile: dict) -> list[str]:
     return sorted(c for c, t in registry.current.items() if t.items_for(profile))
 
 
+def due_lookup(registry: ChecklistRegistry) -> Callable[[Any], list[str]]:
+    """due_categories() by a site's profile — a dict, or its JSON text as a sites query may read it
+    (CAST(profile AS TEXT): no dict per site) — worked out once per distinct profile (a city has a handful)."""
+    by_text: dict[str, list[str]] = {}
+    by_flags: dict[tuple, list[str]] = {}
+
+    def due(profile: Any) -> list[str]:
+        if isinstance(profile, str):
+            found = by_text.get(profile)
+            if found is None:
+                found = by_text[profile] = due(json.loads(profile))
+            return found
+        flags = tuple(bool((profile or {}).get(flag)) for flag in PROFILE_FLAGS)
+        if flags not in by_flags:
+            by_flags[flags] = due_categories(registry, profile)
+        return by_flags[flags]
+
+    return due
+
+
 ROUNDS_DEFAULT_LIMIT = 200
 ROUNDS_MAX_LIMIT = 500
 
@@ -57,10 +77,65 @@ def _after(cursor: str) -> ColumnElement[bool]:
     return tuple_(Site.district, Site.name, Site.id) > tuple_(district, name, site_id)
 
 
-def local_day(settings: Settings, monday: date) -> ColumnElement[int]:
-    """Which day of the week (0-6, deployment time zone) an inspection of that week finished on, in SQL."""
+def local_day_bit(settings: Settings, monday: date) -> ColumnElement[int]:
+    """The day of the week (deployment time zone) an inspection of that week finished on, as a bit (1 << day),
+    in SQL: SUM(DISTINCT …) of the bits is the set of days visited, OR-able across categories."""
     boundaries = [datetime.combine(monday + timedelta(days=i), time(0), settings.tz) for i in range(1, 7)]
-    return case(*((Inspection.finished_at < b, i) for i, b in enumerate(boundaries)), else_=6)
+    return case(*((Inspection.finished_at < b, 1 << i) for i, b in enumerate(boundaries)), else_=1 << 6)
+
+
+def week_coverage(
+    *,
+    session: Session,
+    settings: Settings,
+    categories: Sequence[str],
+    site_ids: Any,
+    monday: date,
+    own: uuid.UUID | None = None,
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per site visited in the week: (the categories done, bit i for categories[i] and bit len(categories) for
+    any other; the local days visited, bit d for day d). One row per site, counted by the database in one
+    pass over the week's inspections (an index-only scan of ix_inspection_finished_site), never the
+    inspections themselves. `site_ids`: a subquery or a list of the sites (None: every site); `own`: count
+    only this officer's visit days."""
+    start, end = weeks.week_bounds(monday, settings.tz)
+    in_week = and_(Inspection.finished_at >= start, Inspection.finished_at < end)
+    if site_ids is not None:
+        in_week = and_(Inspection.site_id.in_(site_ids), in_week)
+    category = case(*((Inspection.category == c, 1 << i) for i, c in enumerate(categories)), else_=1 << len(categories))
+    day = local_day_bit(settings, monday)
+    counted = day if own is None else case((Inspection.inspector_id == own, day), else_=0)
+    rows = session.exec(
+        select(Inspection.site_id, func.sum(distinct(category)), func.sum(distinct(counted)))
+        .where(in_week)
+        .group_by(Inspection.site_id)
+    ).all()
+    return {site_id: (int(done), int(days or 0)) for site_id, done, days in rows}
+
+
+def categories_outside(
+    *, session: Session, settings: Settings, categories: Sequence[str], site_ids: list[uuid.UUID], monday: date
+) -> dict[uuid.UUID, set[str]]:
+    """The week's categories done at these sites that are not in `categories` (a checklist since withdrawn)."""
+    start, end = weeks.week_bounds(monday, settings.tz)
+    found: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for site_id, category in session.exec(
+        select(Inspection.site_id, Inspection.category)
+        .where(
+            Inspection.site_id.in_(site_ids),
+            Inspection.finished_at >= start,
+            Inspection.finished_at < end,
+            Inspection.category.not_in(categories),
+        )
+        .distinct()
+    ).all():
+        found[site_id].add(category)
+    return found
+
+
+def known_categories(registry: ChecklistRegistry) -> list[str]:
+    """Every category a week's coverage names by bit: the rulebook's and the served checklists'."""
+    return sorted(set(CATEGORIES) | set(registry.current))
 
 
 def site_rounds(
@@ -74,38 +149,36 @@ def site_rounds(
     monday: date,
     own: uuid.UUID | None = None,
 ) -> list[SiteRound]:
-    """Due versus done for `sites` (rows with id, name, profile), counted by the database: the categories
-    done and the local days visited per site (GROUP BY), never the inspections themselves. `site_ids` selects
-    the same sites (a subquery or a list); `own`: count only this officer's visits."""
-    start, end = weeks.week_bounds(monday, settings.tz)
-    in_week = and_(Inspection.site_id.in_(site_ids), Inspection.finished_at >= start, Inspection.finished_at < end)
-    done: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for site_id, category in session.exec(
-        select(Inspection.site_id, Inspection.category).where(in_week).group_by(Inspection.site_id, Inspection.category)
-    ).all():
-        done[site_id].add(category)
-    day = local_day(settings, monday)
-    counted = day if own is None else case((Inspection.inspector_id == own, day))
-    visits = dict(
-        session.exec(
-            select(Inspection.site_id, func.count(distinct(counted))).where(in_week).group_by(Inspection.site_id)
-        ).all()
+    """Due versus done for `sites` (rows with id, name, profile: a dict or its JSON text), from
+    week_coverage(). `site_ids` selects the same sites (a subquery or a list; None: every site); `own`: count
+    only this officer's visits."""
+    categories = known_categories(registry)
+    coverage = week_coverage(
+        session=session, settings=settings, categories=categories, site_ids=site_ids, monday=monday, own=own
+    )
+    other = 1 << len(categories)
+    elsewhere = [site_id for site_id, (done, _days) in coverage.items() if done & other]
+    outside = (
+        categories_outside(session=session, settings=settings, categories=categories, site_ids=elsewhere, monday=monday)
+        if elsewhere
+        else {}
     )
     result = []
-    due_by_flags: dict[tuple, list[str]] = {}  # sites with the same flags owe the same categories
+    due_of = due_lookup(registry)
     for site in sites:
-        flags = tuple(bool((site.profile or {}).get(flag)) for flag in PROFILE_FLAGS)
-        if flags not in due_by_flags:
-            due_by_flags[flags] = due_categories(registry, site.profile)
-        due = due_by_flags[flags]
+        due = due_of(site.profile)
+        done_bits, day_bits = coverage.get(site.id, (0, 0))
+        done = {c for i, c in enumerate(categories) if done_bits >> i & 1}
+        if done_bits & other:
+            done |= outside.get(site.id, set())
         result.append(
             SiteRound(
                 site_id=site.id,
                 site_name=site.name,
                 due=due,
-                done=sorted(done[site.id]),
-                remaining=[c for c in due if c not in done[site.id]],
-                visits=visits.get(site.id, 0),
+                done=sorted(done),
+                remaining=[c for c in due if c not in done],
+                visits=day_bits.bit_count(),
                 visits_target=targets.get(site.id, 0),
             )
         )

@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, true
+from sqlalchemy import Text, and_, case, cast, func, true
 from sqlmodel import Session, select
 
 from rulebook import intake as intake_rules
@@ -18,15 +18,15 @@ from rulebook.lifecycle import ACTIONS, OPEN_STATUSES
 from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
-from server.hazards.models import Hazard, HazardTransition
-from server.inspections.models import Inspection
+from server.hazards.models import Hazard, HazardTransition, is_open
+from server.inspections.models import Inspection, maybe_joint
 from server.intake.models import IntakeReport
 from server.intake.service import intake_condition
 from server.notices.models import Notice, NoticeHazard
 from server.notices.service import notice_condition
 from server.revisits.models import Revisit
 from server.rounds.models import WeekRounds
-from server.rounds.service import site_rounds
+from server.rounds.service import due_lookup, known_categories, site_rounds, week_coverage
 from server.scope import fieldwork_condition, hazard_condition, site_condition
 from server.sites.models import Assignment, Site
 from server.trainings.models import TrainingSession
@@ -78,31 +78,29 @@ def board(
     ).all():
         raised.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
 
-    # One pass over the open hazards: by status, and how many are past the deadline (level 2: long past).
+    # One pass over the open hazards (an index-only scan of ix_hazard_open_site): by status, by category and
+    # severity, and how many are past the deadline (level 2: long past).
     level2_before = now - timedelta(days=settings.escalation_level2_after_days)
     open_by_status = {s: 0 for s in OPEN_STATUSES}
+    open_by_category = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
     overdue_total = overdue_2 = 0
-    for status, n, late, very_late in session.exec(
+    for status, category, severity, n, late, very_late in session.exec(
         select(
             Hazard.status,
+            Hazard.category,
+            Hazard.severity,
             func.count(),
             func.sum(case((Hazard.deadline < now, 1), else_=0)),
             func.sum(case((Hazard.deadline <= level2_before, 1), else_=0)),
         )
-        .where(scoped, Hazard.status.in_(OPEN_STATUSES))
-        .group_by(Hazard.status)
+        .where(scoped, is_open())
+        .group_by(Hazard.status, Hazard.category, Hazard.severity)
     ).all():
-        open_by_status[status] = n
+        open_by_status[status] = open_by_status.get(status, 0) + n
+        by_severity = open_by_category.setdefault(category, {s: 0 for s in SEVERITIES})
+        by_severity[severity] = by_severity.get(severity, 0) + n
         overdue_total += int(late or 0)
         overdue_2 += int(very_late or 0)
-
-    open_by_category = {c: {s: 0 for s in SEVERITIES} for c in CATEGORIES}
-    for category, severity, n in session.exec(
-        select(Hazard.category, Hazard.severity, func.count())
-        .where(scoped, Hazard.status.in_(OPEN_STATUSES))
-        .group_by(Hazard.category, Hazard.severity)
-    ).all():
-        open_by_category.setdefault(category, {s: 0 for s in SEVERITIES})[severity] = n
 
     unacknowledged = session.exec(
         select(func.count())
@@ -122,7 +120,9 @@ def board(
     ).one()
 
     week = weeks.week_of(now, settings.tz)
-    rounds = rounds_of_week(session=session, settings=settings, registry=registry, user=user, week=week, area=area)
+    rounds = rounds_of_week(
+        session=session, settings=settings, registry=registry, user=user, week=week, area=area, plan=False
+    )
 
     week_start, week_end = weeks.week_bounds(weeks.parse_week(week), settings.tz)
     sessions, attendees = session.exec(
@@ -141,6 +141,7 @@ def board(
             in_area(Inspection.site_id),
             Inspection.finished_at >= week_start,
             Inspection.finished_at < week_end,
+            maybe_joint(),  # the few rows of ix_inspection_joint_finished
             func.coalesce(func.json_array_length(Inspection.participants), 0) > 0,
         )
     ).one()
@@ -208,18 +209,29 @@ def board(
 
 
 def rounds_of_week(
-    *, session: Session, settings: Settings, registry: ChecklistRegistry, user: User, week: str, area=None
-) -> dict:  # type: ignore[no-untyped-def]
-    """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street.
+    *,
+    session: Session,
+    settings: Settings,
+    registry: ChecklistRegistry,
+    user: User,
+    week: str,
+    area=None,  # type: ignore[no-untyped-def]
+    plan: bool = True,
+) -> dict:
+    """Coverage for the week: sites with every due category done / sites in scope; visits / target; by street;
+    with `plan`, the week's SiteRound rows too (the rounds page).
 
-    Counted by the database per site (categories done, days visited, visit targets: GROUP BY over the scope's
-    sites as a subquery), so a city's week costs one row per site, not one per inspection."""
+    Counted by the database per site (week_coverage: categories done and days visited as bits, one index-only
+    pass over the week's inspections; visit targets), so a city's week costs one row per site, not one per
+    inspection, and — without the plan — no object per site but its row."""
     monday = weeks.parse_week(week)
     in_scope = and_(site_condition(user), true() if area is None else Site.id.in_(area))
-    scope_ids = select(Site.id).where(in_scope)
+    everything = area is None and user.role == Role.admin.value  # the whole city: no IN over every site
+    scope_ids = None if everything else select(Site.id).where(in_scope)
+    profile = cast(Site.profile, Text).label("profile")  # the text: a handful of distinct ones, parsed once each
     if user.role == Role.officer.value:
         sites = session.exec(
-            select(Site.id, Site.name, Site.street, Site.profile, Assignment.visits_per_week)
+            select(Site.id, Site.name, Site.street, profile, Assignment.visits_per_week)
             .join(Assignment, Assignment.site_id == Site.id)
             .where(Assignment.officer_id == user.id, in_scope)
             .order_by(Site.name)
@@ -228,44 +240,60 @@ def rounds_of_week(
         own = user.id
     else:
         sites = session.exec(
-            select(Site.id, Site.name, Site.street, Site.profile).where(in_scope).order_by(Site.district, Site.name)
+            select(Site.id, Site.name, Site.street, profile).where(in_scope).order_by(Site.district, Site.name)
         ).all()
-        targets = dict(
-            session.exec(
-                select(Assignment.site_id, func.sum(Assignment.visits_per_week))
-                .where(Assignment.site_id.in_(scope_ids))
-                .group_by(Assignment.site_id)
-            ).all()
-        )
+        assigned = select(Assignment.site_id, func.sum(Assignment.visits_per_week)).group_by(Assignment.site_id)
+        if scope_ids is not None:
+            assigned = assigned.where(Assignment.site_id.in_(scope_ids))
+        targets = dict(session.exec(assigned).all())
         own = None
-    rows = site_rounds(
-        session=session,
-        settings=settings,
-        registry=registry,
-        sites=sites,
-        site_ids=scope_ids,
-        targets=targets,
-        monday=monday,
-        own=own,
-    )
-    streets = {site.id: site.street for site in sites}
     by_street: dict[str, dict[str, int]] = defaultdict(lambda: {"sites_complete": 0, "sites": 0})
     totals = {"sites_complete": 0, "sites": 0, "visits": 0, "visits_target": 0}
     by_site = []
-    for row in rows:
-        complete = int(not row.remaining)
-        by_site.append(
-            {"site_id": row.site_id, "name": row.site_name, "complete": bool(complete), "remaining": row.remaining}
+    rows: list = []
+    if plan:
+        rows = site_rounds(
+            session=session,
+            settings=settings,
+            registry=registry,
+            sites=sites,
+            site_ids=scope_ids,
+            targets=targets,
+            monday=monday,
+            own=own,
         )
-        street = by_street[streets.get(row.site_id) or "—"]
+        per_site = ((row.remaining, row.visits) for row in rows)
+    else:
+        categories = known_categories(registry)
+        coverage = week_coverage(
+            session=session, settings=settings, categories=categories, site_ids=scope_ids, monday=monday, own=own
+        )
+        bit = {c: 1 << i for i, c in enumerate(categories)}
+        due_of = due_lookup(registry)
+
+        def remaining_and_visits(site) -> tuple[list[str], int]:  # type: ignore[no-untyped-def]
+            done, days = coverage.get(site.id, (0, 0))
+            return [c for c in due_of(site.profile) if not done & bit[c]], days.bit_count()
+
+        per_site = map(remaining_and_visits, sites)
+    for site, (remaining, visits) in zip(sites, per_site, strict=True):
+        complete = int(not remaining)
+        if area is not None:  # a street's or a site's board lists its sites
+            by_site.append({"site_id": site.id, "name": site.name, "complete": bool(complete), "remaining": remaining})
+        street = by_street[site.street or "—"]
         street["sites"] += 1
         street["sites_complete"] += complete
         totals["sites"] += 1
         totals["sites_complete"] += complete
-        totals["visits"] += row.visits
-        totals["visits_target"] += row.visits_target
-    plan = WeekRounds(week=week, starts_on=monday, ends_on=monday + timedelta(days=6), sites=rows)
-    return {"totals": totals, "by_street": dict(sorted(by_street.items())), "by_site": by_site, "plan": plan}
+        totals["visits"] += visits
+        totals["visits_target"] += targets.get(site.id, 0)
+    week_plan = WeekRounds(week=week, starts_on=monday, ends_on=monday + timedelta(days=6), sites=rows)
+    return {
+        "totals": totals,
+        "by_street": dict(sorted(by_street.items())),
+        "by_site": by_site,
+        "plan": week_plan if plan else None,
+    }
 
 
 def map_features(
@@ -291,7 +319,7 @@ def map_features(
         select(Hazard.site_id, func.min(rank), func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0)))
         .where(
             hazard_condition(user),
-            Hazard.status.in_(status or OPEN_STATUSES),
+            Hazard.status.in_(status) if status else is_open(),  # open: an index-only scan of ix_hazard_open_site
             Hazard.site_id.in_(sites_query.with_only_columns(Site.id)),
         )
         .group_by(Hazard.site_id)
