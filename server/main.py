@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
 from contextlib import asynccontextmanager
 
@@ -71,10 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.password_verifier = security.PasswordVerifier(
             app.state.hasher, concurrency=settings.password_check_concurrency
         )
+        # What the start built (modules, routes, metadata, templates) lives as long as the server: frozen out of
+        # the collector's way, the full collections a city-sized read sets off (the board's or the map's
+        # thousands of rows) walk what requests allocate, not the whole app (issue 11: ~50 ms a board).
+        gc.freeze()
         try:
             async with background_jobs(engine, settings):
                 yield
         finally:
+            gc.unfreeze()
             app.state.password_verifier.close()
             app.state.decode_gate.close()
             engine.dispose()

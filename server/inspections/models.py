@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, Index, Text, cast, literal_column, text
+from sqlalchemy import JSON, Index, Text, and_, case, cast, func, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from rulebook.joint import MAX_PARTICIPANTS
@@ -69,6 +69,14 @@ class Inspection(SQLModel, table=True):
 def maybe_joint():  # type: ignore[no-untyped-def]
     """MAYBE_JOINT_SQL as an expression with literals: the predicate of ix_inspection_joint_finished."""
     return cast(Inspection.participants, Text).not_in([literal_column("'[]'"), literal_column("'null'")])
+
+
+def is_joint():  # type: ignore[no-untyped-def]
+    """A joint inspection (联查联检) names participants: the partial index's predicate (the few rows of
+    ix_inspection_joint_finished), then the names counted only where it holds (PostgreSQL's
+    json_array_length fails on JSON null)."""
+    named = case((maybe_joint(), func.json_array_length(Inspection.participants)), else_=0)
+    return and_(maybe_joint(), named > 0)
 
 
 class AnswerIn(InputModel):

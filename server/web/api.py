@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlmodel import Session
 
 from rulebook.lifecycle import STATUSES
@@ -51,13 +51,17 @@ def get_map(
     status: list[str] | None = Query(default=None),
     street: str | None = None,
     overdue: bool | None = None,
-) -> dict:
+) -> JSONResponse:
     statuses = [s for value in (status or []) for s in value.split(",") if s]
     for s in statuses:
         if s not in STATUSES:
             raise Invalid("bad_request")
-    return board_service.map_features(
-        session=session, user=user, category=category, status=statuses or None, street=street, overdue=overdue
+    # Straight to JSON (as the console's /map/sites.geojson): a city's thousands of features are not walked
+    # again by response validation and jsonable_encoder.
+    return JSONResponse(
+        board_service.map_features(
+            session=session, user=user, category=category, status=statuses or None, street=street, overdue=overdue
+        )
     )
 
 

@@ -19,7 +19,7 @@ from server.checklists.service import ChecklistRegistry
 from server.common import utcnow
 from server.config import Settings
 from server.hazards.models import Hazard, HazardTransition, is_open
-from server.inspections.models import Inspection, maybe_joint
+from server.inspections.models import Inspection, is_joint
 from server.intake.models import IntakeReport
 from server.intake.service import intake_condition
 from server.notices.models import Notice, NoticeHazard
@@ -141,8 +141,7 @@ def board(
             in_area(Inspection.site_id),
             Inspection.finished_at >= week_start,
             Inspection.finished_at < week_end,
-            maybe_joint(),  # the few rows of ix_inspection_joint_finished
-            func.coalesce(func.json_array_length(Inspection.participants), 0) > 0,
+            is_joint(),  # the few rows of ix_inspection_joint_finished
         )
     ).one()
     revisits_due, revisits_done = session.exec(
@@ -313,28 +312,29 @@ def map_features(
     if street:
         sites_query = sites_query.where(Site.street == street)
     sites = list(session.exec(sites_query.order_by(Site.name)).all())
-    # One row per site, counted in SQL: the worst severity (its rank), open and overdue counts.
+    # One row per site, counted in SQL (open: an index-only scan of ix_hazard_open_site, in site order): the
+    # worst severity (its rank), open and overdue counts. The scope's hazards are the scope's sites' (only the
+    # sites listed are looked up), so only a street narrows them to its sites.
     rank = case(*((Hazard.severity == name, value) for name, value in SEVERITY_RANK.items()), else_=9)
     hazards = (
         select(Hazard.site_id, func.min(rank), func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0)))
-        .where(
-            hazard_condition(user),
-            Hazard.status.in_(status) if status else is_open(),  # open: an index-only scan of ix_hazard_open_site
-            Hazard.site_id.in_(sites_query.with_only_columns(Site.id)),
-        )
+        .where(hazard_condition(user), Hazard.status.in_(status) if status else is_open())
         .group_by(Hazard.site_id)
     )
+    if street:
+        hazards = hazards.where(Hazard.site_id.in_(sites_query.with_only_columns(Site.id)))
     if category:
         hazards = hazards.where(Hazard.category == category)
     severity_of = {value: name for name, value in SEVERITY_RANK.items()}
-    counts: dict[uuid.UUID, dict] = {}
+    counts: dict[uuid.UUID, tuple[str | None, int, int]] = {}
     if sites:
         for site_id, worst, n, late in session.exec(hazards).all():
-            counts[site_id] = {"worst": severity_of.get(worst), "open": n, "overdue": int(late or 0)}
+            counts[site_id] = (severity_of.get(worst), n, int(late or 0))
     features = []
+    nothing = (None, 0, 0)
     for site in sites:
-        entry = counts.get(site.id, {"worst": None, "open": 0, "overdue": 0})
-        if overdue is not None and bool(entry["overdue"]) != overdue:
+        worst, n, late = counts.get(site.id, nothing)
+        if overdue is not None and bool(late) != overdue:
             continue
         features.append(
             {
@@ -344,9 +344,9 @@ def map_features(
                     "site_id": str(site.id),
                     "name": site.name,
                     "street": site.street,
-                    "worst_severity": entry["worst"],
-                    "open_count": entry["open"],
-                    "overdue_count": entry["overdue"],
+                    "worst_severity": worst,
+                    "open_count": n,
+                    "overdue_count": late,
                 },
             }
         )
