@@ -306,48 +306,52 @@ def map_features(
 ) -> dict:
     """A GeoJSON FeatureCollection of the sites in scope, each with its worst open hazard and counts."""
     now = utcnow()
-    sites_query = select(Site.id, Site.name, Site.street, Site.lat, Site.lon).where(
-        site_condition(user), Site.lat.is_not(None), Site.lon.is_not(None)
-    )
+    located = and_(site_condition(user), Site.lat.is_not(None), Site.lon.is_not(None))
     if street:
-        sites_query = sites_query.where(Site.street == street)
-    sites = list(session.exec(sites_query.order_by(Site.name)).all())
-    # One row per site, counted in SQL (open: an index-only scan of ix_hazard_open_site, in site order): the
-    # worst severity (its rank), open and overdue counts. The scope's hazards are the scope's sites' (only the
-    # sites listed are looked up), so only a street narrows them to its sites.
+        located = and_(located, Site.street == street)
+    # Per site, counted in SQL (open: an index-only scan of ix_hazard_open_site, in site order): the worst
+    # severity (its rank), open and overdue counts; joined to the sites in the same query, so a city's map is
+    # one row per site. The scope's hazards are its sites' (only the sites listed are joined), so only a
+    # street narrows the count to its sites.
     rank = case(*((Hazard.severity == name, value) for name, value in SEVERITY_RANK.items()), else_=9)
     hazards = (
-        select(Hazard.site_id, func.min(rank), func.count(), func.sum(case((Hazard.deadline < now, 1), else_=0)))
+        select(
+            Hazard.site_id,
+            func.min(rank).label("worst"),
+            func.count().label("open"),
+            func.sum(case((Hazard.deadline < now, 1), else_=0)).label("late"),
+        )
         .where(hazard_condition(user), Hazard.status.in_(status) if status else is_open())
         .group_by(Hazard.site_id)
     )
     if street:
-        hazards = hazards.where(Hazard.site_id.in_(sites_query.with_only_columns(Site.id)))
+        hazards = hazards.where(Hazard.site_id.in_(select(Site.id).where(located)))
     if category:
         hazards = hazards.where(Hazard.category == category)
+    counts = hazards.subquery()
+    late = func.coalesce(counts.c.late, 0)
+    query = (
+        select(Site.id, Site.name, Site.street, Site.lat, Site.lon, counts.c.worst, counts.c.open, late)
+        .outerjoin(counts, counts.c.site_id == Site.id)
+        .where(located)
+        .order_by(Site.name)
+    )
+    if overdue is not None:
+        query = query.where(late > 0 if overdue else late == 0)
     severity_of = {value: name for name, value in SEVERITY_RANK.items()}
-    counts: dict[uuid.UUID, tuple[str | None, int, int]] = {}
-    if sites:
-        for site_id, worst, n, late in session.exec(hazards).all():
-            counts[site_id] = (severity_of.get(worst), n, int(late or 0))
-    features = []
-    nothing = (None, 0, 0)
-    for site in sites:
-        worst, n, late = counts.get(site.id, nothing)
-        if overdue is not None and bool(late) != overdue:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [site.lon, site.lat]},
-                "properties": {
-                    "site_id": str(site.id),
-                    "name": site.name,
-                    "street": site.street,
-                    "worst_severity": worst,
-                    "open_count": n,
-                    "overdue_count": late,
-                },
-            }
-        )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {
+                "site_id": str(site_id),
+                "name": name,
+                "street": site_street,
+                "worst_severity": severity_of.get(worst),
+                "open_count": n or 0,
+                "overdue_count": int(n_late),
+            },
+        }
+        for site_id, name, site_street, lat, lon, worst, n, n_late in session.exec(query).all()
+    ]
     return {"type": "FeatureCollection", "features": features}
