@@ -22,6 +22,7 @@ from server.inspections.models import Inspection
 from server.notices.models import Notice
 from server.rounds.service import due_categories
 from server.sites.models import Assignment, Site
+from server.web.site_routes import officers_behind
 
 API = "/api/v1"
 KINDS = (("gas", "red"), ("gas", "yellow"), ("fire", "yellow"), ("electricity", "blue"))
@@ -271,3 +272,26 @@ def test_the_map_counts_each_sites_open_hazards_as_the_rows_say(world):
     assert answered(status=",".join(both), category="gas") == expected(statuses=both, category="gas")
     assert answered(street="北陵街道") == expected(sites=("north", "small"))
     assert answered(overdue=False) == {}  # every site has a late open hazard
+
+
+def test_the_console_names_the_officers_whose_visit_days_fall_short_as_the_rows_say(world):
+    w = varied_world(world)
+    settings = world.app.state.settings
+    admin = world.admin()
+    week = weeks.week_of(utcnow(), settings.tz)
+    start, end = weeks.week_bounds(weeks.parse_week(week), settings.tz)
+    with world.session() as s:
+        behind = officers_behind(session=s, settings=settings, user=admin, week=week)
+        inspections = s.exec(select(Inspection)).all()
+        assignments = s.exec(select(Assignment)).all()
+    expected = []
+    for officer in (w["first"], w["second"]):
+        visits = {
+            (i.site_id, i.finished_at.astimezone(settings.tz).date())
+            for i in inspections
+            if i.inspector_id == officer.id and start <= i.finished_at < end
+        }
+        target = sum(a.visits_per_week for a in assignments if a.officer_id == officer.id)
+        if len(visits) < target:
+            expected.append({"name": officer.username, "visits": len(visits), "target": target})
+    assert behind == expected == [{"name": w["first"].username, "visits": 3, "target": 4}]
