@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, tuple_
+from sqlalchemy import BigInteger, ColumnElement, and_, case, distinct, func, literal, tuple_
 from sqlmodel import Session, select
 
 from rulebook import weeks
@@ -102,7 +102,10 @@ def week_coverage(
     in_week = and_(Inspection.finished_at >= start, Inspection.finished_at < end)
     if site_ids is not None:
         in_week = and_(Inspection.site_id.in_(site_ids), in_week)
-    category = case(*((Inspection.category == c, 1 << i) for i, c in enumerate(categories)), else_=1 << len(categories))
+    category = case(
+        *((Inspection.category == c, literal(1 << i, BigInteger)) for i, c in enumerate(categories)),
+        else_=literal(1 << len(categories), BigInteger),
+    )
     day = local_day_bit(settings, monday)
     counted = day if own is None else case((Inspection.inspector_id == own, day), else_=0)
     rows = session.exec(
@@ -134,7 +137,8 @@ def categories_outside(
 
 
 def known_categories(registry: ChecklistRegistry) -> list[str]:
-    """Every category a week's coverage names by bit: the rulebook's and the served checklists'."""
+    """The categories a week's coverage names by bit (a BIGINT's): the rulebook's seven, which every served
+    checklist's is (server/checklists/templates.py); another (older data) sets the last bit."""
     return sorted(set(CATEGORIES) | set(registry.current))
 
 
