@@ -10,7 +10,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, distinct, func, literal, tuple_
+from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, tuple_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, select
 
 from rulebook import weeks
@@ -77,11 +79,34 @@ def _after(cursor: str) -> ColumnElement[bool]:
     return tuple_(Site.district, Site.name, Site.id) > tuple_(district, name, site_id)
 
 
+class bits_or(FunctionElement):  # noqa: N801 (an SQL function's name)
+    """The OR of a column of single bits (each row's value one bit, or 0): bit_or() on PostgreSQL (a hash
+    aggregate), SUM(DISTINCT …) elsewhere (SQLite has no bit_or; the sum of distinct single bits is their OR,
+    but DISTINCT sorts every group)."""
+
+    name = "bits_or"
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(bits_or)
+def _bits_or(element: bits_or, compiler: Any, **kw: Any) -> str:
+    return f"sum(DISTINCT {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(bits_or, "postgresql")
+def _bits_or_postgresql(element: bits_or, compiler: Any, **kw: Any) -> str:
+    return f"bit_or({compiler.process(element.clauses, **kw)})"
+
+
 def local_day_bit(settings: Settings, monday: date) -> ColumnElement[int]:
     """The day of the week (deployment time zone) an inspection of that week finished on, as a bit (1 << day),
-    in SQL: SUM(DISTINCT …) of the bits is the set of days visited, OR-able across categories."""
+    in SQL: bits_or() of them is the set of days visited."""
     boundaries = [datetime.combine(monday + timedelta(days=i), time(0), settings.tz) for i in range(1, 7)]
-    return case(*((Inspection.finished_at < b, 1 << i) for i, b in enumerate(boundaries)), else_=1 << 6)
+    return case(
+        *((Inspection.finished_at < b, literal(1 << i, BigInteger)) for i, b in enumerate(boundaries)),
+        else_=literal(1 << 6, BigInteger),
+    )
 
 
 def week_coverage(
@@ -107,11 +132,9 @@ def week_coverage(
         else_=literal(1 << len(categories), BigInteger),
     )
     day = local_day_bit(settings, monday)
-    counted = day if own is None else case((Inspection.inspector_id == own, day), else_=0)
+    counted = day if own is None else case((Inspection.inspector_id == own, day), else_=literal(0, BigInteger))
     rows = session.exec(
-        select(Inspection.site_id, func.sum(distinct(category)), func.sum(distinct(counted)))
-        .where(in_week)
-        .group_by(Inspection.site_id)
+        select(Inspection.site_id, bits_or(category), bits_or(counted)).where(in_week).group_by(Inspection.site_id)
     ).all()
     return {site_id: (int(done), int(days or 0)) for site_id, done, days in rows}
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import distinct, func
+from sqlalchemy import func
 from sqlmodel import select
 
 from rulebook import weeks
@@ -19,7 +19,7 @@ from server.errors import NotFound
 from server.hazards.models import Hazard
 from server.inspections import service as inspections
 from server.inspections.models import Inspection
-from server.rounds.service import due_categories, local_day_bit
+from server.rounds.service import bits_or, due_categories, local_day_bit
 from server.scope import fieldwork_condition, hazard_condition, site_condition
 from server.sites import service as sites
 from server.sites.models import Assignment, Site
@@ -149,7 +149,7 @@ def officers_behind(*, session, settings, user: User, week: str) -> list[dict]: 
     # (an index-only scan of ix_inspection_finished_site), not one row per inspection.
     days: dict[uuid.UUID, int] = defaultdict(int)
     for inspector, bits in session.exec(
-        select(Inspection.inspector_id, func.sum(distinct(local_day_bit(settings, monday))))
+        select(Inspection.inspector_id, bits_or(local_day_bit(settings, monday)))
         .where(Inspection.finished_at >= start, Inspection.finished_at < end, site_condition(user, Inspection.site_id))
         .group_by(Inspection.inspector_id, Inspection.site_id)
     ).all():
