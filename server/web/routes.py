@@ -123,7 +123,7 @@ def _board_context(request: Request, session, user) -> dict:  # type: ignore[no-
         "area": area,
         "area_site_name": site_name,
         "area_query": urlencode({k: str(v) for k, v in area.items() if v}),
-        **_event_labels(session),
+        **_event_labels(session, board["events"]),
     }
 
 
@@ -137,8 +137,11 @@ def board_fragment(request: Request, user: PageUser, session: PageSession) -> HT
     return render(request, "board_figures.html", user, **_board_context(request, session, user))
 
 
-def _event_labels(session) -> dict:  # type: ignore[no-untyped-def]
-    return {"site_names": dict(session.exec(select(Site.id, Site.name)).all())}
+def _event_labels(session, events: list[dict]) -> dict:  # type: ignore[no-untyped-def]
+    """The names of the sites the day's events name (not every site of the city)."""
+    site_ids = {e["site_id"] for e in events}
+    names = session.exec(select(Site.id, Site.name).where(Site.id.in_(site_ids))).all() if site_ids else []
+    return {"site_names": dict(names)}
 
 
 # ---- map -----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from server.notices.models import Notice
 from server.rounds.service import due_categories
 from server.sites.models import Assignment, Site
 from server.web.site_routes import officers_behind
+from tests.server.test_console_pages import browser_sign_in, raise_hazards
 
 API = "/api/v1"
 KINDS = (("gas", "red"), ("gas", "yellow"), ("fire", "yellow"), ("electricity", "blue"))
@@ -295,3 +296,17 @@ def test_the_console_names_the_officers_whose_visit_days_fall_short_as_the_rows_
         if len(visits) < target:
             expected.append({"name": officer.username, "visits": len(visits), "target": target})
     assert behind == expected == [{"name": w["first"].username, "visits": 3, "target": 4}]
+
+
+def test_the_console_board_names_the_site_of_each_of_the_days_events_and_who_is_behind(world):
+    w = varied_world(world)
+    quiet = world.site(name="没有事件的社区")
+    here = world.site(name="今天有隐患的社区")
+    officer = world.officer(here, quiet)
+    raise_hazards(world, here, officer)  # a 'raise' event today
+    admin = world.admin()
+    browser_sign_in(world.client, admin.username)
+    html = world.client.get("/board/fragment").text
+    events = html[html.index("<time>") :]
+    assert "今天有隐患的社区" in events and "没有事件的社区" not in events and w["north"].name not in events
+    assert w["first"].username in html  # 3 visit days of 4
