@@ -62,8 +62,8 @@ class Hazard(SQLModel, table=True):
             postgresql_where=text(OPEN_PREDICATE),
             sqlite_where=text(OPEN_PREDICATE),
         ),
-        # The board's and the map's figures over the unfinished-and-open hazards (server/web/board.py): an
-        # index-only scan of this small part of the history, by site first (an officer's, a street's sites).
+        # The board's and the map's figures over the open hazards (server/web/board.py): an index-only scan of
+        # this small part of the history, by site first (an officer's, a street's sites).
         Index(
             "ix_hazard_open_site",
             "site_id",
