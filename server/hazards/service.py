@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false
@@ -15,6 +15,7 @@ from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
+from server.db import among
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
 from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus, not_finished
@@ -43,37 +44,59 @@ def is_overdue(hazard: Hazard, now: datetime | None = None) -> bool:
 BEFORE_PHOTO_KINDS = ("problem", "scene")
 
 
-def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | None = None) -> list[HazardPublic]:
-    """The wire shape: photo_ids are the before photos linked to each hazard, notice_id its latest notice."""
-    if not hazards:
-        return []
-    ids = [h.id for h in hazards]
+def hazard_extras(
+    session: Session, ids: Collection[uuid.UUID], inspection_ids: Collection[uuid.UUID]
+) -> tuple[dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, list[str]]]:
+    """What the wire shape adds to hazards, three queries for any number: each one's before photos (in the
+    order they were linked), its latest notice, and the presence flags of the inspections that raised them."""
     photos: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    if not ids:
+        return photos, {}, {}
     for hazard_id, photo_id in session.exec(
         select(PhotoLink.hazard_id, PhotoLink.photo_id)
         .join(Photo, Photo.id == PhotoLink.photo_id)
-        .where(PhotoLink.hazard_id.in_(ids), Photo.kind.in_(BEFORE_PHOTO_KINDS))
+        .where(among(session, PhotoLink.hazard_id, ids), Photo.kind.in_(BEFORE_PHOTO_KINDS))
         .order_by(PhotoLink.created_at, PhotoLink.id)
     ).all():
         if photo_id not in photos[hazard_id]:
             photos[hazard_id].append(photo_id)
-    inspection_ids = {h.inspection_id for h in hazards if h.inspection_id}
     flags = (
         dict(
             session.exec(
-                select(Inspection.id, Inspection.presence_flags).where(Inspection.id.in_(inspection_ids))
+                select(Inspection.id, Inspection.presence_flags).where(among(session, Inspection.id, inspection_ids))
             ).all()
         )
         if inspection_ids
         else {}
     )
-    notices = dict(
-        session.exec(
-            select(NoticeHazard.hazard_id, Notice.id)
-            .join(Notice, Notice.id == NoticeHazard.notice_id)
-            .where(NoticeHazard.hazard_id.in_(ids))
-            .order_by(Notice.issued_at, Notice.id)
-        ).all()
+    # Each hazard's latest notice by (issued_at, id): the links, then the notices' dates, each by key (a
+    # join made PostgreSQL hash the whole notice table for a page of the feed).
+    links = session.exec(
+        select(NoticeHazard.hazard_id, NoticeHazard.notice_id).where(among(session, NoticeHazard.hazard_id, ids))
+    ).all()
+    issued = (
+        dict(
+            session.exec(
+                select(Notice.id, Notice.issued_at).where(among(session, Notice.id, {n for _, n in links}))
+            ).all()
+        )
+        if links
+        else {}
+    )
+    notices: dict[uuid.UUID, uuid.UUID] = {}
+    for hazard_id, notice_id in links:
+        latest = notices.get(hazard_id)
+        if latest is None or (issued[notice_id], notice_id) > (issued[latest], latest):
+            notices[hazard_id] = notice_id
+    return photos, notices, flags
+
+
+def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | None = None) -> list[HazardPublic]:
+    """The wire shape: photo_ids are the before photos linked to each hazard, notice_id its latest notice."""
+    if not hazards:
+        return []
+    photos, notices, flags = hazard_extras(
+        session, [h.id for h in hazards], {h.inspection_id for h in hazards if h.inspection_id}
     )
     return [
         HazardPublic(
