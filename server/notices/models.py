@@ -17,7 +17,6 @@ from server.inputs import InputModel
 class Notice(SQLModel, table=True):
     __table_args__ = (
         Index("ix_notice_feed", "change_xid", "change_seq"),  # the changes feed's order (server/sync/changes.py)
-        Index("ix_notice_org_feed", "organization_id", "change_xid", "change_seq"),  # a company's feed
         # The list's seeks (server/paging.py): newest issued first over all, or one company's.
         Index("ix_notice_issued", "issued_at", "id"),
         Index("ix_notice_org_issued", "organization_id", "issued_at", "id"),

@@ -4,9 +4,9 @@ A page costs what a page costs, whatever the size of the city (issue 11):
 
 1. Positions. (change_xid, change_seq, id) of at most limit + 1 hazards and limit + 1 notices after the
    cursor, read from an index in the feed's order that leads with the reader's scope: an officer's hazards
-   one range per assigned site (ix_hazard_site_feed, merged), a company's hazards and notices its own range
-   (ix_hazard_org_feed, ix_notice_org_feed), the coordinator's the whole feed (ix_hazard_feed,
-   ix_notice_feed). An officer's notices come from their sites' hazards (notice_hazard), a few per site.
+   one range per assigned site (ix_hazard_site_feed, merged), the coordinator's the whole feed
+   (ix_hazard_feed, ix_notice_feed). An officer's notices come from their sites' hazards (notice_hazard), a
+   few per site; a company's from its own (ix_hazard_org_status, ix_notice_org_issued), sorted.
 2. The merge of both in feed order decides the page; its rows are read by id (one array parameter).
 3. The wire dicts are built from those rows and their extras, read in bulk for the page (photos, latest
    notice, presence flags; hazards and sites of each notice; company names), and serialized to JSON once:
@@ -113,7 +113,7 @@ def _positions(
             branches = [
                 select(*columns)
                 .where(model.site_id == site_id, *clauses)
-                .order_by(model.change_xid, model.change_seq)
+                .order_by(model.site_id, model.change_xid, model.change_seq)
                 .limit(left)
                 .subquery()
                 for site_id in sites

@@ -1,9 +1,9 @@
-"""feed scope indexes: the changes feed seeks its reader's scope in feed order (issue 11)
+"""feed site index: an officer's changes feed seeks their sites in feed order (issue 11)
 
-An officer's hazards by site, a company's hazards and notices by organization, each in the feed's order
-(change_xid, change_seq): a page of the feed is one index range per site (or one per company), not a walk
-of the whole city's feed that throws away every other site's rows (554 ms for an officer's page 1 on a
-city quarter). Plain CREATE INDEX, like 0012: upgrade with the server stopped.
+Hazards by site in the feed's order (change_xid, change_seq): an officer's page of the feed is one index
+range per assigned site, merged, not a walk of the whole city's feed that throws away every other site's
+rows (554 ms for an officer's page 1 on a city quarter). Plain CREATE INDEX, like 0012: upgrade with the
+server stopped.
 
 Revision ID: 0014
 Revises: 0013
@@ -21,8 +21,6 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = [
     ("ix_hazard_site_feed", "hazard", ["site_id", "change_xid", "change_seq"]),
-    ("ix_hazard_org_feed", "hazard", ["organization_id", "change_xid", "change_seq"]),
-    ("ix_notice_org_feed", "notice", ["organization_id", "change_xid", "change_seq"]),
 ]
 
 
