@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false
@@ -45,10 +45,14 @@ BEFORE_PHOTO_KINDS = ("problem", "scene")
 
 
 def hazard_extras(
-    session: Session, ids: Collection[uuid.UUID], inspection_ids: Collection[uuid.UUID]
+    session: Session,
+    ids: Collection[uuid.UUID],
+    inspection_ids: Collection[uuid.UUID],
+    issued_at: Mapping[uuid.UUID, datetime] | None = None,
 ) -> tuple[dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, list[str]]]:
-    """What the wire shape adds to hazards, three queries for any number: each one's before photos (in the
-    order they were linked), its latest notice, and the presence flags of the inspections that raised them."""
+    """What the wire shape adds to hazards, a few queries for any number: each one's before photos (in the
+    order they were linked), its latest notice, and the presence flags of the inspections that raised them.
+    `issued_at`: notices' issue times the caller has read already (the feed's page), not asked again."""
     photos: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     if not ids:
         return photos, {}, {}
@@ -74,15 +78,10 @@ def hazard_extras(
     links = session.exec(
         select(NoticeHazard.hazard_id, NoticeHazard.notice_id).where(among(session, NoticeHazard.hazard_id, ids))
     ).all()
-    issued = (
-        dict(
-            session.exec(
-                select(Notice.id, Notice.issued_at).where(among(session, Notice.id, {n for _, n in links}))
-            ).all()
-        )
-        if links
-        else {}
-    )
+    issued = dict(issued_at or {})
+    unknown = {n for _, n in links if n not in issued}
+    if unknown:
+        issued.update(session.exec(select(Notice.id, Notice.issued_at).where(among(session, Notice.id, unknown))).all())
     notices: dict[uuid.UUID, uuid.UUID] = {}
     for hazard_id, notice_id in links:
         latest = notices.get(hazard_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -75,10 +75,14 @@ def next_notice_number(session: Session, year: int) -> str:
 
 
 def notice_extras(
-    session: Session, ids: Collection[uuid.UUID], organization_ids: Collection[uuid.UUID]
+    session: Session,
+    ids: Collection[uuid.UUID],
+    organization_ids: Collection[uuid.UUID],
+    hazards_known: Mapping[uuid.UUID, tuple[datetime, uuid.UUID]] | None = None,
 ) -> tuple[dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, str]]:
-    """What the wire shape adds to notices, two queries for any number: each one's hazards (oldest first) and
-    their sites, and the companies' names."""
+    """What the wire shape adds to notices, a few queries for any number: each one's hazards (oldest first)
+    and their sites, and the companies' names. `hazards_known`: (created_at, site_id) of hazards the caller
+    has read already (the feed's page), not asked again."""
     hazards: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     sites: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
     if not ids:
@@ -88,18 +92,15 @@ def notice_extras(
     links = session.exec(
         select(NoticeHazard.notice_id, NoticeHazard.hazard_id).where(among(session, NoticeHazard.notice_id, ids))
     ).all()
-    linked = (
-        {
-            hazard_id: (created_at, site_id)
+    linked = dict(hazards_known or {})
+    unknown = {h for _, h in links if h not in linked}
+    if unknown:
+        linked.update(
+            (hazard_id, (created_at, site_id))
             for hazard_id, created_at, site_id in session.exec(
-                select(Hazard.id, Hazard.created_at, Hazard.site_id).where(
-                    among(session, Hazard.id, {h for _, h in links})
-                )
+                select(Hazard.id, Hazard.created_at, Hazard.site_id).where(among(session, Hazard.id, unknown))
             ).all()
-        }
-        if links
-        else {}
-    )
+        )
     for notice_id, hazard_id in sorted(links, key=lambda link: (linked[link[1]][0], link[1])):
         hazards[notice_id].append(hazard_id)
         site_id = linked[hazard_id][1]

@@ -124,12 +124,25 @@ def _positions(
     return found
 
 
-def _hazard_dicts(session: Session, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+def _rows(session: Session, model: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The table rows of `ids` (plain rows, no ORM objects), by id."""
+    if not ids:
+        return {}
+    return {row.id: row for row in session.execute(select(model.__table__).where(among(session, model.id, ids)))}
+
+
+def _hazard_dicts(
+    session: Session, ids: list[uuid.UUID], rows: dict[uuid.UUID, Any], notice_rows: dict[uuid.UUID, Any]
+) -> list[dict[str, Any]]:
     """HazardPublic's fields, in its order, for the hazards `ids` (in that order)."""
     if not ids:
         return []
-    rows = {row.id: row for row in session.execute(select(Hazard.__table__).where(among(session, Hazard.id, ids)))}
-    photos, notices, flags = hazard_extras(session, ids, {r.inspection_id for r in rows.values() if r.inspection_id})
+    photos, notices, flags = hazard_extras(
+        session,
+        ids,
+        {r.inspection_id for r in rows.values() if r.inspection_id},
+        issued_at={n.id: n.issued_at for n in notice_rows.values()},  # the page's notices: most hazards' own
+    )
     now = utcnow()
     out = []
     for hazard_id in ids:
@@ -163,12 +176,18 @@ def _hazard_dicts(session: Session, ids: list[uuid.UUID]) -> list[dict[str, Any]
     return out
 
 
-def _notice_dicts(session: Session, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+def _notice_dicts(
+    session: Session, ids: list[uuid.UUID], rows: dict[uuid.UUID, Any], hazard_rows: dict[uuid.UUID, Any]
+) -> list[dict[str, Any]]:
     """NoticePublic's fields, in its order, for the notices `ids` (in that order)."""
     if not ids:
         return []
-    rows = {row.id: row for row in session.execute(select(Notice.__table__).where(among(session, Notice.id, ids)))}
-    hazards, sites, orgs = notice_extras(session, ids, {r.organization_id for r in rows.values()})
+    hazards, sites, orgs = notice_extras(
+        session,
+        ids,
+        {r.organization_id for r in rows.values()},
+        hazards_known={h.id: (h.created_at, h.site_id) for h in hazard_rows.values()},  # the page's hazards
+    )
     out = []
     for notice_id in ids:
         n = rows[notice_id]
@@ -220,10 +239,13 @@ def changes_since(*, session: Session, user: User, since: str | None, limit: int
     has_more = len(merged) > limit
     taken = merged[:limit]
     cursor = taken[-1][0] if has_more else max([caught_up, after] + [position for position, _, _ in taken])
+    hazard_ids = [row_id for _, is_hazard, row_id in taken if is_hazard]
+    notice_ids = [row_id for _, is_hazard, row_id in taken if not is_hazard]
+    hazard_rows, notice_rows = _rows(session, Hazard, hazard_ids), _rows(session, Notice, notice_ids)
     return {
         "cursor": format_cursor(cursor),
-        "hazards": _hazard_dicts(session, [row_id for _, is_hazard, row_id in taken if is_hazard]),
-        "notices": _notice_dicts(session, [row_id for _, is_hazard, row_id in taken if not is_hazard]),
+        "hazards": _hazard_dicts(session, hazard_ids, hazard_rows, notice_rows),
+        "notices": _notice_dicts(session, notice_ids, notice_rows, hazard_rows),
         "has_more": has_more,
     }
 
