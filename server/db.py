@@ -7,13 +7,17 @@ holds the write lock only for the statements it wraps; hashing, image work and r
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, any_, bindparam, cast, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import NullType
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -113,3 +117,15 @@ def migrate(url: str) -> None:
     if url.startswith("sqlite:///"):
         private_database_file(Path(url.removeprefix("sqlite:///")))
     command.upgrade(alembic_config(url), "head")
+
+
+def among(session: Session, column: Any, ids: Collection[uuid.UUID]) -> Any:
+    """`column IN ids` (UUIDs): on PostgreSQL one parameter, `= ANY(CAST(:ids AS uuid[]))` written as the
+    array's text, so a page's 2,000 ids cost one join, not 2,000 placeholders to render and parse nor 2,000
+    values to adapt one by one; a plain IN list on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Untyped, so PostgreSQL reads the text as uuid[] once when binding (a text parameter CAST per row
+        # costs 50 ms on a 300-row scan).
+        text_array = "{" + ",".join(str(value) for value in ids) + "}"
+        return column == any_(cast(bindparam(None, text_array, type_=NullType()), postgresql.ARRAY(postgresql.UUID)))
+    return column.in_(list(ids))

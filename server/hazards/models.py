@@ -53,6 +53,7 @@ class Hazard(SQLModel, table=True):
         ),
         Index("ix_hazard_source", "source"),
         Index("ix_hazard_feed", "change_xid", "change_seq"),  # the changes feed's order (server/sync/changes.py)
+        Index("ix_hazard_site_feed", "site_id", "change_xid", "change_seq"),  # an officer's feed: a range a site
         # Escalation's probes (server/hazards/escalation.py): open hazards by level and deadline; finished
         # ones still carrying a level (none, normally).
         Index(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, and_, cast, false, literal_column, null, union_all
+from sqlalchemy import and_, false
 from sqlmodel import Session, select
 
 from rulebook import hazards as hazard_rules
@@ -16,6 +15,7 @@ from server.audit import service as audit
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
+from server.db import among
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
 from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus, not_finished
@@ -44,57 +44,49 @@ def is_overdue(hazard: Hazard, now: datetime | None = None) -> bool:
 BEFORE_PHOTO_KINDS = ("problem", "scene")
 
 
-def _extras(session: Session, hazards: Sequence[Hazard]) -> tuple[dict, dict, dict]:
-    """Each hazard's before photos, its latest notice and its inspection's presence flags, in one round trip:
-    three small selects under UNION ALL, values as text (a list page's cost is mostly round trips)."""
-    ids = [h.id for h in hazards]
-    inspection_ids = {h.inspection_id for h in hazards if h.inspection_id}
-    parts = [
-        select(
-            literal_column("0").label("kind"),
-            cast(PhotoLink.hazard_id, String).label("owner"),
-            cast(PhotoLink.photo_id, String).label("value"),
-            PhotoLink.created_at.label("at"),
-            cast(PhotoLink.id, String).label("tie"),
-        )
-        .join(Photo, Photo.id == PhotoLink.photo_id)
-        .where(PhotoLink.hazard_id.in_(ids), Photo.kind.in_(BEFORE_PHOTO_KINDS)),
-        select(
-            literal_column("1"),
-            cast(NoticeHazard.hazard_id, String),
-            cast(Notice.id, String),
-            Notice.issued_at,
-            cast(Notice.id, String),
-        )
-        .join(Notice, Notice.id == NoticeHazard.notice_id)
-        .where(NoticeHazard.hazard_id.in_(ids)),
-    ]
-    if inspection_ids:
-        parts.append(
-            select(
-                literal_column("2"),
-                cast(Inspection.id, String),
-                cast(Inspection.presence_flags, String),
-                null(),
-                null(),
-            ).where(Inspection.id.in_(inspection_ids))
-        )
-    merged = union_all(*parts).subquery()
+def hazard_extras(
+    session: Session,
+    ids: Collection[uuid.UUID],
+    inspection_ids: Collection[uuid.UUID],
+    issued_at: Mapping[uuid.UUID, datetime] | None = None,
+) -> tuple[dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, uuid.UUID], dict[uuid.UUID, list[str]]]:
+    """What the wire shape adds to hazards, a few queries for any number: each one's before photos (in the
+    order they were linked), its latest notice, and the presence flags of the inspections that raised them.
+    `issued_at`: notices' issue times the caller has read already (the feed's page), not asked again."""
     photos: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
-    notices: dict[uuid.UUID, uuid.UUID] = {}
-    flags: dict[uuid.UUID, list[str]] = {}
-    rows = session.execute(
-        select(merged.c.kind, merged.c.owner, merged.c.value).order_by(merged.c.kind, merged.c.at, merged.c.tie)
+    if not ids:
+        return photos, {}, {}
+    for hazard_id, photo_id in session.exec(
+        select(PhotoLink.hazard_id, PhotoLink.photo_id)
+        .join(Photo, Photo.id == PhotoLink.photo_id)
+        .where(among(session, PhotoLink.hazard_id, ids), Photo.kind.in_(BEFORE_PHOTO_KINDS))
+        .order_by(PhotoLink.created_at, PhotoLink.id)
+    ).all():
+        if photo_id not in photos[hazard_id]:
+            photos[hazard_id].append(photo_id)
+    flags = (
+        dict(
+            session.exec(
+                select(Inspection.id, Inspection.presence_flags).where(among(session, Inspection.id, inspection_ids))
+            ).all()
+        )
+        if inspection_ids
+        else {}
     )
-    for kind, owner, value in rows:
-        if kind == 0:
-            photo_id = uuid.UUID(value)
-            if photo_id not in photos[uuid.UUID(owner)]:
-                photos[uuid.UUID(owner)].append(photo_id)
-        elif kind == 1:
-            notices[uuid.UUID(owner)] = uuid.UUID(value)  # issued in order: the last one stays
-        else:
-            flags[uuid.UUID(owner)] = json.loads(value) if value else []
+    # Each hazard's latest notice by (issued_at, id): the links, then the notices' dates, each by key (a
+    # join made PostgreSQL hash the whole notice table for a page of the feed).
+    links = session.exec(
+        select(NoticeHazard.hazard_id, NoticeHazard.notice_id).where(among(session, NoticeHazard.hazard_id, ids))
+    ).all()
+    issued = dict(issued_at or {})
+    unknown = {n for _, n in links if n not in issued}
+    if unknown:
+        issued.update(session.exec(select(Notice.id, Notice.issued_at).where(among(session, Notice.id, unknown))).all())
+    notices: dict[uuid.UUID, uuid.UUID] = {}
+    for hazard_id, notice_id in links:
+        latest = notices.get(hazard_id)
+        if latest is None or (issued[notice_id], notice_id) > (issued[latest], latest):
+            notices[hazard_id] = notice_id
     return photos, notices, flags
 
 
@@ -102,7 +94,9 @@ def to_public_many(session: Session, hazards: Sequence[Hazard], now: datetime | 
     """The wire shape: photo_ids are the before photos linked to each hazard, notice_id its latest notice."""
     if not hazards:
         return []
-    photos, notices, flags = _extras(session, hazards)
+    photos, notices, flags = hazard_extras(
+        session, [h.id for h in hazards], {h.inspection_id for h in hazards if h.inspection_id}
+    )
     return [
         HazardPublic(
             **h.model_dump(exclude={"request_hash"}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.db import write_unit
+from server.db import among, write_unit
 from server.errors import Conflict, Forbidden, Invalid, not_found
 from server.hazards.history import notice_step_id, record_step
 from server.hazards.models import Hazard, HazardStatus
@@ -73,28 +74,50 @@ def next_notice_number(session: Session, year: int) -> str:
     return f"SR-{year}-{seq:06d}"
 
 
+def notice_extras(
+    session: Session,
+    ids: Collection[uuid.UUID],
+    organization_ids: Collection[uuid.UUID],
+    hazards_known: Mapping[uuid.UUID, tuple[datetime, uuid.UUID]] | None = None,
+) -> tuple[dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, list[uuid.UUID]], dict[uuid.UUID, str]]:
+    """What the wire shape adds to notices, a few queries for any number: each one's hazards (oldest first)
+    and their sites, and the companies' names. `hazards_known`: (created_at, site_id) of hazards the caller
+    has read already (the feed's page), not asked again."""
+    hazards: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    sites: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
+    if not ids:
+        return hazards, sites, {}
+    # The links, then the hazards' sites and ages, each by key (a join made PostgreSQL hash the whole
+    # hazard table for a page of the feed); each notice's hazards oldest first, by (created_at, id).
+    links = session.exec(
+        select(NoticeHazard.notice_id, NoticeHazard.hazard_id).where(among(session, NoticeHazard.notice_id, ids))
+    ).all()
+    linked = dict(hazards_known or {})
+    unknown = {h for _, h in links if h not in linked}
+    if unknown:
+        linked.update(
+            (hazard_id, (created_at, site_id))
+            for hazard_id, created_at, site_id in session.exec(
+                select(Hazard.id, Hazard.created_at, Hazard.site_id).where(among(session, Hazard.id, unknown))
+            ).all()
+        )
+    for notice_id, hazard_id in sorted(links, key=lambda link: (linked[link[1]][0], link[1])):
+        hazards[notice_id].append(hazard_id)
+        site_id = linked[hazard_id][1]
+        if site_id not in sites[notice_id]:
+            sites[notice_id].append(site_id)
+    orgs = dict(
+        session.exec(
+            select(Organization.id, Organization.name).where(among(session, Organization.id, organization_ids))
+        ).all()
+    )
+    return hazards, sites, orgs
+
+
 def to_public_many(session: Session, notices: list[Notice]) -> list[NoticePublic]:
     if not notices:
         return []
-    ids = [n.id for n in notices]
-    links = session.exec(
-        select(NoticeHazard.notice_id, Hazard.id, Hazard.site_id)
-        .join(Hazard, Hazard.id == NoticeHazard.hazard_id)
-        .where(NoticeHazard.notice_id.in_(ids))
-        .order_by(Hazard.created_at, Hazard.id)
-    ).all()
-    hazards: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
-    sites: dict[uuid.UUID, list[uuid.UUID]] = {i: [] for i in ids}
-    for notice_id, hazard_id, site_id in links:
-        hazards[notice_id].append(hazard_id)
-        if site_id not in sites[notice_id]:
-            sites[notice_id].append(site_id)
-    orgs = {
-        o.id: o.name
-        for o in session.exec(
-            select(Organization).where(Organization.id.in_({n.organization_id for n in notices}))
-        ).all()
-    }
+    hazards, sites, orgs = notice_extras(session, [n.id for n in notices], {n.organization_id for n in notices})
     return [
         NoticePublic(
             **n.model_dump(exclude={"request_hash", "change_seq"}),

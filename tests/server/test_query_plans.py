@@ -252,3 +252,60 @@ def test_sqlite_seeks_the_same_indexes_with_row_values(client, world, db_url, wh
         steps = [row[-1] for row in c.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()]
     assert any(f"SEARCH {table} USING INDEX {plan}" in step for step in steps), steps
     assert not any(step.startswith(f"SCAN {table}") for step in steps), steps
+
+
+def link_notices(city):
+    """Each notice on the hazard with its number (so an officer's notices are those of their sites)."""
+    with city["engine"].begin() as c:
+        c.execute(
+            text("""
+            INSERT INTO notice_hazard (notice_id, hazard_id)
+            SELECT notice.id, hazard.id FROM notice JOIN hazard ON hazard.change_seq = notice.change_seq""")
+        )
+        c.execute(text("ANALYZE"))
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize(
+    ("who", "index", "branches"),
+    [("admin", "ix_hazard_feed", 1), ("officer", "ix_hazard_site_feed", 3)],
+)
+def test_feed_hazards_seek_the_feed_index_of_the_readers_scope(client, world, city, who, index, branches):
+    """The changes feed (issue 11): the whole feed's range, or one range per officer's site merged; page 1
+    and a page in the middle of the history alike."""
+    for since in (None, str(HAZARDS // 2)):
+        plan, body = page_plan(
+            client, world, city, who, "/sync/changes", "hazard", **({"since": since} if since else {})
+        )
+        assert body["has_more"] and len(body["hazards"]) + len(body["notices"]) == PAGE
+        assert_seek(plan, index, branches=branches)
+
+
+@ON_POSTGRESQL
+def test_the_coordinators_feed_notices_seek_the_feed_index(client, world, city):
+    link_notices(city)
+    for since in (None, str(HAZARDS // 4)):
+        params = {"since": since} if since else {}
+        plan, _ = page_plan(client, world, city, "admin", "/sync/changes", "notice", **params)
+        assert_seek(plan, "ix_notice_feed")
+
+
+@ON_POSTGRESQL
+def test_an_officers_feed_notices_come_from_their_sites_not_the_citys_feed(client, world, city):
+    """An officer's notices are found through their sites' hazards (a few per site), never by walking every
+    notice of the city in feed order and checking each one's sites."""
+    link_notices(city)
+    with city["engine"].connect() as c:
+        theirs = c.execute(  # the hazards at their sites: a plan may read each once, not the city's notices
+            text("SELECT count(*) FROM hazard WHERE site_id IN (SELECT site_id FROM assignment WHERE officer_id = :o)"),
+            {"o": city["officer"].id},
+        ).scalar()
+    assert 0 < theirs < HAZARDS // 4
+    for since in (None, str(HAZARDS // 4)):
+        plan, body = page_plan(
+            client, world, city, "officer", "/sync/changes", "notice", **({"since": since} if since else {})
+        )
+        assert body["notices"]
+        for node in plan:
+            assert node["Node Type"] != "Seq Scan", node
+            assert node["Actual Rows"] <= theirs and node.get("Rows Removed by Filter", 0) <= theirs, node

@@ -1,0 +1,142 @@
+"""The changes feed writes its pages straight from the rows (issue 11): the body must be, byte for byte, what
+the `Changes` model made of the same records; an officer's page merges one range per site (or asks the scope
+condition past SEEKS_PER_SITE_UP_TO sites); rows from before migration 0013 (xid 0) come before the rest."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+import server.scope
+from server.hazards.models import Hazard
+from server.hazards.service import to_public_many as hazards_public
+from server.notices.models import Notice
+from server.notices.service import to_public_many as notices_public
+from server.sync.service import Changes
+from tests.server.test_escalation_and_feed import make_hazard
+
+API = "/api/v1"
+
+
+def feed(client, world, user, **params):
+    r = client.get(f"{API}/sync/changes", params=params, headers=world.headers(user))
+    assert r.status_code == 200, r.text
+    return r
+
+
+def read_all(client, world, user, limit):
+    """Every page until caught up: ("h" | "n", id) as handed out (within a page: its hazards, then its notices)."""
+    seen, cursor = [], None
+    while True:
+        page = feed(client, world, user, limit=limit, **({"since": cursor} if cursor else {})).json()
+        seen += [("h", h["id"]) for h in page["hazards"]] + [("n", n["id"]) for n in page["notices"]]
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return seen
+
+
+def modelled(world, body: dict) -> bytes:
+    """The same page through the models (to_public_many, then Changes), as FastAPI would have written it."""
+    with world.session() as s:
+        hazards = {h.id: h for h in s.exec(select(Hazard)).all()}
+        notices = {n.id: n for n in s.exec(select(Notice)).all()}
+        page = Changes(
+            cursor=body["cursor"],
+            hazards=hazards_public(s, [hazards[uuid.UUID(h["id"])] for h in body["hazards"]]),
+            notices=notices_public(s, [notices[uuid.UUID(n["id"])] for n in body["notices"]]),
+            has_more=body["has_more"],
+        )
+    return page.model_dump_json().encode()
+
+
+@pytest.fixture
+def district(world, client):
+    """A company's two sites, one officer over both: an inspection far from its site with two failed items
+    (photos, presence flags), a hazard reported directly at the other site, a notice for the inspection's
+    hazards, and a site of another company with its own officer and hazard."""
+    company = world.org()
+    near, far = world.site(company), world.site(company)
+    officer = world.officer(near, far)
+    items = [item.id for item in world.template("gas").items_for(near.profile)[:2]]
+    body = world.inspection_body(near, "gas", fail=tuple(items), officer=officer, lat=41.758, lon=123.45)
+    r = client.put(f"{API}/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer))
+    assert r.status_code == 201, r.text
+    raised = [h["id"] for h in r.json()["hazards"]] if "hazards" in r.json() else []
+    direct = make_hazard(world, client, officer, far, severity="yellow")["id"]
+    with world.session() as s:
+        raised = raised or [str(h.id) for h in s.exec(select(Hazard).where(Hazard.site_id == near.id)).all()]
+    assert len(raised) == 2
+    issue = {"organization_id": str(company.id), "hazard_ids": raised}
+    r = client.post(f"{API}/notices", json=issue, headers=world.headers(officer))
+    assert r.status_code in (200, 201), r.text
+    other_site = world.site(world.org())
+    other_officer = world.officer(other_site)
+    elsewhere = make_hazard(world, client, other_officer, other_site)["id"]
+    staff = world.user("property", company)
+    return {
+        "officer": officer,
+        "staff": staff,
+        "admin": world.admin(),
+        "mine": {*raised, direct},
+        "notice": r.json()["id"],
+        "elsewhere": elsewhere,
+    }
+
+
+@pytest.mark.parametrize("who", ["admin", "officer", "staff"])
+def test_a_page_is_byte_for_byte_what_the_models_wrote(client, world, district, who):
+    r = feed(client, world, district[who])
+    body = r.json()
+    assert r.headers["content-type"] == "application/json"
+    assert r.content == modelled(world, body)
+    hazards = {h["id"]: h for h in body["hazards"]}
+    assert set(hazards) >= district["mine"] and [n["id"] for n in body["notices"]] == [district["notice"]]
+    assert (district["elsewhere"] in hazards) == (who == "admin")
+    on_notice = [h for h in hazards.values() if h["notice_id"] == district["notice"]]
+    assert len(on_notice) == 2
+    assert all(len(h["photo_ids"]) == 1 and h["presence_flags"] == ["far_from_site"] for h in on_notice)
+    assert body["notices"][0]["hazard_ids"] == sorted(
+        (h["id"] for h in on_notice), key=lambda i: (hazards[i]["created_at"], uuid.UUID(i))
+    )
+    for limit in (1, 2):  # page by page, each still the models' page
+        cursor = None
+        while True:
+            r = feed(client, world, district[who], limit=limit, **({"since": cursor} if cursor else {}))
+            assert r.content == modelled(world, r.json())
+            cursor = r.json()["cursor"]
+            if not r.json()["has_more"]:
+                break
+
+
+@pytest.mark.parametrize("seeks", [50, 1], ids=["one-range-per-site", "scope-condition"])
+def test_an_officer_pages_through_exactly_their_sites_in_feed_order(client, world, district, monkeypatch, seeks):
+    monkeypatch.setattr(server.scope, "SEEKS_PER_SITE_UP_TO", seeks)
+    everything = read_all(client, world, district["officer"], limit=100)
+    assert {i for kind, i in everything if kind == "h"} == district["mine"]
+    assert [i for kind, i in everything if kind == "n"] == [district["notice"]]
+    one_by_one = read_all(client, world, district["officer"], 1)
+    assert len(one_by_one) == len(set(one_by_one)) and sorted(one_by_one) == sorted(everything)
+    for limit in (2, 3):  # the same records, in the same order where pages cut the feed
+        assert sorted(read_all(client, world, district["officer"], limit)) == sorted(everything)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_rows_from_before_the_feed_had_transaction_ids_come_first(client, world, district):
+    """PostgreSQL: a row stamped before migration 0013 (xid 0) sits before every row a transaction stamped,
+    and the two ranges the feed asks (xid 0 after the cursor, then later transactions) together hold all."""
+    old = sorted(district["mine"])[0]
+    with world.session() as s:
+        s.connection().execute(
+            text("UPDATE hazard SET change_xid = 0, change_seq = 1 WHERE id = :id"), {"id": uuid.UUID(old)}
+        )
+        s.commit()
+    for user in (district["officer"], district["admin"], district["staff"]):
+        one_by_one = read_all(client, world, user, limit=1)
+        assert one_by_one[0] == ("h", old)
+        assert sorted(read_all(client, world, user, limit=500)) == sorted(one_by_one)
+        caught_up = feed(client, world, user).json()["cursor"]
+        assert "." in caught_up  # past the old numbering: the horizon
+        assert feed(client, world, user, since="1").json()["hazards"][0]["id"] != old
