@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, false
+from sqlalchemy import and_, false, func
 from sqlmodel import Session, select
 
 from rulebook import hazards as hazard_rules
@@ -67,7 +67,11 @@ def hazard_extras(
     flags = (
         dict(
             session.exec(
-                select(Inspection.id, Inspection.presence_flags).where(among(session, Inspection.id, inspection_ids))
+                select(Inspection.id, Inspection.presence_flags).where(
+                    among(session, Inspection.id, inspection_ids),
+                    # only the flagged ones come back: most inspections have none, and each JSON costs a decode
+                    func.json_array_length(Inspection.presence_flags) > 0,
+                )
             ).all()
         )
         if inspection_ids
