@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, any_, bindparam, cast, event
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import make_url
 from sqlalchemy.types import NullType
 from sqlmodel import Session, create_engine
 
@@ -40,7 +41,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Sessions in UTC: the database keeps instants (timestamptz) either way, and psycopg then hands back
+    # datetimes in datetime.UTC itself, which UTCDateTime passes through instead of converting every value
+    # from the server's zone (a tenth of a city-sized feed page). No query depends on the session's zone:
+    # local days are computed from the deployment's zone explicitly (server/rounds, server/hazards).
+    given = make_url(url).query.get("options")  # a deployment's own libpq options are kept
+    options = " ".join([*([given] if isinstance(given, str) else list(given or ())), "-c TimeZone=UTC"])
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"options": options}
+    )
 
 
 def private_database_file(path: Path) -> None:
