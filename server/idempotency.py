@@ -32,10 +32,17 @@ def stored_in_scope(session: Session, model: Any, record_id: Any, condition: Any
 
 
 def write_once(
-    session: Session, model: type, record_id: Any, write: Callable[[], T], replay: Callable[[Any], T]
+    session: Session,
+    model: type,
+    record_id: Any,
+    write: Callable[[], T],
+    replay: Callable[[Any], T],
+    other_conflict: Callable[[], None] | None = None,
 ) -> tuple[T, bool]:
     """Run `write` (which adds the record under `record_id`) as one unit of work: (its result, True).
-    If another request committed the same id first, nothing of ours is kept: (replay(that record), False)."""
+    If another request committed the same id first, nothing of ours is kept: (replay(that record), False).
+    If another row it writes is taken, nothing is kept either: `other_conflict` may raise a Conflict that names
+    the row, else Conflict("write_conflict")."""
     try:
         with write_unit(session):
             result = write()
@@ -43,5 +50,7 @@ def write_once(
     except IntegrityError:
         existing = session.get(model, record_id)
         if existing is None:  # another row it writes (say a hazard id) is taken: nothing of ours was kept
+            if other_conflict is not None:
+                other_conflict()
             raise Conflict("write_conflict") from None
         return replay(existing), False
