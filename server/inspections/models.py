@@ -59,6 +59,15 @@ class AnswerIn(InputModel):
     photo_ids: list[uuid.UUID] = PField(default_factory=list, max_length=20)
 
 
+class AnswerPublic(BaseModel):
+    """An answer as stored and sent back: checked once, as an AnswerIn, when it came in."""
+
+    item_id: str
+    result: Result
+    note: str | None = None
+    photo_ids: list[uuid.UUID] = []
+
+
 class ParticipantIn(InputModel):
     unit: str = PField(min_length=1, max_length=20)  # a key of rulebook.joint.PARTICIPANT_UNITS
     name: str = PField(min_length=1, max_length=50)
@@ -103,7 +112,7 @@ class InspectionPublic(BaseModel):
     start_lat: float | None = None
     start_lon: float | None = None
     start_accuracy_m: float | None = None
-    answers: list[AnswerIn]
+    answers: list[AnswerPublic]
     hazard_ids: list[uuid.UUID]
     presence_flags: list[str] = []
     distance_m: float | None = None

@@ -102,3 +102,23 @@ def test_more_failed_items_and_photos_add_rows_not_statements(world, client):
         hazard = client.get(f"/api/v1/hazards/{hazard_id}", headers=world.headers(officer)).json()
         item = next(i for i in items if str(uuid.uuid5(inspection_id, i)) == hazard_id)
         assert hazard["photo_ids"] == answers[item]["photo_ids"]
+
+
+def test_the_put_answers_the_same_bytes_as_a_replay_and_a_get(world, client):
+    """The PUT writes its answer itself (FastAPI does not check it again): the bytes are those FastAPI writes
+    for the same InspectionPublic on GET, and the OpenAPI document still describes it."""
+    site, officer, items = ten_item_site(world)
+    body = world.inspection_body(site, "fire", fail=(items[0],), participants=[{"unit": "police", "name": "王警官"}])
+    body["answers"][1]["note"] = "备注 with ünïcode"
+    inspection_id = uuid.uuid4()
+    headers = world.headers(officer)
+    first = client.put(f"/api/v1/inspections/{inspection_id}", json=body, headers=headers)
+    replay = client.put(f"/api/v1/inspections/{inspection_id}", json=body, headers=headers)
+    got = client.get(f"/api/v1/inspections/{inspection_id}", headers=headers)
+    assert (first.status_code, replay.status_code, got.status_code) == (201, 200, 200), first.text
+    assert first.content == replay.content == got.content
+    assert first.headers["content-type"] == got.headers["content-type"] == "application/json"
+    answer = first.json()["answers"][1]
+    assert answer["note"] == "备注 with ünïcode" and first.json()["joint"] is True
+    put_doc = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/inspections/{inspection_id}"]["put"]
+    assert put_doc["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/InspectionPublic")
