@@ -22,11 +22,13 @@ def check_same_request(stored_hash: str | None, request_hash: str, noun: str) ->
 
 def stored_in_scope(session: Session, model: Any, record_id: Any, condition: Any, noun: str) -> Any:
     """The record already stored under this id, or None. An id taken by a record the caller may not see
-    answers 404, as a missing one would: a replay never shows another's record, nor says it exists (409)."""
-    stored = session.get(model, record_id)
-    if stored is None:
+    answers 404, as a missing one would: a replay never shows another's record, nor says it exists (409).
+    One statement: the record, and whether `condition` holds for it."""
+    row = session.exec(select(model, condition.label("in_scope")).where(model.id == record_id)).first()
+    if row is None:
         return None
-    if session.exec(select(model.id).where(model.id == record_id, condition)).first() is None:
+    stored, in_scope = row
+    if not in_scope:
         raise not_found(noun)
     return stored
 
