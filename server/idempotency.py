@@ -22,20 +22,29 @@ def check_same_request(stored_hash: str | None, request_hash: str, noun: str) ->
 
 def stored_in_scope(session: Session, model: Any, record_id: Any, condition: Any, noun: str) -> Any:
     """The record already stored under this id, or None. An id taken by a record the caller may not see
-    answers 404, as a missing one would: a replay never shows another's record, nor says it exists (409)."""
-    stored = session.get(model, record_id)
-    if stored is None:
+    answers 404, as a missing one would: a replay never shows another's record, nor says it exists (409).
+    One statement: the record, and whether `condition` holds for it."""
+    row = session.exec(select(model, condition.label("in_scope")).where(model.id == record_id)).first()
+    if row is None:
         return None
-    if session.exec(select(model.id).where(model.id == record_id, condition)).first() is None:
+    stored, in_scope = row
+    if not in_scope:
         raise not_found(noun)
     return stored
 
 
 def write_once(
-    session: Session, model: type, record_id: Any, write: Callable[[], T], replay: Callable[[Any], T]
+    session: Session,
+    model: type,
+    record_id: Any,
+    write: Callable[[], T],
+    replay: Callable[[Any], T],
+    other_conflict: Callable[[], None] | None = None,
 ) -> tuple[T, bool]:
     """Run `write` (which adds the record under `record_id`) as one unit of work: (its result, True).
-    If another request committed the same id first, nothing of ours is kept: (replay(that record), False)."""
+    If another request committed the same id first, nothing of ours is kept: (replay(that record), False).
+    If another row it writes is taken, nothing is kept either: `other_conflict` may raise a Conflict that names
+    the row, else Conflict("write_conflict")."""
     try:
         with write_unit(session):
             result = write()
@@ -43,5 +52,7 @@ def write_once(
     except IntegrityError:
         existing = session.get(model, record_id)
         if existing is None:  # another row it writes (say a hazard id) is taken: nothing of ours was kept
+            if other_conflict is not None:
+                other_conflict()
             raise Conflict("write_conflict") from None
         return replay(existing), False

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from rulebook import hazards as hazard_rules
 from rulebook.lifecycle import FINISHED_STATUSES
 from server.audit import service as audit
+from server.audit.models import AuditEvent
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
@@ -28,7 +29,7 @@ from server.photos.models import Photo, PhotoLink
 from server.photos.service import attach_photos, require_photos
 from server.scope import hazard_condition, officer_site_ids, site_condition
 from server.sites.models import Site
-from server.sync.changes import stamp_change
+from server.sync.changes import stamp_changes
 from server.users.models import User
 
 
@@ -158,27 +159,44 @@ def new_hazard(
 def record_new_hazard(*, session: Session, hazard: Hazard, action: str, detail: dict | None = None) -> None:
     """Add a new hazard with its first history step, its audit event and its place in the changes feed
     (inside the caller's unit of work)."""
-    session.add(hazard)
-    session.flush()  # the hazard row first: its history and photo links point at it
-    record_step(
-        session,
-        step_id=creation_step_id(hazard.id),
-        hazard=hazard,
-        action=action,
-        from_status="",
-        to_status=hazard.status,
-        actor_id=hazard.reported_by,
-    )
-    audit.record(
-        session=session,
-        actor_id=hazard.reported_by,
-        action=action,
-        target_type="hazard",
-        target_id=hazard.id,
-        to_state=hazard.status,
-        detail=detail,
-    )
-    stamp_change(session, hazard)
+    record_new_hazards(session=session, hazards=[hazard], action=action, detail=detail)
+
+
+def record_new_hazards(
+    *,
+    session: Session,
+    hazards: Sequence[Hazard],
+    action: str,
+    detail: dict | None = None,
+    audit_before: Sequence[AuditEvent] = (),
+) -> None:
+    """record_new_hazard() for several hazards in a fixed number of statements, however many: one stamp for
+    all, one INSERT of the hazards, one of their first steps (when the unit of work flushes next) and one of the
+    audit events (`audit_before`, other events of the unit of work, first)."""
+    stamp_changes(session, hazards)  # before the flush: the stamps go into the hazards' INSERT
+    session.flush()  # the hazard rows first: their history and photo links point at them
+    events = list(audit_before)
+    for hazard in hazards:
+        record_step(
+            session,
+            step_id=creation_step_id(hazard.id),
+            hazard=hazard,
+            action=action,
+            from_status="",
+            to_status=hazard.status,
+            actor_id=hazard.reported_by,
+        )
+        events.append(
+            audit.event(
+                actor_id=hazard.reported_by,
+                action=action,
+                target_type="hazard",
+                target_id=hazard.id,
+                to_state=hazard.status,
+                detail=detail,
+            )
+        )
+    audit.record_all(session, events)
 
 
 def report_hazard(

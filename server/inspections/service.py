@@ -18,7 +18,7 @@ from server.common import canonical_hash, utcnow
 from server.config import Settings
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
-from server.hazards.service import new_hazard, record_new_hazard
+from server.hazards.service import new_hazard, record_new_hazards
 from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import (
     Inspection,
@@ -29,7 +29,7 @@ from server.inspections.models import (
 )
 from server.inspections.presence import PRESENCE_FLAGS, has_flag, presence
 from server.paging import newest_first_of_any, split_page
-from server.photos.service import attach_photos, require_photos
+from server.photos.service import attach_photos_to_new_inspection, require_photos
 from server.scope import fieldwork_condition, officer_site_ids, site_condition
 from server.sites.models import Site
 from server.users.models import User
@@ -46,7 +46,7 @@ def to_public(inspection: Inspection) -> InspectionPublic:
         participants=inspection.participants or [],
         signature=inspection.signature,
         joint=is_joint(inspection),
-        answers=inspection.answers,
+        answers=inspection.answers,  # AnswerPublic: no second run of the input checks
         hazard_ids=[hazard_id_for(inspection.id, a["item_id"]) for a in inspection.answers if a["result"] == "fail"],
     )
 
@@ -130,9 +130,6 @@ def submit_inspection(
     check_answers(template, site, data)
     require_photos(session=session, user=user, photo_ids=[p for a in data.answers for p in a.photo_ids])
     check_joint(session=session, user=user, data=data, now=now)
-    raised_ids = [hazard_id_for(inspection_id, a.item_id) for a in data.answers if a.result == "fail"]
-    if raised_ids and session.exec(select(Hazard.id).where(Hazard.id.in_(raised_ids)).limit(1)).first():
-        raise Conflict("id_conflict", record="hazard")  # a hazard was already reported under an id this run raises
 
     site_id = site.id
     flags, distance, skew = presence(
@@ -160,36 +157,46 @@ def submit_inspection(
             device_clock_skew_s=skew,
         )
         session.add(inspection)
-        audit.record(
+        session.flush()  # the inspection row first: its hazards and photo links point at it
+        record_new_hazards(
             session=session,
-            actor_id=user.id,
-            action="submit",
-            target_type="inspection",
-            target_id=inspection_id,
-            detail={"category": data.category, "site_id": str(site_id)},
+            hazards=raise_hazards_for_failed_items(
+                inspection=inspection, template=template, site=site, settings=settings
+            ),
+            action="raise",
+            detail={"inspection_id": str(inspection_id)},
+            audit_before=[
+                audit.event(
+                    actor_id=user.id,
+                    action="submit",
+                    target_type="inspection",
+                    target_id=inspection_id,
+                    detail={"category": data.category, "site_id": str(site_id)},
+                )
+            ],
         )
-        session.flush()
-        for hazard in raise_hazards_for_failed_items(
-            inspection=inspection, template=template, site=site, settings=settings
-        ):
-            record_new_hazard(
-                session=session, hazard=hazard, action="raise", detail={"inspection_id": str(inspection_id)}
-            )
-        for answer in data.answers:  # a failed item's photos are the problem photos of the hazard it raised
-            attach_photos(
-                session=session,
-                photo_ids=answer.photo_ids,
-                site_id=site_id,
-                inspection_id=inspection_id,
-                hazard_id=hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None,
-            )
-        if data.signature is not None:  # the signature belongs to the inspection (and its site)
-            attach_photos(
-                session=session, photo_ids=[data.signature.photo_id], site_id=site_id, inspection_id=inspection_id
-            )
+        # A failed item's photos are the problem photos of the hazard it raised; the signature belongs to the
+        # inspection (and its site).
+        photos = [
+            (photo_id, hazard_id_for(inspection_id, answer.item_id) if answer.result == "fail" else None)
+            for answer in data.answers
+            for photo_id in answer.photo_ids
+        ]
+        if data.signature is not None:
+            photos.append((data.signature.photo_id, None))
+        attach_photos_to_new_inspection(session=session, photos=photos, site_id=site_id, inspection_id=inspection_id)
         return inspection
 
-    inspection, created = write_once(session, Inspection, inspection_id, write, replay=lambda existing: existing)
+    def hazard_id_taken() -> None:
+        """Why the write failed when no inspection holds our id: a hazard was already reported under an id this
+        run raises (the hazard's primary key refused it; nothing was written)."""
+        raised = [hazard_id_for(inspection_id, a.item_id) for a in data.answers if a.result == "fail"]
+        if raised and session.exec(select(Hazard.id).where(Hazard.id.in_(raised)).limit(1)).first():
+            raise Conflict("id_conflict", record="hazard")
+
+    inspection, created = write_once(
+        session, Inspection, inspection_id, write, replay=lambda existing: existing, other_conflict=hazard_id_taken
+    )
     if not created:
         return _replay(inspection, request_hash), False
     return to_public(inspection), True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 
@@ -353,6 +354,27 @@ def attach_photos(
                     created_at=utcnow(),
                 )
             )
+
+
+def attach_photos_to_new_inspection(
+    *,
+    session: Session,
+    photos: Iterable[tuple[uuid.UUID, uuid.UUID | None]],
+    site_id: uuid.UUID,
+    inspection_id: uuid.UUID,
+) -> None:
+    """attach_photos() for an inspection written in this unit of work, each (photo, hazard it shows or None)
+    once. No link to the inspection can exist yet, so none is looked up; the links go in one INSERT."""
+    for photo_id, hazard_id in dict.fromkeys(photos):
+        session.add(
+            PhotoLink(
+                photo_id=photo_id,
+                site_id=site_id,
+                hazard_id=hazard_id,
+                inspection_id=inspection_id,
+                created_at=utcnow(),
+            )
+        )
 
 
 def photos_by_kind(*, session: Session, hazard_id: uuid.UUID) -> dict[str, list[uuid.UUID]]:

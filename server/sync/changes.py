@@ -1,9 +1,9 @@
 """The changes feed's positions, without one row every write has to queue on.
 
-Every unit of work that writes a hazard or notice stamps it (stamp_change(), or feed_stamps() for a
-set-based UPDATE): `change_seq`, a number no other write gets, and `change_xid`, the writing transaction.
-The feed (server/sync/service.py) hands rows out in (change_xid, change_seq) order; a cursor is the last
-position handed out.
+Every unit of work that writes a hazard or notice stamps it (stamp_change(), stamp_changes() for several
+records, or feed_stamps() for a set-based UPDATE): `change_seq`, a number no other write gets, and
+`change_xid`, the writing transaction. The feed (server/sync/service.py) hands rows out in
+(change_xid, change_seq) order; a cursor is the last position handed out.
 
 PostgreSQL. change_seq comes from the sequence change_feed_seq: nextval() never waits for another
 transaction (the old counter row was locked by each write until its commit, so every hazard and notice
@@ -34,6 +34,7 @@ position (0, N) and still works."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, String, cast, func, literal, text
@@ -65,16 +66,30 @@ def _bump_counter(session: Session, count: int) -> int:
     )
 
 
+def next_stamps(session: Session, count: int) -> list[tuple[int, int]]:
+    """(change_seq, change_xid) for `count` writes of one unit of work, in one statement (inside the unit of
+    work): SQLite takes a block of the counter, PostgreSQL `count` nextval()s."""
+    if count <= 0:
+        return []
+    if _postgres(session):
+        rows = (
+            session.connection()
+            .execute(
+                text(
+                    f"SELECT nextval('{FEED_SEQUENCE}'), pg_current_xact_id()::text::bigint FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+            .all()
+        )
+        return sorted((int(seq), int(xid)) for seq, xid in rows)
+    end = _bump_counter(session, count)
+    return [(seq, 0) for seq in range(end - count + 1, end + 1)]
+
+
 def next_stamp(session: Session) -> tuple[int, int]:
     """(change_seq, change_xid) for one write (inside the unit of work)."""
-    if _postgres(session):
-        seq, xid = (
-            session.connection()
-            .execute(text(f"SELECT nextval('{FEED_SEQUENCE}'), pg_current_xact_id()::text::bigint"))
-            .one()
-        )
-        return int(seq), int(xid)
-    return _bump_counter(session, 1), 0
+    return next_stamps(session, 1)[0]
 
 
 def feed_stamps(session: Session, *, count: int, position: ColumnElement[int]) -> tuple[Any, Any]:
@@ -88,8 +103,15 @@ def feed_stamps(session: Session, *, count: int, position: ColumnElement[int]) -
 
 def stamp_change(session: Session, record: Hazard | Notice) -> None:
     """Put a written hazard or notice at the end of the changes feed (call inside the unit of work)."""
-    record.change_seq, record.change_xid = next_stamp(session)
-    session.add(record)
+    stamp_changes(session, [record])
+
+
+def stamp_changes(session: Session, records: Sequence[Hazard | Notice]) -> None:
+    """stamp_change() for several records of one unit of work, in their order, with one statement. Stamp new
+    rows before they are flushed: the stamp goes into their INSERT, no UPDATE follows."""
+    for record, (seq, xid) in zip(records, next_stamps(session, len(records)), strict=True):
+        record.change_seq, record.change_xid = seq, xid
+        session.add(record)
 
 
 def feed_horizon(session: Session) -> int | None:
