@@ -129,3 +129,42 @@ def screenshot(name: str) -> Path:
 
 def clock_ticks() -> int:
     return Clock.frames
+
+
+# ---- the phone under test ---------------------------------------------------------------------------------
+
+# Where server/demo.py puts 富民社区: the phones in these stories stand there, their fix good to 8 m.
+SITE_LAT, SITE_LON = 41.7452, 123.4489
+
+
+def striped_photo(path: Path, size: tuple[int, int], ground: tuple, stripe: tuple, *, across: bool) -> Path:
+    """A camera-sized JPEG with a recognisable picture (stripes), as the camera would hand it over."""
+    from PIL import Image
+
+    width, height = size
+    image = Image.new("RGB", size, ground)
+    for at in range(0, height if across else width, 150 if across else 200):
+        image.paste(stripe, (0, at, width, at + 60) if across else (at, 0, at + 100, height))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def open_app(data_dir: Path, server_url: str, photo: Path) -> Any:
+    """The SafeRound app on a phone at the site, its camera handing over `photo`, drawn once, no slides
+    (software GL draws each slide's frames, and the stories do not need them). Stop it with app.stop()."""
+    from kivy.uix.screenmanager import NoTransition
+
+    from mobile.app import SafeRoundApp
+    from mobile.platform import FixedFileCamera, NoLocation
+
+    class AtTheSite(NoLocation):
+        def fix(self) -> dict[str, float]:
+            return {"lat": SITE_LAT, "lon": SITE_LON, "accuracy": 8.0}
+
+    app = SafeRoundApp(
+        data_dir=data_dir, server_url=server_url, camera=FixedFileCamera(photo), location=AtTheSite(), auto_sync=False
+    )
+    app._run_prepare()
+    app.screens.transition = NoTransition()
+    pump(0.3)
+    return app

@@ -21,14 +21,13 @@ import pytest
 # Import sorting would put kivy first, so it is off for this block.
 from tests.ui import driver as d  # isort: skip
 from kivy.core.window import Window  # isort: skip
-from kivy.uix.screenmanager import NoTransition  # isort: skip
 from PIL import Image  # isort: skip
 from tests.ui.server_process import ServerProcess, SlowProxy  # isort: skip
 
 pytestmark = pytest.mark.ui
 
 SITE = "富民社区"  # managed by 沈阳安居物业 (user anju)
-SITE_LAT, SITE_LON = 41.7452, 123.4489  # where server/demo.py puts it
+SITE_LAT, SITE_LON = d.SITE_LAT, d.SITE_LON
 
 
 @pytest.fixture(scope="module")
@@ -47,35 +46,13 @@ def proxy(server):
 
 @pytest.fixture(scope="module")
 def photo_file(tmp_path_factory) -> Path:
-    """A camera-sized JPEG with a recognisable picture (stripes), as the camera would hand over."""
     path = tmp_path_factory.mktemp("camera") / "IMG_0001.jpg"
-    image = Image.new("RGB", (2400, 1800), (200, 80, 40))
-    for x in range(0, 2400, 200):
-        image.paste((240, 200, 60), (x, 0, x + 100, 1800))
-    image.save(path, "JPEG", quality=90)
-    return path
+    return d.striped_photo(path, (2400, 1800), (200, 80, 40), (240, 200, 60), across=False)
 
 
 @pytest.fixture(scope="module")
 def app(proxy, photo_file, tmp_path_factory):
-    from mobile.app import SafeRoundApp
-    from mobile.platform import FixedFileCamera, NoLocation
-
-    class AtTheSite(NoLocation):  # the officer stands at 富民社区 (the demo's coordinates), fix good to 8 m
-        def fix(self):
-            return {"lat": SITE_LAT, "lon": SITE_LON, "accuracy": 8.0}
-
-    the_app = SafeRoundApp(
-        data_dir=tmp_path_factory.mktemp("phone"),
-        server_url=proxy.url,
-        camera=FixedFileCamera(photo_file),
-        location=AtTheSite(),
-        auto_sync=False,
-    )
-    the_app._run_prepare()
-    # Slides are drawn frame by frame; software GL makes each costly and the story does not need them.
-    the_app.screens.transition = NoTransition()
-    d.pump(0.3)
+    the_app = d.open_app(tmp_path_factory.mktemp("phone"), proxy.url, photo_file)
     yield the_app
     the_app.stop()
 

@@ -14,15 +14,13 @@ import pytest
 
 # The driver first: it sets Kivy's environment (window size, no args, headless) before kivy is imported.
 from tests.ui import driver as d  # isort: skip
-from kivy.uix.screenmanager import NoTransition  # isort: skip
-from PIL import Image  # isort: skip
 from tests.ui.server_process import ServerProcess, SlowProxy  # isort: skip
 from tests.ui.test_app_flows import go_tab, latin_words, screen, settle  # isort: skip
 
 pytestmark = pytest.mark.ui
 
 SITE = "富民社区"  # a site of server/demo.py
-SITE_LAT, SITE_LON = 41.7452, 123.4489
+SITE_LAT, SITE_LON = d.SITE_LAT, d.SITE_LON
 WORKER = "wanggw"
 OFFICER = "zhaoaq"
 DESCRIPTION = "3号楼地下车库消火栓箱被杂物遮挡"
@@ -83,32 +81,12 @@ def proxy(server):
 @pytest.fixture(scope="module")
 def photo_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("camera") / "IMG_0002.jpg"
-    image = Image.new("RGB", (2400, 1800), (90, 90, 100))
-    for y in range(0, 1800, 150):
-        image.paste((200, 40, 40), (0, y, 2400, y + 60))
-    image.save(path, "JPEG", quality=90)
-    return path
+    return d.striped_photo(path, (2400, 1800), (90, 90, 100), (200, 40, 40), across=True)
 
 
 @pytest.fixture(scope="module")
 def app(proxy, photo_file, tmp_path_factory):
-    from mobile.app import SafeRoundApp
-    from mobile.platform import FixedFileCamera, NoLocation
-
-    class AtTheSite(NoLocation):
-        def fix(self):
-            return {"lat": SITE_LAT, "lon": SITE_LON, "accuracy": 8.0}
-
-    the_app = SafeRoundApp(
-        data_dir=tmp_path_factory.mktemp("phone"),
-        server_url=proxy.url,
-        camera=FixedFileCamera(photo_file),
-        location=AtTheSite(),
-        auto_sync=False,
-    )
-    the_app._run_prepare()
-    the_app.screens.transition = NoTransition()
-    d.pump(0.3)
+    the_app = d.open_app(tmp_path_factory.mktemp("phone"), proxy.url, photo_file)
     yield the_app
     the_app.stop()
 

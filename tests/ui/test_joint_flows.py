@@ -20,7 +20,6 @@ import pytest
 # The driver first: it sets Kivy's environment before kivy is imported (import sorting is off here).
 from tests.ui import driver as d  # isort: skip
 from kivy.tests.common import UnitTestTouch  # isort: skip
-from kivy.uix.screenmanager import NoTransition  # isort: skip
 from PIL import Image  # isort: skip
 from pypdf import PdfReader  # isort: skip
 from tests.ui.server_process import ServerProcess  # isort: skip
@@ -29,7 +28,7 @@ from tests.ui.test_app_flows import answer, go_tab, screen, settle, shoot, sign_
 pytestmark = pytest.mark.ui
 
 SITE = "富民社区"  # managed by 沈阳安居物业 (user anju), zhangwei's
-SITE_LAT, SITE_LON = 41.7452, 123.4489
+SITE_LAT, SITE_LON = d.SITE_LAT, d.SITE_LON
 ARTIFACTS = d.REPO / "test-artifacts"
 story: dict = {}
 
@@ -46,32 +45,12 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def photo_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("camera") / "IMG_0002.jpg"
-    image = Image.new("RGB", (1600, 1200), (60, 120, 170))
-    for y in range(0, 1200, 150):
-        image.paste((230, 230, 230), (0, y, 1600, y + 60))
-    image.save(path, "JPEG", quality=90)
-    return path
+    return d.striped_photo(path, (1600, 1200), (60, 120, 170), (230, 230, 230), across=True)
 
 
 @pytest.fixture(scope="module")
 def app(server, photo_file, tmp_path_factory):
-    from mobile.app import SafeRoundApp
-    from mobile.platform import FixedFileCamera, NoLocation
-
-    class AtTheSite(NoLocation):
-        def fix(self):
-            return {"lat": SITE_LAT, "lon": SITE_LON, "accuracy": 8.0}
-
-    the_app = SafeRoundApp(
-        data_dir=tmp_path_factory.mktemp("phone"),
-        server_url=server.url,
-        camera=FixedFileCamera(photo_file),
-        location=AtTheSite(),
-        auto_sync=False,
-    )
-    the_app._run_prepare()
-    the_app.screens.transition = NoTransition()
-    d.pump(0.3)
+    the_app = d.open_app(tmp_path_factory.mktemp("phone"), server.url, photo_file)
     yield the_app
     the_app.stop()
 
