@@ -22,7 +22,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,9 +45,9 @@ from server.db import make_engine, migrate  # noqa: E402
 from server.hazards.escalation import escalation_level  # noqa: E402
 from server.paging import _encode  # noqa: E402
 from server.security import create_token  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
 from tests.pg import PostgresServer, free_port  # noqa: E402
 
-BIN = Path(sys.executable).parent
 WEEKS = 13
 ITEMS_PER_INSPECTION = 10
 FAIL_RATE = 0.05
@@ -350,22 +349,9 @@ def main() -> None:
             "SAFEROUND_NOTIFY_INTERVAL_SECONDS": "0",
             "PYTHONPATH": str(REPO),
         }
-        port = free_port()
-        log = open(data / "server.log", "w")  # noqa: SIM115
-        server = subprocess.Popen(
-            [str(BIN / "saferound"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}/api/v1"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        server = LiveServer(data_dir=data, port=free_port(), env=env)
+        server.serve()
+        base = f"{server.url}/api/v1"
         clients = {
             who: httpx.Client(base_url=base, headers={"Authorization": f"Bearer {t}"}, timeout=300)
             for who, t in tokens.items()
@@ -602,8 +588,7 @@ def main() -> None:
         engine.dispose()
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(10)
+            server.stop()
         pg.stop()
 
 

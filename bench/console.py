@@ -10,11 +10,9 @@ of all 100,000 rows and prints the server process's peak RSS before and after (b
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,11 +33,10 @@ from server.hazards.models import Hazard, HazardTransition  # noqa: E402
 from server.inspections.models import Inspection  # noqa: E402
 from server.sites.models import Assignment, Site  # noqa: E402
 from server.users.models import Organization, User  # noqa: E402
-from tests.pg import free_port  # noqa: E402
+from tests.live_server import ADMIN_PASSWORD, LiveServer  # noqa: E402
 
 SITES, HAZARDS, INSPECTIONS, COMPANIES, OFFICERS = 2680, 100_000, 19_000 // 4, 300, 3500
 STREETS = [f"第{i}街道" for i in range(1, 41)]
-BIN = Path(sys.executable).parent
 
 
 def load_city(url: str, admin_id: uuid.UUID) -> None:
@@ -187,64 +184,23 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def main() -> None:
-    data = Path(tempfile.mkdtemp(prefix="console-bench-"))
-    env = {
-        **os.environ,
-        "SAFEROUND_DATA_DIR": str(data),
-        "SAFEROUND_SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "SAFEROUND_ARGON2_TIME_COST": "1",
-        "SAFEROUND_ARGON2_MEMORY_KIB": "1024",
-        "SAFEROUND_ESCALATION_INTERVAL_SECONDS": "0",
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("SAFEROUND_DATABASE_URL", None)
-    subprocess.run([str(BIN / "saferound"), "init-db"], env=env, check=True, capture_output=True, cwd=REPO)
-    subprocess.run(
-        [
-            str(BIN / "saferound"),
-            "create-user",
-            "--username",
-            "admin",
-            "--password",
-            "bench-password",
-            "--role",
-            "admin",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=REPO,
-    )
+    server = LiveServer.prepare(Path(tempfile.mkdtemp(prefix="console-bench-")), escalation_interval_seconds=0)
     started = time.perf_counter()
-    load_city(f"sqlite:///{data / 'saferound.db'}", uuid.uuid4())
+    load_city(f"sqlite:///{server.db_path}", uuid.uuid4())
     print(
         f"loaded {SITES} sites, {HAZARDS} hazards, {INSPECTIONS} inspections in {time.perf_counter() - started:.1f} s"
     )
-    port = free_port()
-    log = open(data / "server.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [str(BIN / "saferound"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server.serve()
+    base = server.url
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        token = httpx.post(
-            f"{base}/api/v1/auth/token", data={"username": "admin", "password": "bench-password"}
-        ).json()["access_token"]
+        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}).json()[
+            "access_token"
+        ]
         api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=300)
         web = httpx.Client(base_url=base, timeout=300)
         csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', web.get("/login").text).group(1)
         assert web.post(
-            "/login", data={"username": "admin", "password": "bench-password", "csrf_token": csrf}
+            "/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": csrf}
         ).status_code in (200, 303)
         health = median_ms(api, "/health")
         figures = {
@@ -258,7 +214,7 @@ def main() -> None:
         print(f"GET /health                         {health:8.1f} ms")
         for name, ms in figures.items():
             print(f"{name:36s}{ms:8.1f} ms   ratio to health {ms / health:7.1f}   {'OK' if ms < 1000 else 'SLOW'}")
-        before = peak_rss_mib(server.pid)
+        before = peak_rss_mib(server.process.pid)
         start = time.perf_counter()
         size = 0
         with api.stream("GET", "/hazards/export.xlsx") as response:
@@ -266,12 +222,10 @@ def main() -> None:
                 size += len(chunk)
         print(
             f"XLSX export of {HAZARDS} rows: {size / 1e6:.1f} MB in {time.perf_counter() - start:.1f} s; "
-            f"server peak RSS {before:.0f} MiB before, {peak_rss_mib(server.pid):.0f} MiB after"
+            f"server peak RSS {before:.0f} MiB before, {peak_rss_mib(server.process.pid):.0f} MiB after"
         )
     finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
+        server.stop()
 
 
 if __name__ == "__main__":
