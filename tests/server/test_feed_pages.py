@@ -5,6 +5,7 @@ condition past SEEKS_PER_SITE_UP_TO sites); rows from before migration 0013 (xid
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -13,9 +14,12 @@ from sqlmodel import select
 import server.scope
 from server.hazards.models import Hazard
 from server.hazards.service import to_public_many as hazards_public
-from server.notices.models import Notice
+from server.inspections.models import Inspection
+from server.notices.models import Notice, NoticeHazard
 from server.notices.service import to_public_many as notices_public
+from server.photos.models import PhotoLink
 from server.sync.service import Changes
+from server.users.models import Organization
 from tests.server.test_escalation_and_feed import make_hazard
 
 API = "/api/v1"
@@ -140,3 +144,71 @@ def test_rows_from_before_the_feed_had_transaction_ids_come_first(client, world,
         caught_up = feed(client, world, user).json()["cursor"]
         assert "." in caught_up  # past the old numbering: the horizon
         assert feed(client, world, user, since="1").json()["hazards"][0]["id"] != old
+
+
+AWKWARD = 'say "no" \\ to\n\tthis\x01\x1f\x7f\u2028 中文 🙂 </script>/'
+
+
+@pytest.mark.parametrize("who", ["admin", "officer", "staff"])
+def test_awkward_values_are_written_as_the_models_write_them(client, world, district, who):
+    """Escapes, nulls and times with and without microseconds; a photo linked twice; a hazard on two
+    notices (the later one is its notice); a notice over two sites; several presence flags. PostgreSQL
+    writes these records' JSON itself (server/sync/page_json.py): every byte must still be the models'."""
+    raised = sorted(district["mine"])
+    with world.session() as s:
+        first = s.get(Notice, uuid.UUID(district["notice"]))
+        hazards = [s.get(Hazard, uuid.UUID(h)) for h in raised]
+        on_notice = [h for h in hazards if h.inspection_id]
+        direct = next(h for h in hazards if not h.inspection_id)
+        on_notice[0].description = AWKWARD
+        on_notice[0].closed_at = datetime(2026, 11, 2, 3, 4, 5, 6, tzinfo=UTC)
+        on_notice[1].updated_at = datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC)
+        direct.item_id = None
+        inspection = s.get(Inspection, on_notice[0].inspection_id)
+        inspection.presence_flags = ["far_from_site", "clock_skew", AWKWARD]
+        first.note = AWKWARD
+        first.basis = ""
+        s.get(Organization, first.organization_id).name = 'Ünïcode "物业" \\ co'
+        later = Notice(
+            id=uuid.uuid4(),
+            number="AWK-1",
+            organization_id=first.organization_id,
+            deadline=datetime(2026, 12, 1, tzinfo=UTC),
+            basis=AWKWARD,
+            issued_by=first.issued_by,
+            issued_at=first.issued_at + timedelta(microseconds=1),
+            request_hash="0" * 64,
+            change_seq=first.change_seq,
+            change_xid=first.change_xid,
+        )
+        s.add(later)
+        s.flush()
+        s.add_all([NoticeHazard(notice_id=later.id, hazard_id=on_notice[1].id)])
+        s.add(NoticeHazard(notice_id=later.id, hazard_id=direct.id))  # a second site
+        link = s.exec(select(PhotoLink).where(PhotoLink.hazard_id == on_notice[0].id)).first()
+        s.add(
+            PhotoLink(
+                photo_id=link.photo_id,
+                site_id=link.site_id,
+                hazard_id=link.hazard_id,
+                created_at=link.created_at + timedelta(seconds=1),
+            )
+        )
+        s.commit()
+        later_id = str(later.id)
+    r = feed(client, world, district[who])
+    assert r.content == modelled(world, r.json())
+    body = r.json()
+    hazards = {h["id"]: h for h in body["hazards"]}
+    notices = {n["id"]: n for n in body["notices"]}
+    assert hazards[str(on_notice[0].id)]["description"] == AWKWARD
+    assert hazards[str(on_notice[0].id)]["closed_at"] == "2026-11-02T03:04:05.000006Z"
+    assert hazards[str(on_notice[1].id)]["updated_at"] == "2026-11-02T03:04:05Z"
+    assert hazards[str(on_notice[0].id)]["presence_flags"] == ["far_from_site", "clock_skew", AWKWARD]
+    assert len(hazards[str(on_notice[0].id)]["photo_ids"]) == 1  # linked twice, listed once
+    assert hazards[str(on_notice[1].id)]["notice_id"] == later_id  # the later notice
+    assert hazards[str(on_notice[0].id)]["notice_id"] == district["notice"]
+    assert hazards[str(direct.id)]["item_id"] is None
+    if later_id in notices:  # the officer and the company see it (their sites, their notice)
+        assert len(notices[later_id]["site_ids"]) == 2 and notices[later_id]["basis"] == AWKWARD
+    assert notices[district["notice"]]["note"] == AWKWARD

@@ -309,3 +309,33 @@ def test_an_officers_feed_notices_come_from_their_sites_not_the_citys_feed(clien
         for node in plan:
             assert node["Node Type"] != "Seq Scan", node
             assert node["Actual Rows"] <= theirs and node.get("Rows Removed by Filter", 0) <= theirs, node
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("who", ["admin", "officer"])
+def test_the_feeds_records_are_read_by_key_whatever_the_size_of_the_city(client, world, city, who):
+    """PostgreSQL writes the page's records as JSON (server/sync/page_json.py): each record, its photos,
+    latest notice, presence flags, hazards, sites and company by key, a few rows per record of the page;
+    never a scan or hash of a whole table (the planner left to its own choice here)."""
+    link_notices(city)
+    seen = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        if "WITH ORDINALITY AS page" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(city["engine"], "before_cursor_execute", remember)
+    try:
+        for since in (None, str(HAZARDS // 4)):
+            params = {"limit": PAGE, **({"since": since} if since else {})}
+            r = client.get(f"{API}/sync/changes", params=params, headers=world.headers(city[who]))
+            assert r.status_code == 200 and r.json()["has_more"], r.text
+    finally:
+        event.remove(city["engine"], "before_cursor_execute", remember)
+    assert {("hazard" if "JOIN hazard h ON h.id = page.id" in s else "notice") for s, _ in seen} == {"hazard", "notice"}
+    with city["engine"].connect() as c:
+        for statement, parameters in seen:
+            plan = c.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters).scalar_one()[0]["Plan"]
+            for node in nodes(plan):
+                read = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                assert read <= 3 * PAGE, (node["Node Type"], node.get("Relation Name"), read)

@@ -1,0 +1,163 @@
+"""PostgreSQL writes a feed page's records as JSON text itself (issue 11): the admin's whole feed is ~220,000
+records, and turning each row into Python objects (UUIDs, datetimes, dicts) and back into JSON cost more
+than the database's work. Here each record comes back as the exact bytes `HazardPublic` / `NoticePublic`
+serialize to (pydantic's compact JSON: fields in the model's order, UUIDs as text, times in UTC as
+`YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, strings escaped alike), so the page is joined, not built.
+
+`tests/server/test_feed_pages.py` checks the bytes against the models on every kind of reader, with nulls,
+microseconds, escapes, duplicated photo links and several notices per hazard. SQLite keeps the Python
+writer in server/sync/service.py (a phone-sized history; no JSON functions to lean on)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from rulebook.lifecycle import FINISHED_STATUSES
+from server.hazards.models import HazardPublic
+from server.hazards.service import BEFORE_PHOTO_KINDS
+from server.notices.models import NoticePublic
+
+
+def _uuid(sql: str) -> str:
+    return f"""coalesce('"' || {sql} || '"', 'null')"""
+
+
+def _text(sql: str) -> str:
+    # to_json escapes as pydantic does: \" \\ \b \f \n \r \t, other controls as \u00xx, the rest as is
+    return f"coalesce(to_json({sql})::text, 'null')"
+
+
+def _int(sql: str) -> str:
+    return f"{sql}::text"
+
+
+def _time(sql: str) -> str:
+    # pydantic writes UTC as Z and microseconds as six digits, only when there are any; ":" escaped for text()
+    iso = f"to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24\\:MI\\:SS.US')"
+    return f"""coalesce('"' || replace({iso}, '.000000', '') || 'Z"', 'null')"""
+
+
+def _list(sql: str) -> str:
+    """A JSON array of the strings `sql` aggregates (string_agg of already-quoted items); [] when none."""
+    return f"coalesce('[' || ({sql}) || ']', '[]')"
+
+
+def _object(fields: dict[str, str], model: type) -> str:
+    """The record as one text, `{"name":value,...}` in the model's field order (checked, so they cannot drift)."""
+    assert list(fields) == list(model.model_fields), f"{model.__name__}'s fields changed: update page_json"
+    parts = []
+    for i, (name, sql) in enumerate(fields.items()):
+        opening = "{" if i == 0 else ","
+        parts.append(f"""'{opening}"{name}":' || {sql}""")
+    return " || ".join(parts) + " || '}'"
+
+
+_BEFORE = ", ".join(f"'{kind}'" for kind in BEFORE_PHOTO_KINDS)
+_FINISHED = ", ".join(f"'{status}'" for status in FINISHED_STATUSES)
+
+_HAZARD = _object(
+    {
+        "id": _uuid("h.id"),
+        "site_id": _uuid("h.site_id"),
+        "category": _text("h.category"),
+        "item_id": _text("h.item_id"),
+        "inspection_id": _uuid("h.inspection_id"),
+        "severity": _text("h.severity"),
+        "status": _text("h.status"),
+        "version": _int("h.version"),
+        "deadline": _time("h.deadline"),
+        "organization_id": _uuid("h.organization_id"),
+        "description": _text("h.description"),
+        # each before photo once, in the order first linked (server/hazards/service.py hazard_extras)
+        "photo_ids": _list(
+            f"""SELECT string_agg('"' || first.photo_id || '"', ',' ORDER BY first.created_at, first.id)
+            FROM (SELECT DISTINCT ON (pl.photo_id) pl.photo_id, pl.created_at, pl.id
+                  FROM photo_link pl JOIN photo p ON p.id = pl.photo_id
+                  WHERE pl.hazard_id = h.id AND p.kind IN ({_BEFORE})
+                  ORDER BY pl.photo_id, pl.created_at, pl.id) first"""
+        ),
+        # the latest notice by (issued_at, id)
+        "notice_id": _uuid(
+            """(SELECT nh.notice_id FROM notice_hazard nh JOIN notice n ON n.id = nh.notice_id
+            WHERE nh.hazard_id = h.id ORDER BY n.issued_at DESC, n.id DESC LIMIT 1)"""
+        ),
+        "presence_flags": _list(
+            """SELECT string_agg(to_json(flag.value)::text, ',' ORDER BY flag.at)
+            FROM inspection i, json_array_elements_text(i.presence_flags) WITH ORDINALITY AS flag(value, at)
+            WHERE i.id = h.inspection_id"""
+        ),
+        "source": _text("h.source"),
+        "reported_by": _uuid("h.reported_by"),
+        "found_at": _time("h.found_at"),
+        "overdue": f"CASE WHEN h.status NOT IN ({_FINISHED}) AND h.deadline < :now THEN 'true' ELSE 'false' END",
+        "escalation_level": _int("h.escalation_level"),
+        "created_at": _time("h.created_at"),
+        "updated_at": _time("h.updated_at"),
+        "closed_at": _time("h.closed_at"),
+    },
+    HazardPublic,
+)
+
+_NOTICE = _object(
+    {
+        "id": _uuid("n.id"),
+        "number": _text("n.number"),
+        "organization_id": _uuid("n.organization_id"),
+        "organization_name": "coalesce(to_json(o.name)::text, '\"\"')",
+        # its hazards oldest first by (created_at, id), and their sites in that order, each once
+        "hazard_ids": "coalesce('[' || linked.hazards || ']', '[]')",
+        "site_ids": "coalesce('[' || linked.sites || ']', '[]')",
+        "deadline": _time("n.deadline"),
+        "basis": _text("n.basis"),
+        "note": _text("n.note"),
+        "issued_by": _uuid("n.issued_by"),
+        "issued_at": _time("n.issued_at"),
+        "acknowledged_at": _time("n.acknowledged_at"),
+        "acknowledged_by": _uuid("n.acknowledged_by"),
+    },
+    NoticePublic,
+)
+
+
+def _page(table: str, alias: str, record: str, joins: str = "") -> str:
+    # The ids in the page's order; each row by its primary key (a nested loop: a page is ≤ limit rows).
+    return f"""SELECT string_agg({record}, ',' ORDER BY page.at)
+    FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS page(id, at) JOIN {table} {alias} ON {alias}.id = page.id
+    {joins}"""
+
+
+# A notice's hazards oldest first by (created_at, id), and their sites in that order, each site once.
+_NOTICE_JOINS = """LEFT JOIN organization o ON o.id = n.organization_id
+    LEFT JOIN LATERAL (
+        SELECT string_agg('"' || h.id || '"', ',' ORDER BY h.created_at, h.id) AS hazards,
+               string_agg(CASE WHEN h.first THEN '"' || h.site_id || '"' END, ',' ORDER BY h.created_at, h.id) AS sites
+        FROM (SELECT h.id, h.site_id, h.created_at,
+                     row_number() OVER (PARTITION BY h.site_id ORDER BY h.created_at, h.id) = 1 AS first
+              FROM notice_hazard nh JOIN hazard h ON h.id = nh.hazard_id WHERE nh.notice_id = n.id) h
+    ) linked ON true"""
+
+HAZARDS_SQL = text(_page("hazard", "h", _HAZARD))
+NOTICES_SQL = text(_page("notice", "n", _NOTICE, _NOTICE_JOINS))
+
+
+def _ids(ids: Sequence[uuid.UUID]) -> str:
+    return "{" + ",".join(str(value) for value in ids) + "}"
+
+
+def hazards_json(session: Session, ids: Sequence[uuid.UUID], now: datetime) -> str:
+    """`[HazardPublic, ...]` of `ids`, in that order, as JSON text."""
+    if not ids:
+        return "[]"
+    return "[" + session.execute(HAZARDS_SQL, {"ids": _ids(ids), "now": now}).scalar_one() + "]"
+
+
+def notices_json(session: Session, ids: Sequence[uuid.UUID]) -> str:
+    """`[NoticePublic, ...]` of `ids`, in that order, as JSON text."""
+    if not ids:
+        return "[]"
+    return "[" + session.execute(NOTICES_SQL, {"ids": _ids(ids)}).scalar_one() + "]"
