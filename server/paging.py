@@ -51,8 +51,9 @@ def newest_first_of_any(queries: Sequence[Any], model: Any, *, cursor: str | Non
         return newest_first(queries[0], model, cursor=cursor, limit=limit)
     branches = [select(newest_first(q, model, cursor=cursor, limit=limit).subquery()) for q in queries]
     merged = union_all(*branches).subquery()
-    rows = aliased(model, merged)
-    return select(rows).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit + 1)
+    # the model's rows, or the columns the queries select (e.g. only the keys, when the database writes JSON)
+    rows = [aliased(model, merged)] if queries[0].column_descriptions[0]["expr"] is model else list(merged.c)
+    return select(*rows).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit + 1)
 
 
 def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:

@@ -33,6 +33,9 @@ _FINISHED_SQL = ", ".join(f"'{s}'" for s in FINISHED_STATUSES)
 NOT_FINISHED_SQL = f"status NOT IN ({_FINISHED_SQL})"
 
 
+BEFORE_PHOTO_KINDS = ("problem", "scene")  # the photos of a hazard as found (HazardPublic.photo_ids)
+
+
 class Hazard(SQLModel, table=True):
     __table_args__ = (
         Index("ix_hazard_site_status", "site_id", "status"),

@@ -60,8 +60,8 @@ def list_hazards(
     cursor: str | None = None,
     presence_flag: PresenceFlag | None = None,
     source: HazardSource | None = None,
-) -> HazardPage:
-    return service.list_hazards(
+) -> Response:
+    body = service.list_hazards(
         session=session,
         user=user,
         status=[s.value for s in status] if status else None,
@@ -75,6 +75,7 @@ def list_hazards(
         presence_flag=presence_flag,
         source=source.value if source else None,
     )
+    return Response(body, media_type="application/json")  # HazardPage, written once (server/wire_json.py)
 
 
 @router.get("/hazards/{hazard_id}", response_model=HazardDetail)

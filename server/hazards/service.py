@@ -6,11 +6,13 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from pydantic_core import to_json
 from sqlalchemy import and_, false, func
 from sqlmodel import Session, select
 
 from rulebook import hazards as hazard_rules
 from rulebook.lifecycle import FINISHED_STATUSES
+from server import wire_json
 from server.audit import service as audit
 from server.audit.models import AuditEvent
 from server.checklists.templates import CATEGORIES
@@ -19,7 +21,14 @@ from server.config import Settings
 from server.db import among
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
-from server.hazards.models import Hazard, HazardIn, HazardPage, HazardPublic, HazardStatus, not_finished
+from server.hazards.models import (
+    BEFORE_PHOTO_KINDS,
+    Hazard,
+    HazardIn,
+    HazardPublic,
+    HazardStatus,
+    not_finished,
+)
 from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import Inspection
 from server.inspections.presence import has_flag
@@ -40,9 +49,6 @@ def default_deadline(*, found_at: datetime, severity: str, settings: Settings) -
 
 def is_overdue(hazard: Hazard, now: datetime | None = None) -> bool:
     return hazard.status not in FINISHED_STATUSES and hazard.deadline < (now or utcnow())
-
-
-BEFORE_PHOTO_KINDS = ("problem", "scene")
 
 
 def hazard_extras(
@@ -272,9 +278,12 @@ def list_hazards(
     cursor: str | None = None,
     presence_flag: str | None = None,
     source: str | None = None,
-) -> HazardPage:
+) -> bytes:
+    """One page, newest first, as the response body (`HazardPage`'s JSON)."""
     now = utcnow()
-    query = select(Hazard).where(hazard_condition(user))
+    # Where the database writes the records' JSON, the page needs only their keys (no rows to build in Python).
+    writes_json = wire_json.writes_json(session)
+    query = (select(Hazard.created_at, Hazard.id) if writes_json else select(Hazard)).where(hazard_condition(user))
     if presence_flag:  # hazards raised by an inspection that carries the flag
         flagged = select(Inspection.id).where(has_flag(Inspection.presence_flags, presence_flag))
         query = query.where(Hazard.inspection_id.in_(flagged))
@@ -299,4 +308,8 @@ def list_hazards(
         branches = [b.where(Hazard.site_id == s) for b in branches for s in sites] or [query.where(false())]
     page = newest_first_of_any(branches, Hazard, cursor=cursor, limit=limit)
     rows, next_cursor = split_page(session.exec(page).all(), limit)
-    return HazardPage(items=to_public_many(session, rows, now), next_cursor=next_cursor)
+    if writes_json:
+        items = wire_json.hazards_json(session, [h.id for h in rows], now)
+    else:
+        items = to_json(to_public_many(session, rows, now)).decode()
+    return wire_json.page_body(items, next_cursor)

@@ -69,8 +69,8 @@ def list_notices(
     since: UTCTime | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> Page[NoticePublic]:
-    items, next_cursor = service.page_notices(
+) -> Response:
+    body = service.page_notices(
         session=session,
         user=user,
         organization_id=organization_id,
@@ -79,7 +79,7 @@ def list_notices(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Response(body, media_type="application/json")  # Page[NoticePublic], written once (server/wire_json.py)
 
 
 @router.get("/notices/{notice_id}.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})

@@ -7,11 +7,13 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pydantic_core import to_json
 from sqlalchemy import false, text, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from rulebook import lifecycle
+from server import wire_json
 from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
 from server.common import canonical_hash, utcnow
@@ -340,8 +342,8 @@ def page_notices(
     since: datetime | None,
     cursor: str | None,
     limit: int,
-) -> tuple[list[NoticePublic], str | None]:
-    """Newest issued first."""
+) -> bytes:
+    """One page, newest issued first, as the response body (`Page[NoticePublic]`'s JSON)."""
     query = select(Notice).where(notice_condition(user))
     if organization_id:
         query = query.where(Notice.organization_id == organization_id)
@@ -351,7 +353,11 @@ def page_notices(
         query = query.where(Notice.issued_at >= since)
     query = keyset(query, Notice.issued_at, Notice.id, cursor=cursor, limit=limit, descending=True)
     rows, next_cursor = cut(session.exec(query).all(), limit, "issued_at")
-    return to_public_many(session, rows), next_cursor
+    if wire_json.writes_json(session):
+        items = wire_json.notices_json(session, [n.id for n in rows])
+    else:
+        items = to_json(to_public_many(session, rows)).decode()
+    return wire_json.page_body(items, next_cursor)
 
 
 def list_notices(

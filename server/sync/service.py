@@ -38,8 +38,8 @@ from server.notices.models import Notice, NoticePublic
 from server.notices.service import notice_condition, notice_extras
 from server.scope import hazard_condition, officer_site_ids
 from server.sync.changes import current_change_seq, feed_horizon
-from server.sync.page_json import hazards_json, notices_json
 from server.users.models import User
+from server.wire_json import hazards_json, notices_json, writes_json
 
 
 class Changes(BaseModel):
@@ -262,9 +262,9 @@ def changes_since(*, session: Session, user: User, since: str | None, limit: int
 
 def changes_json(*, session: Session, user: User, since: str | None, limit: int = 500) -> bytes:
     """The page as the response body: the JSON `Changes` would serialize to (UUIDs as strings, UTC times
-    in ISO 8601 with Z), written once. PostgreSQL writes the records' JSON itself (server/sync/page_json.py);
+    in ISO 8601 with Z), written once. PostgreSQL writes the records' JSON itself (server/wire_json.py);
     on SQLite they are built here from plain dicts."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not writes_json(session):
         return to_json(changes_since(session=session, user=user, since=since, limit=limit))
     cursor, hazard_ids, notice_ids, has_more = _page(session=session, user=user, since=since, limit=limit)
     hazards, notices = hazards_json(session, hazard_ids, utcnow()), notices_json(session, notice_ids)

@@ -17,6 +17,7 @@ from server.hazards.service import to_public_many as hazards_public
 from server.inspections.models import Inspection
 from server.notices.models import Notice, NoticeHazard
 from server.notices.service import to_public_many as notices_public
+from server.paging import Page
 from server.photos.models import PhotoLink
 from server.sync.service import Changes
 from server.users.models import Organization
@@ -149,11 +150,11 @@ def test_rows_from_before_the_feed_had_transaction_ids_come_first(client, world,
 AWKWARD = 'say "no" \\ to\n\tthis\x01\x1f\x7f\u2028 中文 🙂 </script>/'
 
 
-@pytest.mark.parametrize("who", ["admin", "officer", "staff"])
-def test_awkward_values_are_written_as_the_models_write_them(client, world, district, who):
-    """Escapes, nulls and times with and without microseconds; a photo linked twice; a hazard on two
-    notices (the later one is its notice); a notice over two sites; several presence flags. PostgreSQL
-    writes these records' JSON itself (server/sync/page_json.py): every byte must still be the models'."""
+@pytest.fixture
+def awkward(world, district):
+    """The district's records made awkward: escapes, nulls and times with and without microseconds; a photo
+    linked twice; a hazard on two notices (the later one is its notice); a notice over two sites; several
+    presence flags."""
     raised = sorted(district["mine"])
     with world.session() as s:
         first = s.get(Notice, uuid.UUID(district["notice"]))
@@ -196,19 +197,62 @@ def test_awkward_values_are_written_as_the_models_write_them(client, world, dist
         )
         s.commit()
         later_id = str(later.id)
+    return {"on_notice": [str(h.id) for h in on_notice], "direct": str(direct.id), "later": later_id}
+
+
+@pytest.mark.parametrize("who", ["admin", "officer", "staff"])
+def test_awkward_values_are_written_as_the_models_write_them(client, world, district, awkward, who):
+    """PostgreSQL writes these records' JSON itself (server/wire_json.py): every byte must still be the models'."""
+    on_notice, direct, later_id = awkward["on_notice"], awkward["direct"], awkward["later"]
     r = feed(client, world, district[who])
     assert r.content == modelled(world, r.json())
     body = r.json()
     hazards = {h["id"]: h for h in body["hazards"]}
     notices = {n["id"]: n for n in body["notices"]}
-    assert hazards[str(on_notice[0].id)]["description"] == AWKWARD
-    assert hazards[str(on_notice[0].id)]["closed_at"] == "2026-11-02T03:04:05.000006Z"
-    assert hazards[str(on_notice[1].id)]["updated_at"] == "2026-11-02T03:04:05Z"
-    assert hazards[str(on_notice[0].id)]["presence_flags"] == ["far_from_site", "clock_skew", AWKWARD]
-    assert len(hazards[str(on_notice[0].id)]["photo_ids"]) == 1  # linked twice, listed once
-    assert hazards[str(on_notice[1].id)]["notice_id"] == later_id  # the later notice
-    assert hazards[str(on_notice[0].id)]["notice_id"] == district["notice"]
-    assert hazards[str(direct.id)]["item_id"] is None
+    assert hazards[on_notice[0]]["description"] == AWKWARD
+    assert hazards[on_notice[0]]["closed_at"] == "2026-11-02T03:04:05.000006Z"
+    assert hazards[on_notice[1]]["updated_at"] == "2026-11-02T03:04:05Z"
+    assert hazards[on_notice[0]]["presence_flags"] == ["far_from_site", "clock_skew", AWKWARD]
+    assert len(hazards[on_notice[0]]["photo_ids"]) == 1  # linked twice, listed once
+    assert hazards[on_notice[1]]["notice_id"] == later_id  # the later notice
+    assert hazards[on_notice[0]]["notice_id"] == district["notice"]
+    assert hazards[direct]["item_id"] is None
     if later_id in notices:  # the officer and the company see it (their sites, their notice)
         assert len(notices[later_id]["site_ids"]) == 2 and notices[later_id]["basis"] == AWKWARD
     assert notices[district["notice"]]["note"] == AWKWARD
+
+
+def modelled_list(world, path: str, body: dict) -> bytes:
+    """The list page through the models, as FastAPI would have written `Page` of them."""
+    with world.session() as s:
+        if path == "/hazards":
+            rows = {h.id: h for h in s.exec(select(Hazard)).all()}
+            items = hazards_public(s, [rows[uuid.UUID(h["id"])] for h in body["items"]])
+        else:
+            rows = {n.id: n for n in s.exec(select(Notice)).all()}
+            items = notices_public(s, [rows[uuid.UUID(n["id"])] for n in body["items"]])
+    return Page(items=items, next_cursor=body["next_cursor"]).model_dump_json().encode()
+
+
+@pytest.mark.parametrize("path", ["/hazards", "/notices"])
+@pytest.mark.parametrize("who", ["admin", "officer", "staff"])
+def test_the_lists_pages_are_the_models_pages_too(client, world, district, awkward, who, path):
+    """GET /hazards and /notices write their pages the same way as the feed (PostgreSQL writes the records):
+    page by page, every byte is what `Page` of the models makes of the same records."""
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        r = client.get(f"{API}{path}", params=params, headers=world.headers(district[who]))
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        assert r.content == modelled_list(world, path, r.json())
+        seen += [item["id"] for item in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    if path == "/hazards":
+        assert set(seen) >= district["mine"] and (district["elsewhere"] in seen) == (who == "admin")
+        whole = client.get(f"{API}/hazards", headers=world.headers(district[who])).json()["items"]
+        assert {h["id"]: h["description"] for h in whole}[awkward["on_notice"][0]] == AWKWARD
+    else:
+        assert {district["notice"], awkward["later"]} <= set(seen)

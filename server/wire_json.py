@@ -1,12 +1,14 @@
-"""PostgreSQL writes a feed page's records as JSON text itself (issue 11): the admin's whole feed is ~220,000
-records, and turning each row into Python objects (UUIDs, datetimes, dicts) and back into JSON cost more
-than the database's work. Here each record comes back as the exact bytes `HazardPublic` / `NoticePublic`
-serialize to (pydantic's compact JSON: fields in the model's order, UUIDs as text, times in UTC as
-`YYYY-MM-DDTHH:MM:SS[.ffffff]Z`, strings escaped alike), so the page is joined, not built.
+"""PostgreSQL writes hazards and notices as their wire JSON itself (issue 11), for the changes feed and the
+lists: each record comes back as the exact bytes `HazardPublic` / `NoticePublic` serialize to (pydantic's
+compact JSON: fields in the model's order, UUIDs as text, times in UTC as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`,
+strings escaped alike), with its extras (photos, latest notice, presence flags; hazards, sites, company)
+read by key in the same statement. The admin's whole feed is ~220,000 records: turning each row into
+Python objects (UUIDs, datetimes, dicts) and back into JSON cost more than the database's work, and a list
+page asked four more statements for its extras.
 
-`tests/server/test_feed_pages.py` checks the bytes against the models on every kind of reader, with nulls,
-microseconds, escapes, duplicated photo links and several notices per hazard. SQLite keeps the Python
-writer in server/sync/service.py (a phone-sized history; no JSON functions to lean on)."""
+`tests/server/test_feed_pages.py` checks the bytes against the models for every kind of reader, with nulls,
+microseconds, escapes, duplicated photo links and several notices per hazard. SQLite (a phone-sized
+history, no need) keeps the models: `writes_json` says which."""
 
 from __future__ import annotations
 
@@ -14,12 +16,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from pydantic_core import to_json
 from sqlalchemy import text
 from sqlmodel import Session
 
 from rulebook.lifecycle import FINISHED_STATUSES
-from server.hazards.models import HazardPublic
-from server.hazards.service import BEFORE_PHOTO_KINDS
+from server.hazards.models import BEFORE_PHOTO_KINDS, HazardPublic
 from server.notices.models import NoticePublic
 
 
@@ -49,7 +51,7 @@ def _list(sql: str) -> str:
 
 def _object(fields: dict[str, str], model: type) -> str:
     """The record as one text, `{"name":value,...}` in the model's field order (checked, so they cannot drift)."""
-    assert list(fields) == list(model.model_fields), f"{model.__name__}'s fields changed: update page_json"
+    assert list(fields) == list(model.model_fields), f"{model.__name__}'s fields changed: update server/wire_json.py"
     parts = []
     for i, (name, sql) in enumerate(fields.items()):
         opening = "{" if i == 0 else ","
@@ -161,3 +163,13 @@ def notices_json(session: Session, ids: Sequence[uuid.UUID]) -> str:
     if not ids:
         return "[]"
     return "[" + session.execute(NOTICES_SQL, {"ids": _ids(ids)}).scalar_one() + "]"
+
+
+def writes_json(session: Session) -> bool:
+    """Whether the database writes the records' JSON (PostgreSQL), or the models do (SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def page_body(items: str, next_cursor: str | None) -> bytes:
+    """`Page`'s JSON (server/paging.py) around items already written as a JSON array."""
+    return f'{{"items":{items},"next_cursor":{to_json(next_cursor).decode()}}}'.encode()
