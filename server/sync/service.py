@@ -122,7 +122,7 @@ def _positions(
             merged = union_all(*(select(branch) for branch in branches)).subquery()
             query = select(merged).order_by(merged.c.change_xid, merged.c.change_seq).limit(left)
         # Core, not the ORM's execute: plain tuples, without an ORM result per row (4,000 a page for the admin)
-        found += [(xid, seq, row_id) for xid, seq, row_id in session.connection().execute(query)]
+        found += session.connection().execute(query).all()
     return found
 
 
