@@ -16,6 +16,7 @@ from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
+from server.db import among
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazards
@@ -28,7 +29,7 @@ from server.inspections.models import (
     OfficerPresence,
 )
 from server.inspections.presence import PRESENCE_FLAGS, has_flag, presence
-from server.paging import newest_first_of_any, split_page
+from server.paging import newest_first, newest_first_of_any, split_page
 from server.photos.service import attach_photos_to_new_inspection, require_photos
 from server.scope import fieldwork_condition, officer_site_ids, site_condition
 from server.sites.models import Site
@@ -257,22 +258,38 @@ def list_inspections(
     cursor: str | None = None,
     presence_flag: str | None = None,
 ) -> InspectionPage:
-    query = select(Inspection).where(fieldwork_condition(user, Inspection.site_id))
+    conditions = [fieldwork_condition(user, Inspection.site_id)]
     if presence_flag:
-        query = query.where(has_flag(Inspection.presence_flags, presence_flag))
+        conditions.append(has_flag(Inspection.presence_flags, presence_flag))
     if site_id:
-        query = query.where(Inspection.site_id == site_id)
+        conditions.append(Inspection.site_id == site_id)
     if category:
-        query = query.where(Inspection.category == category)
+        conditions.append(Inspection.category == category)
     if inspector_id:
-        query = query.where(Inspection.inspector_id == inspector_id)
+        conditions.append(Inspection.inspector_id == inspector_id)
     if since:
-        query = query.where(Inspection.finished_at >= since)
-    # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py).
+        conditions.append(Inspection.finished_at >= since)
     sites = None if site_id else officer_site_ids(session, user)
-    branches = [query] if sites is None else [query.where(Inspection.site_id == s) for s in sites]
-    page = newest_first_of_any(branches or [query.where(false())], Inspection, cursor=cursor, limit=limit)
-    rows, next_cursor = split_page(session.exec(page).all(), limit)
+    if sites is None:
+        page = newest_first(select(Inspection).where(*conditions), Inspection, cursor=cursor, limit=limit)
+        rows, next_cursor = split_page(session.exec(page).all(), limit)
+    else:
+        # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py), merged
+        # on the keys alone (an index-only read; no row of every branch built twice), then the page's rows.
+        keys = select(Inspection.created_at, Inspection.id).where(*conditions)
+        branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]
+        found, next_cursor = split_page(
+            session.exec(newest_first_of_any(branches, Inspection, cursor=cursor, limit=limit)).all(), limit
+        )
+        by_id = (
+            {
+                row.id: row
+                for row in session.exec(select(Inspection).where(among(session, Inspection.id, [k.id for k in found])))
+            }
+            if found
+            else {}
+        )
+        rows = [by_id[key.id] for key in found]
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
 
 
