@@ -11,7 +11,7 @@ Targets judged on the last lines: a middle page within 2× page 1; API ÷ SQL �
 read's p95 under 100 ms; escalation with nothing to do under 50 ms; the admin's whole changes feed in
 under 10 s.
 
-    .venv/bin/python bench/city.py            # the full quarter (247,000 inspections; ~12 min on 2 busy cores)
+    .venv/bin/python bench/city.py            # the full quarter (247,000 inspections; ~25 s to load, ~1 min to run)
     .venv/bin/python bench/city.py --quick    # a tenth of it, for a smoke run
 """
 
@@ -486,6 +486,8 @@ def main() -> None:
         all_sql_of: dict[str, float] = {}
         health_p50, health_p95, _ = timed_api("admin", "/health", {})
         print(f"\nGET /health (the HTTP + framework floor): p50 {health_p50:.1f} ms, p95 {health_p95:.1f} ms")
+        me_p50, me_p95, _ = timed_api("officer", "/me", {})
+        print(f"GET /me (an officer: signed in, two small statements): p50 {me_p50:.1f} ms, p95 {me_p95:.1f} ms")
         print(
             f"{'read':34s}{'API p50':>9s}{'API p95':>9s}{'SQL p50':>9s}{'API÷SQL':>9s}{'all SQL':>9s}{'API÷all':>9s}"
             f"   (ms, {RUNS} runs; all SQL: every SELECT of the request, run raw)"
@@ -569,13 +571,23 @@ def main() -> None:
             sql = results[f"{list_name} middle"][2] / results[f"{list_name} p1"][2]  # type: ignore[operator]
             verdict = "OK" if min(api, sql) <= 2 else "MISSED (≤ 2)"
             print(f"  {'  ' + list_name:44s}{api:6.2f}{sql:6.2f}  {verdict}")
-        worst = max((r[0] / r[2], n) for n, r in results.items() if r[2])
-        print(f"  worst list API ÷ SQL: {worst[0]:.1f} ({worst[1]})  {'OK' if worst[0] <= 5 else 'MISSED (≤ 5)'}")
-        worst_all = max((results[n][0] / t, n) for n, t in all_sql_of.items())
+        # API ÷ the SQL it issues: every statement of the request (the user, the page, its extras), run raw on
+        # one connection; the issue's "API time is 7-80× the SQL it issues". Where 5 × that SQL is less than a
+        # signed-in request that does almost nothing (GET /me), no page of it can be ≤ 5 on this stack.
+        over = [(results[n][0] / t, n, t) for n, t in all_sql_of.items() if results[n][0] / t > 5]
         print(
-            f"  worst list API ÷ every SELECT it issues: {worst_all[0]:.1f} ({worst_all[1]}); "
-            f"the HTTP floor alone (GET /health p50 {health_p50:.1f} ms) is "
-            f"{health_p50 / min(all_sql_of.values()):.1f}× the cheapest request's SQL"
+            f"  list API ÷ the SQL it issues ≤ 5: {len(all_sql_of) - len(over)} of {len(all_sql_of)} lists OK"
+            + ("" if over else "  OK")
+        )
+        for ratio, n, t in sorted(over, reverse=True):
+            floor = "  (5 × its SQL is below GET /me)" if 5 * t < me_p50 else ""
+            print(f"    MISSED (≤ 5): {n} {ratio:.1f} ({results[n][0]:.1f} ms for {t:.2f} ms of SQL){floor}")
+        worst = max((r[0] / r[2], n) for n, r in results.items() if r[2])
+        print(
+            f"  list API ÷ the page query alone: worst {worst[0]:.1f} ({worst[1]})  "
+            f"{'OK' if worst[0] <= 5 else 'MISSED (≤ 5)'}; the page queries take "
+            f"{min(r[2] for r in results.values() if r[2]):.2f}-{max(r[2] for r in results.values() if r[2]):.2f} ms, "
+            f"GET /health with no database {health_p50:.1f} ms"
         )
         slow = [f"{n} ({r[1]:.0f} ms)" for n, r in results.items() if r[1] >= 100]
         print(f"  reads with p95 ≥ 100 ms: {', '.join(slow) if slow else 'none — OK'}")
