@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for the test suite: initdb in a temp dir, a free loopback port."""
+"""A throwaway PostgreSQL server for the test suite: initdb in a temp dir, a free loopback port; and the
+statements a request ran, for plan tests."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
 
 
 def _bin_dir() -> Path:
@@ -75,3 +81,20 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def statements(engine: Any, keep: Callable[[str], bool]) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (with their parameters) `engine` runs meanwhile that `keep` accepts: the SQL a real
+    request ran, for a plan test to EXPLAIN."""
+    seen: list[tuple[str, Any]] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if keep(statement):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)

@@ -7,12 +7,11 @@ indexes. Each test sends the real API request, takes the SQL the server ran and 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
+from tests.pg import statements
 from tests.server.test_query_plans import nodes
 
 API = "/api/v1"
@@ -86,19 +85,8 @@ def city(world, client, db_url):
     return {"admin": admin, "officer": officer, "engine": engine}
 
 
-@contextmanager
 def captured(engine):
-    seen = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    return statements(engine, lambda statement: statement.lstrip().upper().startswith("SELECT"))
 
 
 def plans(client, world, city, path, **params):

@@ -9,13 +9,13 @@ and no rows thrown away in proportion to the depth of the page."""
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from server.common import utcnow
 from server.paging import _encode
+from tests.pg import statements
 
 API = "/api/v1"
 HAZARDS = 6000
@@ -90,20 +90,9 @@ def city(world, client, db_url):
     return {"admin": admin, "officer": officer, "staff": staff, "engine": engine}
 
 
-@contextmanager
 def captured(engine, table):
     """The page queries (FROM `table` ... LIMIT) the server runs meanwhile, with their parameters."""
-    seen = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if f"FROM {table}" in statement and "LIMIT" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
+    return statements(engine, lambda statement: f"FROM {table}" in statement and "LIMIT" in statement)
 
 
 def nodes(plan):
@@ -321,20 +310,11 @@ def test_the_feeds_records_are_read_by_key_whatever_the_size_of_the_city(client,
     latest notice, presence flags, hazards, sites and company by key, a few rows per record of the page;
     never a scan or hash of a whole table (the planner left to its own choice here)."""
     link_notices(city)
-    seen = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if "WITH ORDINALITY AS page" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(city["engine"], "before_cursor_execute", remember)
-    try:
+    with statements(city["engine"], lambda statement: "WITH ORDINALITY AS page" in statement) as seen:
         for since in (None, str(HAZARDS // 4)):
             params = {"limit": PAGE, **({"since": since} if since else {})}
             r = client.get(f"{API}/sync/changes", params=params, headers=world.headers(city[who]))
             assert r.status_code == 200 and r.json()["has_more"], r.text
-    finally:
-        event.remove(city["engine"], "before_cursor_execute", remember)
     assert {("hazard" if "JOIN hazard h ON h.id = page.id" in s else "notice") for s, _ in seen} == {"hazard", "notice"}
     with city["engine"].connect() as c:
         for statement, parameters in seen:
