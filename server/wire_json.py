@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from rulebook.lifecycle import FINISHED_STATUSES
 from server.hazards.models import BEFORE_PHOTO_KINDS, HazardPublic
+from server.inspections.models import MAYBE_FLAGGED_SQL
 from server.notices.models import NoticePublic
 
 
@@ -88,10 +89,10 @@ _HAZARD = _object(
             """(SELECT nh.notice_id FROM notice_hazard nh JOIN notice n ON n.id = nh.notice_id
             WHERE nh.hazard_id = h.id ORDER BY n.issued_at DESC, n.id DESC LIMIT 1)"""
         ),
-        "presence_flags": _list(
-            """SELECT string_agg(to_json(flag.value)::text, ',' ORDER BY flag.at)
+        "presence_flags": _list(  # from ix_inspection_flagged: most inspections have none
+            f"""SELECT string_agg(to_json(flag.value)::text, ',' ORDER BY flag.at)
             FROM inspection i, json_array_elements_text(i.presence_flags) WITH ORDINALITY AS flag(value, at)
-            WHERE i.id = h.inspection_id"""
+            WHERE i.id = h.inspection_id AND {MAYBE_FLAGGED_SQL}"""
         ),
         "source": _text("h.source"),
         "reported_by": _uuid("h.reported_by"),

@@ -30,7 +30,7 @@ from server.hazards.models import (
     not_finished,
 )
 from server.idempotency import check_same_request, stored_in_scope, write_once
-from server.inspections.models import Inspection
+from server.inspections.models import Inspection, maybe_flagged
 from server.inspections.presence import has_flag
 from server.notices.models import Notice, NoticeHazard
 from server.paging import newest_first_of_any, split_page
@@ -76,7 +76,9 @@ def hazard_extras(
             session.exec(
                 select(Inspection.id, Inspection.presence_flags).where(
                     among(session, Inspection.id, inspection_ids),
-                    # only the flagged ones come back: most inspections have none, and each JSON costs a decode
+                    # only the flagged ones come back (ix_inspection_flagged): most inspections have none, and
+                    # each JSON costs a decode
+                    maybe_flagged(),
                     func.json_array_length(Inspection.presence_flags) > 0,
                 )
             ).all()

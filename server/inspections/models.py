@@ -21,6 +21,9 @@ Result = Literal["pass", "fail", "na"]
 # on the stored text that cannot fail on any row, so a partial index may hold it; the joint count itself
 # (json_array_length > 0) is asked of the few rows it leaves.
 MAYBE_JOINT_SQL = "CAST(participants AS TEXT) NOT IN ('[]', 'null')"
+# Carries presence flags (not an empty list, not JSON null): the few flagged inspections, in an index of their
+# own, so a hazard's flags are asked of that small index (the changes feed asks for every hazard of a page).
+MAYBE_FLAGGED_SQL = "CAST(presence_flags AS TEXT) NOT IN ('[]', 'null')"
 
 
 class Inspection(SQLModel, table=True):
@@ -39,6 +42,12 @@ class Inspection(SQLModel, table=True):
         # The list's seeks (server/paging.py): newest first over all, or over an officer's sites.
         Index("ix_inspection_created", "created_at", "id"),
         Index("ix_inspection_site_created", "site_id", "created_at", "id"),
+        Index(
+            "ix_inspection_flagged",
+            "id",
+            postgresql_where=text(MAYBE_FLAGGED_SQL),
+            sqlite_where=text(MAYBE_FLAGGED_SQL),
+        ),
     )
     id: uuid.UUID = Field(primary_key=True)
     site_id: uuid.UUID = Field(foreign_key="site.id")
@@ -64,6 +73,11 @@ class Inspection(SQLModel, table=True):
     # company representative's on-site signature {photo_id, signer_name, signed_at, lat, lon}.
     participants: list[dict[str, Any]] | None = Field(default_factory=list, sa_type=JSON)  # NULL: from before
     signature: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+def maybe_flagged():  # type: ignore[no-untyped-def]
+    """MAYBE_FLAGGED_SQL as an expression with literals: the predicate of ix_inspection_flagged."""
+    return cast(Inspection.presence_flags, Text).not_in([literal_column("'[]'"), literal_column("'null'")])
 
 
 def maybe_joint():  # type: ignore[no-untyped-def]
