@@ -133,8 +133,12 @@ def among(session: Session, column: Any, ids: Collection[uuid.UUID]) -> Any:
     array's text, so a page's 2,000 ids cost one join, not 2,000 placeholders to render and parse nor 2,000
     values to adapt one by one; a plain IN list on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
-        # Untyped, so PostgreSQL reads the text as uuid[] once when binding (a text parameter CAST per row
-        # costs 50 ms on a 300-row scan).
-        text_array = "{" + ",".join(str(value) for value in ids) + "}"
-        return column == any_(cast(bindparam(None, text_array, type_=NullType()), postgresql.ARRAY(postgresql.UUID)))
+        return column == any_(uuid_array(ids))
     return column.in_(list(ids))
+
+
+def uuid_array(ids: Collection[uuid.UUID]) -> Any:
+    """PostgreSQL: `CAST(:ids AS uuid[])`, one parameter written as the array's text. Untyped, so PostgreSQL
+    reads the text as uuid[] once when binding (a text parameter CAST per row costs 50 ms on a 300-row scan)."""
+    text_array = "{" + ",".join(str(value) for value in ids) + "}"
+    return cast(bindparam(None, text_array, type_=NullType()), postgresql.ARRAY(postgresql.UUID))

@@ -15,10 +15,11 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import DateTime, tuple_, union_all
+from sqlalchemy import DateTime, func, true, tuple_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
+from server.db import uuid_array
 from server.errors import Invalid
 
 T = TypeVar("T")
@@ -54,6 +55,23 @@ def newest_first_of_any(queries: Sequence[Any], model: Any, *, cursor: str | Non
     # the model's rows, or the columns the queries select (e.g. only the keys, when the database writes JSON)
     rows = [aliased(model, merged)] if queries[0].column_descriptions[0]["expr"] is model else list(merged.c)
     return select(*rows).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit + 1)
+
+
+def newest_first_at_sites(query: Any, model: Any, sites: Sequence[uuid.UUID], *, cursor: str | None, limit: int) -> Any:
+    """PostgreSQL: `query` (selecting created_at and id) at each of `sites`, one seek of (site_id, created_at, id)
+    a site through LATERAL over the ids as one array, merged newest first. The same statement for any number of
+    sites: nothing to build per site in Python (a UNION of 50 branches is), one plan to cache."""
+    site = func.unnest(uuid_array(sites)).table_valued("id").render_derived(name="site")
+    per_site = newest_first(query.where(model.site_id == site.c.id), model, cursor=cursor, limit=limit).lateral(
+        "at_site"
+    )
+    return (
+        select(per_site.c.created_at, per_site.c.id)
+        .select_from(site)
+        .join(per_site, true())
+        .order_by(per_site.c.created_at.desc(), per_site.c.id.desc())
+        .limit(limit + 1)
+    )
 
 
 def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:

@@ -33,7 +33,7 @@ from server.idempotency import check_same_request, stored_in_scope, write_once
 from server.inspections.models import Inspection, maybe_flagged
 from server.inspections.presence import has_flag
 from server.notices.models import Notice, NoticeHazard
-from server.paging import newest_first_of_any, split_page
+from server.paging import newest_first_at_sites, newest_first_of_any, split_page
 from server.photos.models import Photo, PhotoLink
 from server.photos.service import attach_photos, require_photos
 from server.scope import hazard_condition, officer_site_ids, site_condition
@@ -306,9 +306,12 @@ def list_hazards(
     # each an index seek of one page (server/paging.py); the scope condition stays on every branch.
     branches = [query.where(Hazard.status == s) for s in dict.fromkeys(status)] if status else [query]
     sites = None if site_id else officer_site_ids(session, user)
-    if sites is not None and len(sites) * len(branches) <= MAX_BRANCHES:
-        branches = [b.where(Hazard.site_id == s) for b in branches for s in sites] or [query.where(false())]
-    page = newest_first_of_any(branches, Hazard, cursor=cursor, limit=limit)
+    if sites and writes_json and len(branches) == 1:  # PostgreSQL: one LATERAL seek a site, any number of sites
+        page = newest_first_at_sites(branches[0], Hazard, sites, cursor=cursor, limit=limit)
+    else:
+        if sites is not None and len(sites) * len(branches) <= MAX_BRANCHES:
+            branches = [b.where(Hazard.site_id == s) for b in branches for s in sites] or [query.where(false())]
+        page = newest_first_of_any(branches, Hazard, cursor=cursor, limit=limit)
     rows, next_cursor = split_page(session.exec(page).all(), limit)
     if writes_json:
         items = wire_json.hazards_json(session, [h.id for h in rows], now)

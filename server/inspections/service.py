@@ -29,7 +29,7 @@ from server.inspections.models import (
     OfficerPresence,
 )
 from server.inspections.presence import PRESENCE_FLAGS, has_flag, presence
-from server.paging import newest_first, newest_first_of_any, split_page
+from server.paging import newest_first, newest_first_at_sites, newest_first_of_any, split_page
 from server.photos.service import attach_photos_to_new_inspection, require_photos
 from server.scope import fieldwork_condition, officer_site_ids, site_condition
 from server.sites.models import Site
@@ -277,10 +277,12 @@ def list_inspections(
         # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py), merged
         # on the keys alone (an index-only read; no row of every branch built twice), then the page's rows.
         keys = select(Inspection.created_at, Inspection.id).where(*conditions)
-        branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]
-        found, next_cursor = split_page(
-            session.exec(newest_first_of_any(branches, Inspection, cursor=cursor, limit=limit)).all(), limit
-        )
+        if sites and session.get_bind().dialect.name == "postgresql":  # one LATERAL seek a site, any number
+            keys_page = newest_first_at_sites(keys, Inspection, sites, cursor=cursor, limit=limit)
+        else:
+            branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]
+            keys_page = newest_first_of_any(branches, Inspection, cursor=cursor, limit=limit)
+        found, next_cursor = split_page(session.exec(keys_page).all(), limit)
         by_id = (
             {
                 row.id: row
