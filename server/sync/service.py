@@ -25,12 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_json
-from sqlalchemy import ColumnElement, select, union_all
+from sqlalchemy import ColumnElement, func, select, true, union_all
 from sqlmodel import Session
 
 from rulebook.lifecycle import FINISHED_STATUSES
 from server.common import utcnow
-from server.db import among
+from server.db import among, uuid_array
 from server.errors import Invalid
 from server.hazards.models import Hazard, HazardPublic
 from server.hazards.service import hazard_extras
@@ -110,6 +110,22 @@ def _positions(
             query = query.order_by(model.change_xid, model.change_seq).limit(left)
         elif not sites:
             return []
+        elif writes_json(session):  # PostgreSQL: one LATERAL seek a site over the ids as one array
+            site = func.unnest(uuid_array(sites)).table_valued("id").render_derived(name="site")
+            at_site = (
+                select(*columns)
+                .where(model.site_id == site.c.id, *clauses)
+                .order_by(model.change_xid, model.change_seq)
+                .limit(left)
+                .lateral("at_site")
+            )
+            query = (
+                select(at_site.c.change_xid, at_site.c.change_seq, at_site.c.id)
+                .select_from(site)
+                .join(at_site, true())
+                .order_by(at_site.c.change_xid, at_site.c.change_seq)
+                .limit(left)
+            )
         else:
             branches = [
                 select(*columns)
