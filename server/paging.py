@@ -15,11 +15,11 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import DateTime, func, true, tuple_, union_all
+from sqlalchemy import DateTime, true, tuple_, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from server.db import uuid_array
+from server.db import ids_table
 from server.errors import Invalid
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ def newest_first_at_sites(query: Any, model: Any, sites: Sequence[uuid.UUID], *,
     """PostgreSQL: `query` (selecting created_at and id) at each of `sites`, one seek of (site_id, created_at, id)
     a site through LATERAL over the ids as one array, merged newest first. The same statement for any number of
     sites: nothing to build per site in Python (a UNION of 50 branches is), one plan to cache."""
-    site = func.unnest(uuid_array(sites)).table_valued("id").render_derived(name="site")
+    site = ids_table(sites, "site")
     per_site = newest_first(query.where(model.site_id == site.c.id), model, cursor=cursor, limit=limit).lateral(
         "at_site"
     )

@@ -25,12 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_json
-from sqlalchemy import ColumnElement, func, select, true, union_all
+from sqlalchemy import ColumnElement, select, true, union_all
 from sqlmodel import Session
 
 from rulebook.lifecycle import FINISHED_STATUSES
 from server.common import utcnow
-from server.db import among, uuid_array
+from server.db import among, ids_table
 from server.errors import Invalid
 from server.hazards.models import Hazard, HazardPublic
 from server.hazards.service import hazard_extras
@@ -111,7 +111,7 @@ def _positions(
         elif not sites:
             return []
         elif writes_json(session):  # PostgreSQL: one LATERAL seek a site over the ids as one array
-            site = func.unnest(uuid_array(sites)).table_valued("id").render_derived(name="site")
+            site = ids_table(sites, "site")
             at_site = (
                 select(*columns)
                 .where(model.site_id == site.c.id, *clauses)
