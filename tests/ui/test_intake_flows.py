@@ -8,6 +8,7 @@ accepted. Every screen is photographed in Chinese and in English into test-artif
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,21 @@ def sync(app) -> None:
     settle(app)
 
 
+def wait_for_pending(app, count: int, what: str) -> None:
+    """Until the sync bar counts `count` calls on the phone. Its count is read on a worker thread; a read that
+    ran while the phone's own scheduler was still sending is asked again each second (the bar is refreshed
+    on the phone's next change or sync), so the wait does not hang on one early read."""
+    asked = [time.monotonic()]
+
+    def counted() -> bool:
+        if time.monotonic() - asked[0] > 1:
+            asked[0] = time.monotonic()
+            app.refresh_status()
+        return app.pending_count == count
+
+    d.wait_until(counted, 30, what)
+
+
 def server_report(server, report_id: str) -> dict:
     with server.client(OFFICER) as client:
         return next(
@@ -174,8 +190,7 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
     story["report_id"] = shown[0].report_id
 
     sync(app)
-    # The sync bar's count is read on a worker thread after the sync: wait for it rather than read it early.
-    d.wait_until(lambda: app.pending_count == 2, 30, "the photo and the report, still on the phone")
+    wait_for_pending(app, 2, "the photo and the report, still on the phone")
     assert app.sync_message
     assert "连不上服务器" in app.sync_message
     shoot(app, "intake-03-reports-offline")
@@ -184,7 +199,7 @@ def test_a_report_made_while_the_server_cannot_be_reached_waits_on_the_phone(app
 def test_the_report_reaches_the_server_once_it_can_be_reached(app, proxy, server):
     proxy.outage.down = False
     sync(app)
-    d.wait_until(lambda: app.pending_count == 0, 30, "nothing left to send")
+    wait_for_pending(app, 0, "nothing left to send")
     assert not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "pending" and stored["description"] == DESCRIPTION
@@ -216,7 +231,7 @@ def test_the_officer_accepts_it_from_the_intake_queue_with_a_severity(app, serve
     decided = next(c for c in d.find_all(screen(app).ids.decided, "IntakeCard") if c.report_id == story["report_id"])
     assert decided.status_text == "已受理 · 待上传"
     sync(app)
-    d.wait_until(lambda: app.pending_count == 0, 30, "nothing left to send")
+    wait_for_pending(app, 0, "nothing left to send")
     assert not app.attention, app.attention
     stored = server_report(server, story["report_id"])
     assert stored["status"] == "accepted" and stored["hazard_id"]
