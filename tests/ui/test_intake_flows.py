@@ -68,6 +68,17 @@ class Outage:
                     return
                 super().handle_one_request()
 
+            def _drop_or_forward(self) -> None:
+                # Asked again once the request is read: a kept-alive connection's handler may have been
+                # waiting for its next request since before the link went down (that request got through
+                # once, and the report reached the server during the "outage").
+                if outage.down:
+                    self.close_connection = True
+                    return
+                forward._forward(self)
+
+            do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _drop_or_forward
+
         proxy.httpd.RequestHandlerClass = Dropping
 
 
