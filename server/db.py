@@ -132,9 +132,14 @@ def among(session: Session, column: Any, ids: Collection[uuid.UUID]) -> Any:
     """`column IN ids` (UUIDs): on PostgreSQL one parameter, `= ANY(CAST(:ids AS uuid[]))` written as the
     array's text, so a page's 2,000 ids cost one join, not 2,000 placeholders to render and parse nor 2,000
     values to adapt one by one; a plain IN list on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return column == any_(uuid_array(ids))
     return column.in_(list(ids))
+
+
+def on_postgresql(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (the city's: arrays, LATERAL, JSON written by the database)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def uuid_array(ids: Collection[uuid.UUID]) -> Any:

@@ -57,21 +57,19 @@ def newest_first_of_any(queries: Sequence[Any], model: Any, *, cursor: str | Non
     return select(*rows).order_by(merged.c.created_at.desc(), merged.c.id.desc()).limit(limit + 1)
 
 
-def newest_first_at_sites(query: Any, model: Any, sites: Sequence[uuid.UUID], *, cursor: str | None, limit: int) -> Any:
-    """PostgreSQL: `query` (selecting created_at and id) at each of `sites`, one seek of (site_id, created_at, id)
-    a site through LATERAL over the ids as one array, merged newest first. The same statement for any number of
+def at_each_site(inner: Any, model: Any, sites: Sequence[uuid.UUID], order: Any) -> Any:
+    """PostgreSQL: `inner` (a query already ordered and limited) run at each of `sites` through LATERAL over the
+    ids as one array — one index seek a site — merged by `order(columns)`. The same statement for any number of
     sites: nothing to build per site in Python (a UNION of 50 branches is), one plan to cache."""
     site = ids_table(sites, "site")
-    per_site = newest_first(query.where(model.site_id == site.c.id), model, cursor=cursor, limit=limit).lateral(
-        "at_site"
-    )
-    return (
-        select(per_site.c.created_at, per_site.c.id)
-        .select_from(site)
-        .join(per_site, true())
-        .order_by(per_site.c.created_at.desc(), per_site.c.id.desc())
-        .limit(limit + 1)
-    )
+    per_site = inner.where(model.site_id == site.c.id).lateral("at_site")
+    return select(*per_site.c).select_from(site).join(per_site, true()).order_by(*order(per_site.c))
+
+
+def newest_first_at_sites(query: Any, model: Any, sites: Sequence[uuid.UUID], *, cursor: str | None, limit: int) -> Any:
+    """`newest_first` of `query` (selecting created_at and id) over an officer's `sites`, one seek a site."""
+    inner = newest_first(query, model, cursor=cursor, limit=limit)
+    return at_each_site(inner, model, sites, lambda c: (c.created_at.desc(), c.id.desc())).limit(limit + 1)
 
 
 def split_page(rows: Sequence[T], limit: int) -> tuple[list[T], str | None]:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from rulebook.lifecycle import FINISHED_STATUSES
+from server.db import on_postgresql
 from server.hazards.models import BEFORE_PHOTO_KINDS, HazardPublic
 from server.inspections.models import MAYBE_FLAGGED_SQL
 from server.notices.models import NoticePublic
@@ -168,7 +169,7 @@ def notices_json(session: Session, ids: Sequence[uuid.UUID]) -> str:
 
 def writes_json(session: Session) -> bool:
     """Whether the database writes the records' JSON (PostgreSQL), or the models do (SQLite)."""
-    return session.get_bind().dialect.name == "postgresql"
+    return on_postgresql(session)
 
 
 def page_body(items: str, next_cursor: str | None) -> bytes:

@@ -18,7 +18,7 @@ from server.audit.models import AuditEvent
 from server.checklists.templates import CATEGORIES
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.db import among
+from server.db import among, on_postgresql
 from server.errors import Invalid, not_found
 from server.hazards.history import creation_step_id, record_step
 from server.hazards.models import (
@@ -306,7 +306,7 @@ def list_hazards(
     # each an index seek of one page (server/paging.py); the scope condition stays on every branch.
     branches = [query.where(Hazard.status == s) for s in dict.fromkeys(status)] if status else [query]
     sites = None if site_id else officer_site_ids(session, user)
-    if sites and writes_json and len(branches) == 1:  # PostgreSQL: one LATERAL seek a site, any number of sites
+    if sites and on_postgresql(session) and len(branches) == 1:  # one LATERAL seek a site, any number of sites
         page = newest_first_at_sites(branches[0], Hazard, sites, cursor=cursor, limit=limit)
     else:
         if sites is not None and len(sites) * len(branches) <= MAX_BRANCHES:

@@ -16,7 +16,7 @@ from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.db import among
+from server.db import among, on_postgresql
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazards
@@ -277,7 +277,7 @@ def list_inspections(
         # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py), merged
         # on the keys alone (an index-only read; no row of every branch built twice), then the page's rows.
         keys = select(Inspection.created_at, Inspection.id).where(*conditions)
-        if sites and session.get_bind().dialect.name == "postgresql":  # one LATERAL seek a site, any number
+        if sites and on_postgresql(session):  # one LATERAL seek a site, any number
             keys_page = newest_first_at_sites(keys, Inspection, sites, cursor=cursor, limit=limit)
         else:
             branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]

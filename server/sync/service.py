@@ -25,17 +25,18 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_json
-from sqlalchemy import ColumnElement, select, true, union_all
+from sqlalchemy import ColumnElement, select, union_all
 from sqlmodel import Session
 
 from rulebook.lifecycle import FINISHED_STATUSES
 from server.common import utcnow
-from server.db import among, ids_table
+from server.db import among, on_postgresql
 from server.errors import Invalid
 from server.hazards.models import Hazard, HazardPublic
 from server.hazards.service import hazard_extras
 from server.notices.models import Notice, NoticePublic
 from server.notices.service import notice_condition, notice_extras
+from server.paging import at_each_site
 from server.scope import hazard_condition, officer_site_ids
 from server.sync.changes import current_change_seq, feed_horizon
 from server.users.models import User
@@ -110,22 +111,9 @@ def _positions(
             query = query.order_by(model.change_xid, model.change_seq).limit(left)
         elif not sites:
             return []
-        elif writes_json(session):  # PostgreSQL: one LATERAL seek a site over the ids as one array
-            site = ids_table(sites, "site")
-            at_site = (
-                select(*columns)
-                .where(model.site_id == site.c.id, *clauses)
-                .order_by(model.change_xid, model.change_seq)
-                .limit(left)
-                .lateral("at_site")
-            )
-            query = (
-                select(at_site.c.change_xid, at_site.c.change_seq, at_site.c.id)
-                .select_from(site)
-                .join(at_site, true())
-                .order_by(at_site.c.change_xid, at_site.c.change_seq)
-                .limit(left)
-            )
+        elif on_postgresql(session):  # one LATERAL seek a site over the ids as one array
+            inner = select(*columns).where(*clauses).order_by(model.change_xid, model.change_seq).limit(left)
+            query = at_each_site(inner, model, sites, lambda c: (c.change_xid, c.change_seq)).limit(left)
         else:
             branches = [
                 select(*columns)
