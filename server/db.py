@@ -52,6 +52,16 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+def read_engine(engine: Engine) -> Engine:
+    """The engine a request's session reads through. PostgreSQL: autocommit. Under READ COMMITTED every
+    statement reads its own snapshot whether or not a transaction is open, so a read's BEGIN and ROLLBACK
+    were two round trips that bought nothing; a unit of work (write_unit) still begins a transaction. SQLite:
+    the engine itself (there, one read transaction keeps one snapshot for the whole request)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 def private_database_file(path: Path) -> None:
     """The database file (and its -wal/-shm, which SQLite creates with the file's mode) readable by the
     server's user only: it holds password hashes and everyone's records."""
@@ -101,8 +111,14 @@ def write_unit(session: Session) -> Iterator[Session]:
         yield session
         return
     end_read(session)
-    # Options given with the first connection of a transaction apply before its BEGIN (see _on_begin).
-    session.connection(execution_options={"sqlite_immediate": True})
+    # Options given with the first connection of a transaction apply before its BEGIN (see _on_begin). A
+    # request's session reads in autocommit on PostgreSQL (read_engine): its unit of work asks for the
+    # database's own isolation level, which begins a transaction again.
+    options: dict[str, Any] = {"sqlite_immediate": True}
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        options["isolation_level"] = dialect.default_isolation_level or "READ COMMITTED"
+    session.connection(execution_options=options)
     session.info["write_unit"] = True
     try:
         yield session

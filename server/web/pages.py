@@ -43,8 +43,9 @@ def page_user(request: Request) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
-def page_session(request: Request):  # type: ignore[no-untyped-def]
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def page_session(request: Request):  # type: ignore[no-untyped-def]
+    """As the API's get_session (server/deps.py): opened and closed without I/O, off the worker threads."""
+    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
         yield session
 
 

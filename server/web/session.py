@@ -55,7 +55,7 @@ def current_user(request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with Session(request.app.state.read_engine, expire_on_commit=False) as session:
         found = sessions.user_for_web_token(session=session, secret=request.app.state.token_secret, token=token)
     return found[0] if found else None
 

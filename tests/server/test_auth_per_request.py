@@ -3,6 +3,9 @@ every request, so a password change, a deactivation or a sign-out ends access at
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from sqlalchemy import event
 
 from tests.server.test_sessions import API, bearer, sign_in
@@ -48,3 +51,26 @@ def test_access_ends_at_the_next_request_after_a_password_change_deactivation_or
     for user in (changed, deactivated, signed_out):
         refused = client.get(f"{API}/me", headers=bearer(tokens[user.id]))
         assert refused.status_code == 401 and refused.json()["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_on_postgresql_a_request_reads_without_a_transaction_and_writes_inside_one(world, client):
+    """Reads in autocommit (no BEGIN and ROLLBACK round trips: READ COMMITTED gives each statement its own
+    snapshot either way); the inspection it saves is still one transaction, hazards and all."""
+    site = world.site(world.org())
+    officer = world.officer(site)
+    seen = []
+
+    def on_statement(conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    event.listen(client.app.state.engine, "before_cursor_execute", on_statement)
+    assert client.get(f"{API}/sites", headers=world.headers(officer)).status_code == 200
+    assert seen and all(autocommit for _verb, autocommit in seen), seen
+    seen.clear()
+    item = world.template("gas").items_for(site.profile)[0].id
+    body = world.inspection_body(site, "gas", fail=(item,))
+    saved = client.put(f"{API}/inspections/{uuid.uuid4()}", json=body, headers=world.headers(officer))
+    assert saved.status_code == 201 and saved.json()["hazard_ids"], saved.text
+    writes = [autocommit for verb, autocommit in seen if verb in ("INSERT", "UPDATE", "DELETE")]
+    assert writes and not any(writes), seen  # every write inside the unit's transaction
