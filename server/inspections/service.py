@@ -16,7 +16,7 @@ from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.db import among, on_postgresql
+from server.db import on_postgresql
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazards
@@ -275,23 +275,21 @@ def list_inspections(
         rows, next_cursor = split_page(session.exec(page).all(), limit)
     else:
         # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py), merged
-        # on the keys alone (an index-only read; no row of every branch built twice), then the page's rows.
+        # on the keys alone (an index-only read; no row of every branch built twice), then the page's rows
+        # joined by id in the same statement.
         keys = select(Inspection.created_at, Inspection.id).where(*conditions)
         if sites and on_postgresql(session):  # one LATERAL seek a site, any number
             keys_page = newest_first_at_sites(keys, Inspection, sites, cursor=cursor, limit=limit)
         else:
             branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]
             keys_page = newest_first_of_any(branches, Inspection, cursor=cursor, limit=limit)
-        found, next_cursor = split_page(session.exec(keys_page).all(), limit)
-        by_id = (
-            {
-                row.id: row
-                for row in session.exec(select(Inspection).where(among(session, Inspection.id, [k.id for k in found])))
-            }
-            if found
-            else {}
+        found = keys_page.subquery("page_keys")
+        page = (
+            select(Inspection)
+            .join(found, Inspection.id == found.c.id)
+            .order_by(found.c.created_at.desc(), found.c.id.desc())
         )
-        rows = [by_id[key.id] for key in found]
+        rows, next_cursor = split_page(session.exec(page).all(), limit)
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
 
 
