@@ -57,8 +57,8 @@ def list_inspections(
     limit: int = Query(default=50, ge=1, le=500),
     cursor: str | None = None,
     presence_flag: PresenceFlag | None = None,
-) -> InspectionPage:
-    return service.list_inspections(
+) -> Response:
+    body = service.list_inspections(
         session=session,
         user=user,
         site_id=site_id,
@@ -69,6 +69,7 @@ def list_inspections(
         cursor=cursor,
         presence_flag=presence_flag,
     )
+    return Response(body, media_type="application/json")  # InspectionPage, written once (server/wire_json.py)
 
 
 @router.get("/inspections/presence", response_model=list[OfficerPresence])

@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 from rulebook import joint as joint_rules
 from rulebook.checklists import unmet_answers
 from rulebook.hazards import failed_item_description, hazard_id_for
+from server import wire_json
 from server.audit import service as audit
 from server.checklists.service import ChecklistRegistry
 from server.checklists.templates import ChecklistTemplate
 from server.common import canonical_hash, utcnow
 from server.config import Settings
-from server.db import on_postgresql
 from server.errors import Conflict, Invalid, not_found
 from server.hazards.models import Hazard
 from server.hazards.service import new_hazard, record_new_hazards
@@ -257,7 +257,8 @@ def list_inspections(
     limit: int = 50,  # type: ignore[no-untyped-def]
     cursor: str | None = None,
     presence_flag: str | None = None,
-) -> InspectionPage:
+) -> bytes:
+    """InspectionPage's JSON: written by PostgreSQL (server/wire_json.py), by the models on SQLite."""
     conditions = [fieldwork_condition(user, Inspection.site_id)]
     if presence_flag:
         conditions.append(has_flag(Inspection.presence_flags, presence_flag))
@@ -270,27 +271,23 @@ def list_inspections(
     if since:
         conditions.append(Inspection.finished_at >= since)
     sites = None if site_id else officer_site_ids(session, user)
+    keys = select(Inspection.created_at, Inspection.id).where(*conditions)
+    by_database = wire_json.writes_json(session)  # PostgreSQL
     if sites is None:
-        page = newest_first(select(Inspection).where(*conditions), Inspection, cursor=cursor, limit=limit)
-        rows, next_cursor = split_page(session.exec(page).all(), limit)
-    else:
-        # An officer's inspections: one seek of ix_inspection_site_created per site (server/paging.py), merged
-        # on the keys alone (an index-only read; no row of every branch built twice), then the page's rows
-        # joined by id in the same statement.
-        keys = select(Inspection.created_at, Inspection.id).where(*conditions)
-        if sites and on_postgresql(session):  # one LATERAL seek a site, any number
-            keys_page = newest_first_at_sites(keys, Inspection, sites, cursor=cursor, limit=limit)
-        else:
-            branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]
-            keys_page = newest_first_of_any(branches, Inspection, cursor=cursor, limit=limit)
-        found = keys_page.subquery("page_keys")
-        page = (
-            select(Inspection)
-            .join(found, Inspection.id == found.c.id)
-            .order_by(found.c.created_at.desc(), found.c.id.desc())
-        )
-        rows, next_cursor = split_page(session.exec(page).all(), limit)
-    return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
+        keys_page = newest_first(keys, Inspection, cursor=cursor, limit=limit)
+    elif sites and by_database:  # an officer's: one LATERAL seek a site (server/paging.py), any number
+        keys_page = newest_first_at_sites(keys, Inspection, sites, cursor=cursor, limit=limit)
+    else:  # one seek of ix_inspection_site_created a site, merged on the keys alone
+        branches = [keys.where(Inspection.site_id == s) for s in sites] or [keys.where(false())]
+        keys_page = newest_first_of_any(branches, Inspection, cursor=cursor, limit=limit)
+    if by_database:  # the page's keys (an index-only read), then its records as JSON, written by the database
+        found, next_cursor = split_page(session.exec(keys_page).all(), limit)
+        return wire_json.page_body(wire_json.inspections_json(session, [k.id for k in found]), next_cursor)
+    keyed = keys_page.subquery("page_keys")  # the page's rows joined to its keys, in the same statement
+    page = select(Inspection).join(keyed, Inspection.id == keyed.c.id)
+    rows = session.exec(page.order_by(keyed.c.created_at.desc(), keyed.c.id.desc())).all()
+    rows, next_cursor = split_page(rows, limit)
+    return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor).model_dump_json().encode()
 
 
 def presence_by_officer(

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import null, text, update
 from sqlmodel import select
 
 import server.scope
@@ -256,3 +256,112 @@ def test_the_lists_pages_are_the_models_pages_too(client, world, district, awkwa
         assert {h["id"]: h["description"] for h in whole}[awkward["on_notice"][0]] == AWKWARD
     else:
         assert {district["notice"], awkward["later"]} <= set(seen)
+
+
+@pytest.fixture
+def awkward_inspections(world, district):
+    """The district's inspection with every float where pydantic and PostgreSQL write numbers differently
+    (integral, -0, 1e-6, 9.9e-5, 1.5e15 ...), answers with escapes, no note, no photo list, an upper-case photo
+    id; participants and a signature (signed at +08:00 with half a second); and a copy of it from before
+    participants existed (NULL), without a signature, created at a whole second."""
+    with world.session() as s:
+        inspection = s.exec(select(Inspection)).one()
+        photo = inspection.answers[0]["photo_ids"][0] if inspection.answers[0]["photo_ids"] else str(uuid.uuid4())
+        answers = [dict(a) for a in inspection.answers]
+        answers[0] = {**answers[0], "note": AWKWARD, "photo_ids": [photo.upper()]}
+        answers[1] = {"item_id": answers[1]["item_id"], "result": answers[1]["result"]}  # no note, no photos
+        answers[-1] = {**answers[-1], "note": ""}
+        inspection.answers = answers
+        inspection.lat, inspection.lon, inspection.accuracy_m = 5.0, -0.0, 1e-06
+        inspection.start_lat, inspection.start_lon, inspection.start_accuracy_m = 9.9e-05, 1.5e15, 1234567890123456.8
+        inspection.distance_m, inspection.device_clock_skew_s = 0.0001, -1.0000000000000001e-05
+        inspection.participants = [{"unit": "police", "name": AWKWARD}, {"unit": "other", "name": '王 "五"'}]
+        inspection.signature = {
+            "photo_id": photo.upper(),
+            "signer_name": AWKWARD,
+            "signed_at": "2026-11-02T11:04:05.5+08:00",
+            "lat": 41,
+            "lon": None,
+        }
+        inspection.presence_flags = ["far_from_site", AWKWARD]
+        before = Inspection(
+            **{
+                **inspection.model_dump(exclude={"id", "participants", "signature", "created_at", "request_hash"}),
+                "id": uuid.uuid4(),
+                "request_hash": "1" * 64,
+                "created_at": datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC),
+                "lat": None,
+                "presence_flags": [],
+            }
+        )
+        s.add(inspection)
+        s.add(before)
+        s.commit()
+        s.execute(update(Inspection).where(Inspection.id == before.id).values(participants=null()))  # SQL NULL
+        s.commit()
+        return {"awkward": str(inspection.id), "before": str(before.id)}
+
+
+def modelled_inspections(world, body: dict) -> bytes:
+    from server.inspections.models import InspectionPage
+    from server.inspections.service import to_public
+
+    with world.session() as s:
+        rows = {i.id: i for i in s.exec(select(Inspection)).all()}
+        items = [to_public(rows[uuid.UUID(i["id"])]) for i in body["items"]]
+    return InspectionPage(items=items, next_cursor=body["next_cursor"]).model_dump_json().encode()
+
+
+@pytest.mark.parametrize("who", ["admin", "officer"])
+def test_the_inspections_pages_are_the_models_pages_too(client, world, district, awkward_inspections, who):
+    """GET /inspections: PostgreSQL writes each record but its hazard ids and signature (server/wire_json.py);
+    page by page, every byte is what InspectionPage of the models makes of the same rows."""
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        r = client.get(f"{API}/inspections", params=params, headers=world.headers(district[who]))
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        assert r.content == modelled_inspections(world, r.json())
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    by_id = {i["id"]: i for i in seen}
+    assert set(by_id) == {awkward_inspections["awkward"], awkward_inspections["before"]}
+    odd, before = by_id[awkward_inspections["awkward"]], by_id[awkward_inspections["before"]]
+    assert odd["joint"] and odd["participants"][0]["name"] == AWKWARD and odd["answers"][0]["note"] == AWKWARD
+    assert odd["signature"]["signed_at"] == "2026-11-02T03:04:05.500000Z" and len(odd["hazard_ids"]) == 2
+    assert not before["joint"] and before["participants"] == [] and before["signature"] is None
+    assert before["created_at"] == "2026-11-02T03:04:05Z"
+    whole = client.get(f"{API}/inspections", headers=world.headers(district[who]))
+    assert whole.content == modelled_inspections(world, whole.json())
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_postgresql_writes_every_float_as_pydantic_does(world):
+    """server/wire_json.py's float text, over 40,000 doubles: below 1e16 (every coordinate, accuracy, distance and
+    clock skew the checks let in) byte for byte; above, PostgreSQL may write one digit more for the same double."""
+    import json
+    import random
+    import struct
+
+    from pydantic_core import to_json
+
+    from server.wire_json import _float
+
+    rnd = random.Random(11)
+    values = [5.0, -0.0, 0.0, 1e-05, 9.9e-05, 1e-4, 1.5e-7, 1e15, 1.5e15, 1234567890123456.8, 1e16, 5e-324]
+    values += [float("nan"), float("inf"), -float("inf"), 1.7976931348623157e308, 0.1 + 0.2, -41.758]
+    for _ in range(20000):
+        values.append(struct.unpack("d", struct.pack("Q", rnd.getrandbits(64)))[0])
+        values.append(rnd.uniform(-1, 1) * 10 ** rnd.randint(-9, 18))
+    query = text(f"SELECT {_float('v')} FROM unnest(CAST(:values AS float8[])) WITH ORDINALITY AS t(v, o) ORDER BY o")
+    with world.session() as s:
+        written = s.execute(query, {"values": "{" + ",".join(repr(v) for v in values) + "}"}).scalars().all()
+    for value, text_written in zip(values, written, strict=True):
+        expected = to_json(value).decode()
+        if abs(value) < 1e16 or value != value:
+            assert text_written == expected, value
+        else:
+            assert float(text_written) == json.loads(expected), value

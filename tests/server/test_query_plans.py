@@ -324,3 +324,22 @@ def test_the_feeds_records_are_read_by_key_whatever_the_size_of_the_city(client,
                 assert read <= 3 * PAGE, (node["Node Type"], node.get("Relation Name"), read)
             if "JOIN hazard h ON h.id = page.id" in statement:  # flags from the few flagged inspections (0016)
                 assert "ix_inspection_flagged" in {node.get("Index Name") for node in nodes(plan)}
+
+
+@ON_POSTGRESQL
+@pytest.mark.parametrize("who", ["admin", "officer"])
+def test_the_inspections_records_are_read_by_key_whatever_the_size_of_the_city(client, world, city, who):
+    """GET /inspections on PostgreSQL: the page's keys from the index, then each record's JSON by its primary
+    key (server/wire_json.py) — a few rows per record of the page, never a scan of the inspections."""
+    with statements(city["engine"], lambda statement: "JOIN inspection i ON i.id = page.id" in statement) as seen:
+        for cursor in (None, middle(city, "inspection")):
+            params = {"limit": PAGE, **({"cursor": cursor} if cursor else {})}
+            r = client.get(f"{API}/inspections", params=params, headers=world.headers(city[who]))
+            assert r.status_code == 200 and len(r.json()["items"]) == PAGE, r.text
+    assert len(seen) == 2
+    with city["engine"].connect() as c:
+        for statement, parameters in seen:
+            plan = c.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters).scalar_one()[0]["Plan"]
+            for node in nodes(plan):
+                read = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                assert node["Node Type"] != "Seq Scan" and read <= 3 * PAGE, (node["Node Type"], read)
