@@ -21,6 +21,7 @@ from rulebook import periods
 from rulebook.categories import CATEGORIES, HAZARD_SOURCES, SEVERITIES
 from server.checklists.service import ChecklistRegistry
 from server.config import Settings
+from server.db import on_postgresql
 from server.errors import Invalid, not_found
 from server.hazards.models import Hazard, HazardTransition
 from server.inspections.models import Inspection
@@ -113,7 +114,7 @@ def _at(site_column: Any, frame: Frame) -> ColumnElement[bool]:
 
 def _local_day(session: Session, column: Any, frame: Frame) -> Any:
     """The local calendar day of a stored UTC time, in SQL."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return func.date(func.timezone(str(frame.start.tzinfo), column))
     minutes = int(frame.start.utcoffset().total_seconds() // 60)  # SQLite keeps naive UTC; a fixed offset
     return func.date(column, f"{minutes:+d} minutes")
@@ -136,7 +137,7 @@ def _day_of(session: Session, column: Any, frame: Frame) -> Any:
 
 def _days_since(session: Session, column: Any, moment: datetime) -> Any:
     """Whole days from `moment` to a stored time, in SQL."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # date_part is a float: EXTRACT's numeric is several times slower over a quarter's rows.
         return func.floor(func.date_part("epoch", column - moment) / 86400)
     utc = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -146,7 +147,7 @@ def _days_since(session: Session, column: Any, moment: datetime) -> Any:
 def _bit_union(session: Session, bits: Any) -> Any:
     """The union of bit flags over a group, in SQL: PostgreSQL's bit_or hashes the groups; SQLite has no bit_or,
     and a sum of the distinct powers of two is the same number."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return func.bit_or(bits)
     return func.sum(bits.distinct())
 
@@ -493,7 +494,7 @@ def company_scorecard(session: Session, frame: Frame) -> list[dict[str, Any]]:
 
 def _closed_within(session: Session, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
     """`earlier` lies at most `days` days before `later` (both stored times), in SQL."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return later - earlier <= timedelta(days=days)
     return func.julianday(later) - func.julianday(earlier) <= days
 

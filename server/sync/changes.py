@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, String, cast, func, literal, text
 from sqlmodel import Field, Session, SQLModel
 
+from server.db import on_postgresql
 from server.hazards.models import Hazard
 from server.notices.models import Notice
 
@@ -52,10 +53,6 @@ class ChangeCounter(SQLModel, table=True):
     __tablename__ = "change_counter"
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, sa_type=BigInteger)
-
-
-def _postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _bump_counter(session: Session, count: int) -> int:
@@ -71,7 +68,7 @@ def next_stamps(session: Session, count: int) -> list[tuple[int, int]]:
     work): SQLite takes a block of the counter, PostgreSQL `count` nextval()s."""
     if count <= 0:
         return []
-    if _postgres(session):
+    if on_postgresql(session):
         rows = (
             session.connection()
             .execute(
@@ -95,7 +92,7 @@ def next_stamp(session: Session) -> tuple[int, int]:
 def feed_stamps(session: Session, *, count: int, position: ColumnElement[int]) -> tuple[Any, Any]:
     """SQL values of change_seq and change_xid for a set-based UPDATE of `count` rows; `position` numbers
     them 1..count (SQLite takes a block of the counter; PostgreSQL one nextval per row)."""
-    if _postgres(session):
+    if on_postgresql(session):
         return func.nextval(FEED_SEQUENCE), cast(cast(func.pg_current_xact_id(), String), BigInteger)
     end = _bump_counter(session, count)
     return literal(end - count, BigInteger) + position, literal(0, BigInteger)
@@ -116,7 +113,7 @@ def stamp_changes(session: Session, records: Sequence[Hazard | Notice]) -> None:
 
 def feed_horizon(session: Session) -> int | None:
     """PostgreSQL: the oldest transaction id still in flight; rows it or later ones wrote wait. SQLite: None."""
-    if not _postgres(session):
+    if not on_postgresql(session):
         return None
     return int(
         session.connection().execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).scalar_one()
