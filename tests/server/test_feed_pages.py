@@ -222,6 +222,22 @@ def test_awkward_values_are_written_as_the_models_write_them(client, world, dist
     assert notices[district["notice"]]["note"] == AWKWARD
 
 
+def pages_alike(client, world, user, path: str, modelled) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Every page of `path`, one record a page, each byte for byte what `modelled(world, path, body)` writes
+    through the models; the items of them all."""
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        r = client.get(f"{API}{path}", params=params, headers=world.headers(user))
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "application/json"
+        assert r.content == modelled(world, path, r.json())
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return seen
+
+
 def modelled_list(world, path: str, body: dict) -> bytes:
     """The list page through the models, as FastAPI would have written `Page` of them."""
     with world.session() as s:
@@ -239,17 +255,7 @@ def modelled_list(world, path: str, body: dict) -> bytes:
 def test_the_lists_pages_are_the_models_pages_too(client, world, district, awkward, who, path):
     """GET /hazards and /notices write their pages the same way as the feed (PostgreSQL writes the records):
     page by page, every byte is what `Page` of the models makes of the same records."""
-    seen, cursor = [], None
-    while True:
-        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
-        r = client.get(f"{API}{path}", params=params, headers=world.headers(district[who]))
-        assert r.status_code == 200, r.text
-        assert r.headers["content-type"] == "application/json"
-        assert r.content == modelled_list(world, path, r.json())
-        seen += [item["id"] for item in r.json()["items"]]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            break
+    seen = [item["id"] for item in pages_alike(client, world, district[who], path, modelled_list)]
     if path == "/hazards":
         assert set(seen) >= district["mine"] and (district["elsewhere"] in seen) == (who == "admin")
         whole = client.get(f"{API}/hazards", headers=world.headers(district[who])).json()["items"]
@@ -302,7 +308,7 @@ def awkward_inspections(world, district):
         return {"awkward": str(inspection.id), "before": str(before.id)}
 
 
-def modelled_inspections(world, body: dict) -> bytes:
+def modelled_inspections(world, path: str, body: dict) -> bytes:
     from server.inspections.models import InspectionPage
     from server.inspections.service import to_public
 
@@ -316,17 +322,7 @@ def modelled_inspections(world, body: dict) -> bytes:
 def test_the_inspections_pages_are_the_models_pages_too(client, world, district, awkward_inspections, who):
     """GET /inspections: PostgreSQL writes each record but its hazard ids and signature (server/wire_json.py);
     page by page, every byte is what InspectionPage of the models makes of the same rows."""
-    seen, cursor = [], None
-    while True:
-        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
-        r = client.get(f"{API}/inspections", params=params, headers=world.headers(district[who]))
-        assert r.status_code == 200, r.text
-        assert r.headers["content-type"] == "application/json"
-        assert r.content == modelled_inspections(world, r.json())
-        seen += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            break
+    seen = pages_alike(client, world, district[who], "/inspections", modelled_inspections)
     by_id = {i["id"]: i for i in seen}
     assert set(by_id) == {awkward_inspections["awkward"], awkward_inspections["before"]}
     odd, before = by_id[awkward_inspections["awkward"]], by_id[awkward_inspections["before"]]
@@ -335,7 +331,7 @@ def test_the_inspections_pages_are_the_models_pages_too(client, world, district,
     assert not before["joint"] and before["participants"] == [] and before["signature"] is None
     assert before["created_at"] == "2026-11-02T03:04:05Z"
     whole = client.get(f"{API}/inspections", headers=world.headers(district[who]))
-    assert whole.content == modelled_inspections(world, whole.json())
+    assert whole.content == modelled_inspections(world, "/inspections", whole.json())
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
