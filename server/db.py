@@ -115,9 +115,8 @@ def write_unit(session: Session) -> Iterator[Session]:
     # request's session reads in autocommit on PostgreSQL (read_engine): its unit of work asks for the
     # database's own isolation level, which begins a transaction again.
     options: dict[str, Any] = {"sqlite_immediate": True}
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        options["isolation_level"] = dialect.default_isolation_level or "READ COMMITTED"
+    if on_postgresql(session):
+        options["isolation_level"] = session.get_bind().dialect.default_isolation_level or "READ COMMITTED"
     session.connection(execution_options=options)
     session.info["write_unit"] = True
     try:

@@ -161,7 +161,7 @@ _NOTICE = _object(
 
 # An inspection's answers as AnswerPublic writes them, each answer's photo ids as UUIDs (lower case). The
 # column is `json` (text): json_to_recordset parses each inspection's answers once (->> on every field of
-# every answer parsed them again: 3.4 ms a page of 50 instead of ~1).
+# every answer parsed them again: the page's statement took 3.4 ms for 50 inspections instead of 2.2).
 _ANSWERS = f"""SELECT string_agg('{{"item_id":' || {_text("a.item_id")} || ',"result":' || {_text("a.result")}
         || ',"note":' || {_text("a.note")} || ',"photo_ids":' || CASE WHEN json_typeof(a.photo_ids) = 'array'
             THEN lower(regexp_replace(a.photo_ids::text, '\\s+', '', 'g')) ELSE '[]' END || '}}', ',' ORDER BY a.at)

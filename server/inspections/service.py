@@ -284,9 +284,12 @@ def list_inspections(
         found, next_cursor = split_page(session.exec(keys_page).all(), limit)
         return wire_json.page_body(wire_json.inspections_json(session, [k.id for k in found]), next_cursor)
     keyed = keys_page.subquery("page_keys")  # the page's rows joined to its keys, in the same statement
-    page = select(Inspection).join(keyed, Inspection.id == keyed.c.id)
-    rows = session.exec(page.order_by(keyed.c.created_at.desc(), keyed.c.id.desc())).all()
-    rows, next_cursor = split_page(rows, limit)
+    page = (
+        select(Inspection)
+        .join(keyed, Inspection.id == keyed.c.id)
+        .order_by(keyed.c.created_at.desc(), keyed.c.id.desc())
+    )
+    rows, next_cursor = split_page(session.exec(page).all(), limit)
     return InspectionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor).model_dump_json().encode()
 
 

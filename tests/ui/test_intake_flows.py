@@ -147,11 +147,12 @@ def wait_for_pending(app, count: int, what: str) -> None:
     """Until the sync bar counts `count` calls on the phone. Its count is read on a worker thread; a read that
     ran while the phone's own scheduler was still sending is asked again each second (the bar is refreshed
     on the phone's next change or sync), so the wait does not hang on one early read."""
-    asked = [time.monotonic()]
+    asked = time.monotonic()
 
     def counted() -> bool:
-        if time.monotonic() - asked[0] > 1:
-            asked[0] = time.monotonic()
+        nonlocal asked
+        if time.monotonic() - asked > 1:
+            asked = time.monotonic()
             app.refresh_status()
         return app.pending_count == count
 
